@@ -1,0 +1,111 @@
+//! `minis.config.json`: every spelling the platform's docs use, normalised into one model.
+//!
+//! The docs disagree (`bgColorLight` vs `lightModeBgColor`, `outputDir` vs `output`,
+//! `trustedDomains` vs `allowList`, `port` as number or string, comments in examples), so
+//! all of them are accepted. Every error and warning names the file, line, column and key.
+
+mod color;
+mod diagnostics;
+mod parse;
+
+pub use color::{BadColor, Color};
+pub use diagnostics::{ConfigError, Diagnostic, Severity};
+
+use crate::policy::trusted_domains::TrustedDomains;
+use std::path::{Path, PathBuf};
+
+/// The file name the platform's CLI generates.
+pub const CONFIG_FILE: &str = "minis.config.json";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NavbarStyle {
+    #[default]
+    Default,
+    Custom,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Navbar {
+    pub style: NavbarStyle,
+    pub bg_color_light: Option<Color>,
+    pub bg_color_dark: Option<Color>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dev {
+    pub host: String,
+    pub port: u16,
+    pub client_key: Option<String>,
+    pub name: Option<String>,
+    pub icon_url: Option<String>,
+    pub desc: Option<String>,
+    pub pp_link: Option<String>,
+    pub tos_link: Option<String>,
+}
+
+impl Default for Dev {
+    fn default() -> Dev {
+        Dev {
+            host: "localhost".into(),
+            port: 3000,
+            client_key: None,
+            name: None,
+            icon_url: None,
+            desc: None,
+            pp_link: None,
+            tos_link: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Build {
+    pub html_entry: String,
+    pub output_dir: String,
+}
+
+impl Default for Build {
+    fn default() -> Build {
+        Build { html_entry: "public/index.html".into(), output_dir: "build".into() }
+    }
+}
+
+/// The normalised app configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AppConfig {
+    pub navbar: Navbar,
+    pub dev: Dev,
+    pub build: Build,
+    pub trusted_domains: TrustedDomains,
+}
+
+/// A parsed config together with its warnings.
+#[derive(Debug, Clone)]
+pub struct LoadedConfig {
+    pub path: PathBuf,
+    pub config: AppConfig,
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl AppConfig {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<LoadedConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::io(path, e))?;
+        Self::parse(path, &text)
+    }
+
+    /// Validates config text; `path` is used only in messages.
+    pub fn parse(path: &Path, text: &str) -> Result<LoadedConfig, ConfigError> {
+        let (config, diagnostics) = parse::parse(text);
+        let (errors, warnings): (Vec<_>, Vec<_>) =
+            diagnostics.into_iter().partition(|d| d.severity == Severity::Error);
+        match config {
+            Some(config) if errors.is_empty() => Ok(LoadedConfig { path: path.to_owned(), config, warnings }),
+            _ => Err(ConfigError::Invalid { file: path.to_owned(), errors, warnings }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
