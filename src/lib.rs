@@ -2,6 +2,7 @@
 //!
 //! The core (everything except `desktop`) knows nothing about webviews; shells adapt it.
 
+pub mod assets;
 pub mod config;
 pub mod platform;
 pub mod policy;

@@ -1,4 +1,141 @@
 //! The platform's content rules, derived once from the config: CSP, request filtering,
-//! navigation and the bridge's ACL all read this one value.
+//! navigation and the bridge's ACL all read this one value, so they never disagree.
 
+mod csp;
 pub mod trusted_domains;
+
+use crate::config::AppConfig;
+use trusted_domains::TrustedDomains;
+use url::Url;
+
+/// The scheme the app is served from (never `file://`, never a TCP port).
+pub const APP_SCHEME: &str = "minihost";
+/// The app's origin. One app per webview, so one fixed host name suffices.
+pub const APP_ORIGIN: &str = "minihost://app";
+/// The origin of host-drawn chrome (sheets, navbar). The app page can never load it.
+pub const CHROME_ORIGIN: &str = "minihost-chrome://host";
+pub const CHROME_SCHEME: &str = "minihost-chrome";
+
+/// Who sent a bridge message, judged by the sending page's URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    /// The app's own page.
+    App,
+    /// Host chrome (sheets); may answer sheets but not call app methods.
+    Chrome,
+    /// Anything else: refused.
+    Foreign,
+}
+
+/// Why a top-level navigation or new window was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Navigation {
+    Allow,
+    Block { reason: &'static str },
+}
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    trusted: TrustedDomains,
+    csp: String,
+}
+
+impl Policy {
+    pub fn new(config: &AppConfig) -> Policy {
+        Policy { csp: csp::content_security_policy(APP_ORIGIN, &config.trusted_domains), trusted: config.trusted_domains.clone() }
+    }
+
+    /// The `Content-Security-Policy` header value for every app HTML response.
+    pub fn csp(&self) -> &str {
+        &self.csp
+    }
+
+    pub fn trusted_domains(&self) -> &TrustedDomains {
+        &self.trusted
+    }
+
+    /// May the page fetch `url`? Same test as CSP's connect-src.
+    pub fn allows_connect(&self, url: &str) -> bool {
+        origin_of(url).is_some_and(|o| o == APP_ORIGIN) || self.trusted.allows(url)
+    }
+
+    /// Top-level navigation stays inside the app's origin.
+    pub fn navigation(&self, url: &str) -> Navigation {
+        match origin_of(url) {
+            Some(o) if o == APP_ORIGIN => Navigation::Allow,
+            _ if url == "about:blank" => Navigation::Allow,
+            Some(o) if o == CHROME_ORIGIN => Navigation::Block { reason: "host chrome is not reachable from the app" },
+            Some(_) => Navigation::Block { reason: "navigation away from the app's origin is not allowed in TikTok Minis" },
+            None => Navigation::Block { reason: "not a valid URL" },
+        }
+    }
+
+    /// New windows (`window.open`, `target=_blank`) are never opened.
+    pub fn new_window(&self, _url: &str) -> Navigation {
+        Navigation::Block { reason: "TikTok Minis cannot open new windows" }
+    }
+
+    /// The bridge's ACL: which surface a message came from.
+    pub fn caller(&self, page_url: &str) -> Caller {
+        match origin_of(page_url).as_deref() {
+            Some(APP_ORIGIN) => Caller::App,
+            Some(CHROME_ORIGIN) => Caller::Chrome,
+            _ => Caller::Foreign,
+        }
+    }
+}
+
+/// `scheme://host[:port]` of a URL, also for custom schemes (whose `Url::origin` is opaque).
+pub fn origin_of(url: &str) -> Option<String> {
+    let u = Url::parse(url).ok()?;
+    let host = u.host_str()?;
+    Some(match u.port() {
+        Some(p) => format!("{}://{host}:{p}", u.scheme()),
+        None => format!("{}://{host}", u.scheme()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::AppConfig;
+    use std::path::Path;
+
+    fn policy(domains: &str) -> Policy {
+        let text = format!(r#"{{"domain": {{"trustedDomains": [{domains}]}}}}"#);
+        Policy::new(&AppConfig::parse(Path::new("c.json"), &text).unwrap().config)
+    }
+
+    #[test]
+    fn connect_is_own_origin_plus_trusted_domains() {
+        let p = policy(r#""https://api.example.com", "http://127.0.0.1:9000""#);
+        assert!(p.allows_connect("minihost://app/data.json"));
+        assert!(p.allows_connect("https://api.example.com/v1"));
+        assert!(p.allows_connect("http://127.0.0.1:9000/x"));
+        assert!(!p.allows_connect("http://127.0.0.1:9001/x"));
+        assert!(!p.allows_connect("https://api.example.com.evil.com/"));
+        assert!(!p.allows_connect("minihost-chrome://host/sheet"));
+        assert!(!p.allows_connect("minihost://app.evil/"));
+    }
+
+    #[test]
+    fn navigation_stays_in_the_app() {
+        let p = policy("");
+        assert_eq!(p.navigation("minihost://app/episode/2.html"), Navigation::Allow);
+        assert_eq!(p.navigation("about:blank"), Navigation::Allow);
+        for away in ["https://example.com/", "file:///etc/passwd", "minihost-chrome://host/consent", "javascript:alert(1)", "data:text/html,x", "minihost://other/"] {
+            assert!(matches!(p.navigation(away), Navigation::Block { .. }), "{away} allowed");
+        }
+        assert!(matches!(p.new_window("minihost://app/"), Navigation::Block { .. }));
+    }
+
+    #[test]
+    fn caller_is_judged_by_exact_origin() {
+        let p = policy("");
+        assert_eq!(p.caller("minihost://app/index.html"), Caller::App);
+        assert_eq!(p.caller("minihost-chrome://host/sheet.html"), Caller::Chrome);
+        for foreign in ["https://evil.com/", "minihost://app.evil.com/", "minihost://app:81/", "", "about:blank"] {
+            assert_eq!(p.caller(foreign), Caller::Foreign, "{foreign}");
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! The app's build output, served over the custom scheme: safe path resolution, content
+//! types and HTTP ranges. A range response never reads more than `MAX_CHUNK` bytes, so a
+//! `<video>` streaming a large file costs bounded memory per request.
+
+mod mime;
+mod path;
+mod range;
+
+pub use mime::content_type;
+pub use path::{resolve, PathError};
+pub use range::{parse_range, ByteRange, RangeError};
+
+use http::{header, Method, Response, StatusCode};
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+/// The most one range response carries. Open-ended and oversized ranges are shortened to
+/// this; the reply's `Content-Range` says what was sent and clients ask for the rest.
+pub const MAX_CHUNK: u64 = 4 * 1024 * 1024;
+
+pub type Body = Cow<'static, [u8]>;
+
+/// A static file tree rooted at the app's build output.
+#[derive(Debug, Clone)]
+pub struct Assets {
+    root: PathBuf,
+}
+
+/// What was served, for logging and for HTML post-processing by the caller.
+#[derive(Debug)]
+pub struct Served {
+    pub response: Response<Body>,
+    pub file: Option<PathBuf>,
+    pub bytes_read: u64,
+}
+
+impl Assets {
+    /// `root` must exist; it is canonicalised once so symlink checks are cheap.
+    pub fn new(root: &Path) -> std::io::Result<Assets> {
+        Ok(Assets { root: root.canonicalize()? })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Serves `url_path` (still percent-encoded, as it appears in the URL).
+    pub fn serve(&self, method: &Method, url_path: &str, range: Option<&str>) -> Served {
+        if method != Method::GET && method != Method::HEAD {
+            return error(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are served");
+        }
+        let file = match resolve(&self.root, url_path) {
+            Ok(f) => f,
+            Err(e @ PathError::NotFound) => return error(StatusCode::NOT_FOUND, &e.to_string()),
+            Err(e) => return error(StatusCode::FORBIDDEN, &e.to_string()),
+        };
+        match self.read(&file, method == Method::HEAD, range) {
+            Ok(mut served) => {
+                served.file = Some(file);
+                served
+            }
+            Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &format!("cannot read file: {e}")),
+        }
+    }
+
+    fn read(&self, file: &Path, head: bool, range: Option<&str>) -> std::io::Result<Served> {
+        let mut f = File::open(file)?;
+        let len = f.metadata()?.len();
+        let builder = Response::builder()
+            .header(header::CONTENT_TYPE, content_type(file))
+            .header(header::ACCEPT_RANGES, "bytes")
+            .header(header::CACHE_CONTROL, "no-cache");
+        let wanted = match range.map(|r| parse_range(r, len)) {
+            None => None,
+            Some(Ok(r)) => Some(r),
+            Some(Err(RangeError::Unsatisfiable)) => {
+                let response = builder
+                    .status(StatusCode::RANGE_NOT_SATISFIABLE)
+                    .header(header::CONTENT_RANGE, format!("bytes */{len}"))
+                    .body(Cow::Borrowed(&[][..]))
+                    .expect("static headers are valid");
+                return Ok(Served { response, file: None, bytes_read: 0 });
+            }
+            // A malformed Range header is ignored, as RFC 9110 allows.
+            Some(Err(RangeError::Malformed)) => None,
+        };
+        let (status, start, count) = match wanted {
+            Some(r) => (StatusCode::PARTIAL_CONTENT, r.start, r.len().min(MAX_CHUNK)),
+            None => (StatusCode::OK, 0, len),
+        };
+        let mut builder = builder.status(status).header(header::CONTENT_LENGTH, count);
+        if status == StatusCode::PARTIAL_CONTENT {
+            builder = builder.header(header::CONTENT_RANGE, format!("bytes {start}-{}/{len}", start + count - 1));
+        }
+        let mut body = Vec::new();
+        if !head {
+            f.seek(SeekFrom::Start(start))?;
+            body.reserve_exact(count as usize);
+            f.take(count).read_to_end(&mut body)?;
+        }
+        let bytes_read = body.len() as u64;
+        let response = builder.body(Cow::Owned(body)).expect("headers are valid");
+        Ok(Served { response, file: None, bytes_read })
+    }
+}
+
+fn error(status: StatusCode, message: &str) -> Served {
+    let response = Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+        .body(Cow::Owned(format!("{} {}: {message}\n", status.as_u16(), status.canonical_reason().unwrap_or("")).into_bytes()))
+        .expect("static headers are valid");
+    Served { response, file: None, bytes_read: 0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree() -> (tempfile::TempDir, Assets) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("index.html"), "<h1>hi</h1>").unwrap();
+        std::fs::create_dir(dir.path().join("media")).unwrap();
+        std::fs::write(dir.path().join("media/clip.mp4"), (0..=255u8).cycle().take(10_000).collect::<Vec<_>>()).unwrap();
+        let assets = Assets::new(dir.path()).unwrap();
+        (dir, assets)
+    }
+
+    fn header<'a>(s: &'a Served, name: &str) -> &'a str {
+        s.response.headers().get(name).map(|v| v.to_str().unwrap()).unwrap_or("")
+    }
+
+    #[test]
+    fn serves_index_for_directories() {
+        let (_d, a) = tree();
+        let s = a.serve(&Method::GET, "/", None);
+        assert_eq!(s.response.status(), 200);
+        assert_eq!(header(&s, "content-type"), "text/html; charset=utf-8");
+        assert_eq!(&s.response.body()[..], b"<h1>hi</h1>");
+    }
+
+    #[test]
+    fn ranges_return_206_with_content_range() {
+        let (_d, a) = tree();
+        let s = a.serve(&Method::GET, "/media/clip.mp4", Some("bytes=256-511"));
+        assert_eq!(s.response.status(), 206);
+        assert_eq!(header(&s, "content-range"), "bytes 256-511/10000");
+        assert_eq!(header(&s, "content-length"), "256");
+        assert_eq!(header(&s, "accept-ranges"), "bytes");
+        assert_eq!(s.response.body()[0], 0);
+        assert_eq!(s.response.body()[255], 255);
+        let tail = a.serve(&Method::GET, "/media/clip.mp4", Some("bytes=-10"));
+        assert_eq!(header(&tail, "content-range"), "bytes 9990-9999/10000");
+    }
+
+    #[test]
+    fn unsatisfiable_range_is_416() {
+        let (_d, a) = tree();
+        let s = a.serve(&Method::GET, "/media/clip.mp4", Some("bytes=10000-"));
+        assert_eq!(s.response.status(), 416);
+        assert_eq!(header(&s, "content-range"), "bytes */10000");
+    }
+
+    #[test]
+    fn head_sends_headers_only() {
+        let (_d, a) = tree();
+        let s = a.serve(&Method::HEAD, "/media/clip.mp4", None);
+        assert_eq!((s.response.status().as_u16(), header(&s, "content-length"), s.response.body().len()), (200, "10000", 0));
+        assert_eq!(a.serve(&Method::POST, "/", None).response.status(), 405);
+    }
+
+    #[test]
+    fn open_ended_range_on_a_large_file_is_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.mp4");
+        let f = File::create(&big).unwrap();
+        f.set_len(3 * MAX_CHUNK + 7).unwrap(); // sparse: costs no disk
+        let a = Assets::new(dir.path()).unwrap();
+        let s = a.serve(&Method::GET, "/big.mp4", Some("bytes=0-"));
+        assert_eq!(s.response.status(), 206);
+        assert_eq!(s.bytes_read, MAX_CHUNK);
+        assert_eq!(header(&s, "content-range"), format!("bytes 0-{}/{}", MAX_CHUNK - 1, 3 * MAX_CHUNK + 7));
+    }
+
+    #[test]
+    fn missing_and_forbidden() {
+        let (_d, a) = tree();
+        assert_eq!(a.serve(&Method::GET, "/nope.js", None).response.status(), 404);
+        assert_eq!(a.serve(&Method::GET, "/../etc/passwd", None).response.status(), 403);
+        assert_eq!(a.serve(&Method::GET, "/%2e%2e/etc/passwd", None).response.status(), 403);
+    }
+}
