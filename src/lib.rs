@@ -2,7 +2,14 @@
 //!
 //! The core (everything except `desktop`) knows nothing about webviews; shells adapt it.
 
+pub mod app;
+pub mod app_origin;
 pub mod assets;
+pub mod bridge;
 pub mod config;
 pub mod platform;
 pub mod policy;
+pub mod sdk;
+pub mod shell;
+#[cfg(feature = "desktop")]
+pub mod desktop;

@@ -1,0 +1,249 @@
+// Type declarations for the TTMinis JS SDK as provided by minihost
+// (bridge-js/dist/minihost-bridge.js). Call styles follow TikTok's three doc
+// generations; each method that has more than one is declared as overloads.
+//
+// `TTMinis` exists once the page has loaded an SDK URL
+// (https://connect.tiktok-minis.com/drama/sdk.js, .../game/sdk.js or
+// https://developers.tiktok.com/js/minis.js). Until `TTMinis.init` runs, only
+// `init`, `canIUse` and `game.init` exist: calling anything else throws a
+// TypeError, as the real SDK does.
+
+declare namespace TTMinis {
+  /**
+   * Error codes the bridge produces itself, when the host never answered usefully:
+   * - 50000: timeout, no reply from the host within `timeoutMs` (15 s by default;
+   *   login and authorize use the interactive timeout, 10 min by default).
+   *   error_msg: "timeout: no reply from host within <ms> ms".
+   * - 50001: host bridge unavailable (the native endpoint threw or the queue overflowed).
+   * - 50002: malformed reply from the host.
+   * - 50003: invalid params: the options could not be serialised (e.g. a cycle).
+   * Every other code comes from the host.
+   */
+  type BridgeErrorCode = 50000 | 50001 | 50002 | 50003;
+
+  /** Error in positional callbacks: `res.error`. */
+  interface ApiError {
+    error_code: number;
+    error_msg: string;
+    error_extra?: Record<string, unknown>;
+  }
+
+  /** Argument of `fail` in the object style. */
+  interface FailResult {
+    error: {
+      error_code: number;
+      error_msg: string;
+      error_extra: Record<string, unknown>;
+    };
+  }
+
+  /** The object call style: `api({ ...options, success, fail, complete })`. */
+  interface ObjectCallbacks<Success> {
+    success?: (result: Success) => void;
+    fail?: (result: FailResult) => void;
+    /** Runs after `success` or `fail`. */
+    complete?: () => void;
+  }
+
+  // ---- authentication -----------------------------------------------------
+
+  interface LoginOptions {
+    /** Comma-separated scopes, e.g. "user.info.basic". */
+    scope?: string;
+    /** When true, `authResponse.grantedScopes` lists the granted scopes. */
+    returnScopes?: boolean;
+  }
+
+  interface AuthResponse {
+    /** Single-use authorization code; exchange it at POST /v2/oauth/token/. */
+    code: string;
+    /** Comma-separated granted scopes; present only when `returnScopes` was true. */
+    grantedScopes?: string;
+  }
+
+  interface LoginResponse {
+    /** `null` on failure or cancel. */
+    authResponse: AuthResponse | null;
+    error?: ApiError;
+  }
+
+  interface LoginResult {
+    code: string;
+    /** Present only when `returnScopes` was true. */
+    grantedScopes?: string;
+  }
+
+  interface AuthorizeOptions {
+    /** Comma-separated scopes; defaults to "user.info.basic". Minis allow user.info.basic and user.info.open_id. */
+    scope?: string;
+  }
+
+  interface AuthorizeResult {
+    code: string;
+    grantedScopes: string;
+  }
+
+  interface AuthorizeResponse {
+    authResponse: AuthorizeResult | null;
+    error?: ApiError;
+  }
+
+  type LoginStatus = 'connected' | 'not_authorized' | 'unknown';
+
+  interface LoginStatusResponse {
+    /** 'unknown' (with `error`) when the host could not answer. */
+    status: LoginStatus;
+    error?: ApiError;
+  }
+
+  /** Accepted for compatibility with seed docs; not sent to the host. */
+  interface LoginStatusOptions {
+    clientKey?: string;
+    scope?: string;
+  }
+
+  // ---- UI, share, analytics -----------------------------------------------
+
+  interface NavigationBarColorOptions {
+    /** Colour of buttons, title and status bar: only '#ffffff' or '#000000'. */
+    frontColor: '#ffffff' | '#000000';
+    /** Hex colour, e.g. '#1a1a1a'. */
+    backgroundColor: string;
+  }
+
+  interface SuccessResponse {
+    is_success: boolean;
+    error?: ApiError;
+  }
+
+  interface ShareOptions {
+    title: string;
+    desc?: string;
+    imageUrl?: string;
+    /** Handed to the Mini when a recipient opens the share. */
+    query?: string;
+  }
+
+  interface ReportEventResponse {
+    isSuccess: boolean;
+    error?: ApiError;
+  }
+
+  interface ReportEventOptions {
+    eventName: string;
+    params?: Record<string, unknown>;
+    callback?: (res: ReportEventResponse) => void;
+  }
+
+  interface DeviceInfo {
+    /** Bottom safe-area inset, px. */
+    bottomHeight: number;
+    /** Developer builds only (absent in strict mode). */
+    screenWidth?: number;
+    screenHeight?: number;
+    platform?: string;
+    system?: string;
+  }
+
+  /** Capsule button rect in px from the screen's top-left; all zeros with navbar.style "default". */
+  interface MenuButtonRect {
+    width: number;
+    height: number;
+    top: number;
+    right: number;
+    bottom: number;
+    left: number;
+  }
+
+  // ---- events -------------------------------------------------------------
+
+  type EventName = 'minis.launch' | 'minis.show' | 'minis.hide' | 'minis.destroy' | 'minis.share';
+
+  interface LifecycleData {
+    /** e.g. 'anchor' (see canIUse('onShow.callback.launch_from.anchor')). */
+    launch_from?: string;
+    query?: string;
+    [key: string]: unknown;
+  }
+
+  interface EventPayload<Data = LifecycleData> {
+    data: Data | null;
+    error: ApiError | null;
+  }
+
+  /** Returns a callbackId for `off`. A `minis.launch` that arrived earlier is delivered once to each later listener. */
+  type EventCallback<Data = LifecycleData> = (payload: EventPayload<Data>) => void;
+
+  // ---- not provided by minihost yet ---------------------------------------
+
+  interface PayOptions {
+    trade_order_id: string;
+    log_extra?: string;
+  }
+
+  interface PayResponse {
+    is_success: boolean;
+    trade_order_id: string;
+    error?: ApiError;
+  }
+
+  // ---- games --------------------------------------------------------------
+
+  interface Game {
+    init(options: { clientKey: string }): void;
+    login(options?: ObjectCallbacks<LoginResult>): void;
+    onShow(callback: (data: LifecycleData | null) => void): void;
+    /** Without a callback, removes every onShow listener. */
+    offShow(callback?: (data: LifecycleData | null) => void): void;
+    onHide(callback: (data: LifecycleData | null) => void): void;
+    offHide(callback?: (data: LifecycleData | null) => void): void;
+  }
+
+  interface SDK {
+    /** Synchronous. Attaches the other methods; the host checks clientKey against minis.config.json. */
+    init(options: { clientKey: string }): void;
+
+    /** `${api}.${method}.${param}.${option}` or any dot-boundary prefix of it, e.g. 'login.success.code'. */
+    canIUse(schema: string): boolean;
+
+    /** Oldest docs: positional with options. Newest docs: `login(callback)`, a silent login. */
+    login(callback: (res: LoginResponse) => void, options?: LoginOptions): void;
+    /** Mid-generation docs: object style. */
+    login(options?: LoginOptions & ObjectCallbacks<LoginResult>): void;
+
+    authorize(callback: (res: AuthorizeResponse) => void, options?: AuthorizeOptions): void;
+    authorize(options: AuthorizeOptions & ObjectCallbacks<AuthorizeResult>): void;
+
+    getLoginStatus(callback: (res: LoginStatusResponse) => void, options?: LoginStatusOptions): void;
+    getLoginStatus(options: ObjectCallbacks<{ status: LoginStatus }>): void;
+
+    setNavigationBarColor(options: NavigationBarColorOptions, callback?: (res: SuccessResponse) => void): void;
+    setNavigationBarColor(options: NavigationBarColorOptions & ObjectCallbacks<{ is_success: true }>): void;
+
+    /** Call inside a `minis.share` listener; supplies the share content only. */
+    share(callback: (res: SuccessResponse) => void, options: ShareOptions): void;
+    share(options: ShareOptions & ObjectCallbacks<{ is_success: true }>): void;
+
+    reportEvent(options: ReportEventOptions & ObjectCallbacks<{ isSuccess: true }>): void;
+
+    getDeviceInfo(): DeviceInfo;
+    getMenuButtonBoundingClientRect(): MenuButtonRect;
+
+    on(eventName: EventName, callback: EventCallback): string;
+    on(eventName: string, callback: EventCallback<unknown>): string;
+    off(eventName: string, callbackId: string): boolean;
+
+    game: Game;
+
+    /** Not provided by minihost yet: undefined at run time and canIUse('pay') is false. */
+    pay?(callback: (res: PayResponse) => void, options: PayOptions): void;
+    /** Not provided by minihost yet. */
+    openBalance?(callback: (res: SuccessResponse) => void, options: { type: 'BEANS' }): void;
+  }
+}
+
+declare var TTMinis: TTMinis.SDK;
+
+interface Window {
+  TTMinis: TTMinis.SDK;
+}

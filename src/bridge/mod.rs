@@ -1,0 +1,504 @@
+//! The bridge: one reply for every page message, and the host behaviour behind each
+//! `TTMinis` method. Shells only move strings in and carry out the returned effects.
+//!
+//! Architecture Invariant: `handle` never panics on page input and always yields exactly one
+//! reply for a call with an id (immediately, or when its sheet is answered).
+
+mod capabilities;
+mod context;
+mod envelope;
+mod errors;
+mod log;
+mod scopes;
+
+pub use capabilities::{CAPABILITIES, HOST_VERSION};
+pub use context::HostContext;
+pub use envelope::{Envelope, MAX_MESSAGE_BYTES, REPLY_ENTRY};
+pub use errors::{BridgeError, ErrorCode};
+pub use log::BridgeLog;
+
+use crate::config::AppConfig;
+use crate::platform::{CodeRequest, HostApp, Platform, User};
+use crate::policy::{Caller, Policy};
+use crate::shell::sheets::{describe_scope, ConsentMode, ScopeInfo, Sheet, SheetAnswer, UserChoice};
+use crate::shell::{NavbarState, Theme};
+use envelope::{error_script, event_script, ok_script};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// What a shell must do after a bridge call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Evaluate this script in the app's webview (a reply or an event).
+    Eval(String),
+    /// Show a host sheet; answer it with `Bridge::answer`.
+    ShowSheet { id: u64, sheet: Sheet },
+    /// A sheet was answered; close it.
+    CloseSheet { id: u64 },
+    /// Redraw the navbar.
+    Navbar(NavbarState),
+}
+
+/// Which IPC channel a message arrived on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Surface {
+    App,
+    Chrome,
+}
+
+/// Session settings fixed for a run.
+#[derive(Debug, Clone)]
+pub struct BridgeOptions {
+    pub client_key: String,
+    pub app_name: String,
+    pub host_app: HostApp,
+    pub consent: ConsentMode,
+    /// Username signed in at start; `None` starts signed out.
+    pub user: Option<String>,
+    pub theme: Theme,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Login { return_scopes: bool },
+    Authorize,
+}
+
+#[derive(Debug)]
+struct Pending {
+    call: Value,
+    flow: Flow,
+    scopes: Vec<String>,
+    awaiting: Sheet,
+}
+
+struct State {
+    user: Option<User>,
+    navbar: NavbarState,
+    pending: HashMap<u64, Pending>,
+    next_sheet: u64,
+}
+
+pub struct Bridge {
+    policy: Arc<Policy>,
+    platform: Platform,
+    opts: BridgeOptions,
+    state: Mutex<State>,
+    log: Option<BridgeLog>,
+}
+
+type Outcome = Result<Value, BridgeError>;
+
+/// The scope silent login grants.
+pub const SILENT_SCOPE: &str = "user.info.open_id";
+
+impl Bridge {
+    pub fn new(policy: Arc<Policy>, platform: Platform, config: &AppConfig, opts: BridgeOptions, log: Option<BridgeLog>) -> Result<Bridge, BridgeError> {
+        let user = match &opts.user {
+            Some(name) => Some(platform.user_by_username(name)?.ok_or_else(|| {
+                BridgeError::new(ErrorCode::NotLoggedIn, format!("no test user `{name}` on the platform"))
+            })?),
+            None => None,
+        };
+        let navbar = NavbarState::new(&config.navbar, opts.theme, &opts.app_name);
+        let state = State { user, navbar, pending: HashMap::new(), next_sheet: 1 };
+        Ok(Bridge { policy, platform, opts, state: Mutex::new(state), log })
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic elsewhere must not wedge the bridge: the state stays usable.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn navbar(&self) -> NavbarState {
+        self.state().navbar.clone()
+    }
+
+    pub fn signed_in(&self) -> Option<User> {
+        self.state().user.clone()
+    }
+
+    /// Handles one message from the app's webview, whose current URL is `page_url`.
+    pub fn handle(&self, page_url: &str, raw: &str) -> Vec<Effect> {
+        self.handle_from(Surface::App, page_url, raw)
+    }
+
+    /// Handles one message from a host sheet's webview.
+    pub fn handle_chrome(&self, page_url: &str, raw: &str) -> Vec<Effect> {
+        self.handle_from(Surface::Chrome, page_url, raw)
+    }
+
+    fn handle_from(&self, surface: Surface, page_url: &str, raw: &str) -> Vec<Effect> {
+        if let Some(log) = &self.log {
+            log.incoming(page_url, raw);
+        }
+        let effects = self.dispatch(surface, page_url, raw);
+        if let Some(log) = &self.log {
+            log.effects(&effects);
+        }
+        effects
+    }
+
+    fn dispatch(&self, surface: Surface, page_url: &str, raw: &str) -> Vec<Effect> {
+        let env = match Envelope::parse(raw) {
+            Ok(env) => env,
+            Err((id, e)) => {
+                tracing::warn!(target: "minihost::bridge", page = page_url, code = e.error_code, "{}", e.error_msg);
+                return vec![Effect::Eval(error_script(id.as_ref(), &e))];
+            }
+        };
+        // Both the channel and the page's origin must agree: the app's webview showing a
+        // chrome URL is still the app.
+        match (surface, self.policy.caller(page_url)) {
+            (Surface::App, Caller::App) => self.app_call(env),
+            (Surface::Chrome, Caller::Chrome) => self.chrome_call(env),
+            _ => {
+                let e = BridgeError::new(ErrorCode::Forbidden, format!("bridge calls are not accepted from {page_url}"));
+                tracing::warn!(target: "minihost::bridge", page = page_url, method = env.method, "refused a call from a foreign origin");
+                vec![Effect::Eval(error_script(env.id.as_ref(), &e))]
+            }
+        }
+    }
+
+    fn app_call(&self, env: Envelope) -> Vec<Effect> {
+        let one_way = matches!(env.method.as_str(), "init" | "__report");
+        let mut effects = Vec::new();
+        let outcome: Option<Outcome> = match env.method.as_str() {
+            "init" => {
+                self.init(&env);
+                None
+            }
+            "__report" => {
+                report(&env.params);
+                None
+            }
+            "login" | "authorize" => match self.start_flow(&env) {
+                Ok(Some(effs)) => {
+                    effects.extend(effs);
+                    None
+                }
+                Ok(None) => unreachable!("flows without sheets reply through start_flow"),
+                Err(e) => Some(Err(e)),
+            },
+            "getLoginStatus" => Some(self.login_status()),
+            "setNavigationBarColor" => Some(self.set_navbar_colors(&env, &mut effects)),
+            "share" => Some(env.params::<ShareParams>().map(|p| {
+                tracing::info!(target: "minihost::bridge", title = p.title, "share content set");
+                json!({"is_success": true})
+            })),
+            "reportEvent" => Some(env.params::<ReportEventParams>().map(|p| {
+                tracing::info!(target: "minihost::analytics", event = p.event_name, params = %p.params, "reportEvent");
+                json!({"isSuccess": true})
+            })),
+            m if m.starts_with("sheet.") => Some(Err(BridgeError::new(ErrorCode::Forbidden, "host sheets cannot be answered by the app"))),
+            m => Some(Err(BridgeError::new(ErrorCode::Unsupported, format!("`{m}` is not a TTMinis method this host supports")))),
+        };
+        if let (Some(outcome), false) = (outcome, one_way) {
+            effects.push(self.reply(&env, outcome));
+        }
+        effects
+    }
+
+    fn reply(&self, env: &Envelope, outcome: Outcome) -> Effect {
+        match (&env.id, outcome) {
+            (Some(id), Ok(v)) => Effect::Eval(ok_script(id, v)),
+            (id, Err(e)) => {
+                tracing::debug!(target: "minihost::bridge", method = env.method, code = e.error_code, "{}", e.error_msg);
+                Effect::Eval(error_script(id.as_ref(), &e))
+            }
+            (None, Ok(_)) => {
+                let e = BridgeError::new(ErrorCode::Malformed, format!("`{}` needs an `id` to reply to", env.method));
+                Effect::Eval(error_script(None, &e))
+            }
+        }
+    }
+
+    fn init(&self, env: &Envelope) {
+        #[derive(Deserialize)]
+        struct P {
+            #[serde(rename = "clientKey")]
+            client_key: Option<String>,
+        }
+        match env.params::<P>() {
+            Ok(P { client_key: Some(k) }) if k == self.opts.client_key => {
+                tracing::info!(target: "minihost::bridge", client_key = k, "TTMinis.init");
+            }
+            Ok(P { client_key }) => tracing::warn!(
+                target: "minihost::bridge",
+                page = ?client_key,
+                config = self.opts.client_key,
+                "TTMinis.init clientKey differs from minis.config.json; TikTok would reject this app's login"
+            ),
+            Err(e) => tracing::warn!(target: "minihost::bridge", "TTMinis.init: {}", e.error_msg),
+        }
+    }
+
+    fn login_status(&self) -> Outcome {
+        let user = self.state().user.clone();
+        let status = match user {
+            None => "unknown",
+            Some(u) if self.platform.granted_scopes(u.id, &self.opts.client_key)?.is_empty() => "not_authorized",
+            Some(_) => "connected",
+        };
+        Ok(json!({ "status": status }))
+    }
+
+    fn set_navbar_colors(&self, env: &Envelope, effects: &mut Vec<Effect>) -> Outcome {
+        #[derive(Deserialize)]
+        struct P {
+            #[serde(rename = "frontColor")]
+            front: String,
+            #[serde(rename = "backgroundColor")]
+            background: String,
+        }
+        let p: P = env.params()?;
+        let mut st = self.state();
+        st.navbar.set_colors(&p.front, &p.background).map_err(|e| BridgeError::new(ErrorCode::InvalidParams, e.to_string()))?;
+        effects.push(Effect::Navbar(st.navbar.clone()));
+        Ok(json!({ "is_success": true }))
+    }
+
+    /// Starts login/authorize. Returns the effects (a reply, or a sheet to show).
+    fn start_flow(&self, env: &Envelope) -> Result<Option<Vec<Effect>>, BridgeError> {
+        #[derive(Deserialize)]
+        struct P {
+            scope: Option<String>,
+            #[serde(rename = "returnScopes")]
+            return_scopes: Option<bool>,
+        }
+        let p: P = env.params()?;
+        let call = env.id.clone().ok_or_else(|| BridgeError::new(ErrorCode::Malformed, format!("`{}` needs an `id`", env.method)))?;
+        let (flow, default_scope) = match env.method.as_str() {
+            "login" => (Flow::Login { return_scopes: p.return_scopes.unwrap_or(false) }, SILENT_SCOPE),
+            _ => (Flow::Authorize, "user.info.basic"),
+        };
+        let scopes = scopes::parse(p.scope.as_deref().unwrap_or(default_scope))?;
+        let mut st = self.state();
+        let pending = Pending { call, flow, scopes, awaiting: Sheet::Login { app_name: String::new(), users: vec![] } };
+        Ok(Some(self.advance(&mut st, pending)))
+    }
+
+    /// Moves a flow forward: sign in, then consent, then mint a code.
+    fn advance(&self, st: &mut State, mut p: Pending) -> Vec<Effect> {
+        let result = (|| -> Result<Option<Sheet>, BridgeError> {
+            if st.user.is_none() {
+                match self.opts.consent {
+                    ConsentMode::Ask => return Ok(Some(Sheet::Login { app_name: self.opts.app_name.clone(), users: self.user_choices()? })),
+                    ConsentMode::Allow => {
+                        let first = self.platform.users()?.into_iter().next();
+                        st.user = Some(first.ok_or_else(|| BridgeError::new(ErrorCode::NotLoggedIn, "the platform has no test users"))?);
+                    }
+                    ConsentMode::Deny => return Err(BridgeError::new(ErrorCode::NotLoggedIn, "login cancelled: no user is signed in (--consent deny)")),
+                }
+            }
+            let user = st.user.clone().expect("signed in above");
+            let granted = self.platform.granted_scopes(user.id, &self.opts.client_key)?;
+            let missing: Vec<&String> = p.scopes.iter().filter(|s| *s != SILENT_SCOPE && !granted.contains(s)).collect();
+            if missing.is_empty() {
+                return Ok(None);
+            }
+            match self.opts.consent {
+                ConsentMode::Ask => Ok(Some(Sheet::Consent {
+                    app_name: self.opts.app_name.clone(),
+                    user: choice(&user),
+                    scopes: missing.iter().map(|s| ScopeInfo { scope: s.to_string(), description: describe_scope(s) }).collect(),
+                })),
+                ConsentMode::Allow => {
+                    self.platform.grant(user.id, &self.opts.client_key, &p.scopes)?;
+                    Ok(None)
+                }
+                ConsentMode::Deny => Err(denied()),
+            }
+        })();
+        match result {
+            Ok(Some(sheet)) => {
+                let id = st.next_sheet;
+                st.next_sheet += 1;
+                p.awaiting = sheet.clone();
+                st.pending.insert(id, p);
+                vec![Effect::ShowSheet { id, sheet }]
+            }
+            Ok(None) => vec![self.finish(st, &p)],
+            Err(e) => vec![Effect::Eval(error_script(Some(&p.call), &e))],
+        }
+    }
+
+    /// All consent is in place: grant the silent scope and mint a code.
+    fn finish(&self, st: &State, p: &Pending) -> Effect {
+        let outcome = (|| -> Outcome {
+            let user = st.user.as_ref().ok_or_else(|| BridgeError::new(ErrorCode::NotLoggedIn, "no user is signed in"))?;
+            let granted = self.platform.grant(user.id, &self.opts.client_key, &[SILENT_SCOPE.to_owned()])?;
+            let code = self.platform.mint_code(CodeRequest {
+                client_key: self.opts.client_key.clone(),
+                user_id: user.id,
+                scopes: granted.clone(),
+                redirect_uri: None,
+                code_challenge: None,
+                host_app: self.opts.host_app,
+            })?;
+            let granted = granted.join(",");
+            Ok(match p.flow {
+                Flow::Login { return_scopes: false } => json!({ "code": code }),
+                _ => json!({ "code": code, "grantedScopes": granted }),
+            })
+        })();
+        match outcome {
+            Ok(v) => Effect::Eval(ok_script(&p.call, v)),
+            Err(e) => Effect::Eval(error_script(Some(&p.call), &e)),
+        }
+    }
+
+    fn user_choices(&self) -> Result<Vec<UserChoice>, BridgeError> {
+        Ok(self.platform.users()?.iter().map(choice).collect())
+    }
+
+    /// Messages from host chrome: only sheet answers.
+    fn chrome_call(&self, env: Envelope) -> Vec<Effect> {
+        #[derive(Deserialize)]
+        struct P {
+            sheet: u64,
+            #[serde(flatten)]
+            answer: SheetAnswer,
+        }
+        if env.method != "sheet.answer" {
+            let e = BridgeError::new(ErrorCode::Forbidden, format!("host chrome cannot call `{}`", env.method));
+            return vec![Effect::Eval(error_script(env.id.as_ref(), &e))];
+        }
+        match env.params::<P>() {
+            Ok(p) => self.answer(p.sheet, p.answer),
+            Err(e) => {
+                tracing::warn!(target: "minihost::bridge", "bad sheet answer: {}", e.error_msg);
+                vec![]
+            }
+        }
+    }
+
+    /// A sheet was answered (by a person, a test or automation).
+    pub fn answer(&self, sheet: u64, answer: SheetAnswer) -> Vec<Effect> {
+        let mut st = self.state();
+        let Some(p) = st.pending.remove(&sheet) else {
+            tracing::warn!(target: "minihost::bridge", sheet, "answer for a sheet that is not open");
+            return vec![];
+        };
+        let mut effects = vec![Effect::CloseSheet { id: sheet }];
+        let cancelled = |p: &Pending, e: BridgeError| Effect::Eval(error_script(Some(&p.call), &e));
+        match (&p.awaiting, answer) {
+            (Sheet::Login { .. }, SheetAnswer::SignIn { username }) => match self.platform.user_by_username(&username) {
+                Ok(Some(user)) => {
+                    tracing::info!(target: "minihost::bridge", user = user.username, "signed in from the login sheet");
+                    st.user = Some(user);
+                    effects.extend(self.advance(&mut st, p));
+                }
+                Ok(None) => effects.push(cancelled(&p, BridgeError::new(ErrorCode::NotLoggedIn, format!("no test user `{username}`")))),
+                Err(e) => effects.push(cancelled(&p, e.into())),
+            },
+            (Sheet::Login { .. }, _) => effects.push(cancelled(&p, BridgeError::new(ErrorCode::NotLoggedIn, "login cancelled by the user"))),
+            (Sheet::Consent { scopes, .. }, SheetAnswer::Allow) => {
+                let scopes: Vec<String> = scopes.iter().map(|s| s.scope.clone()).collect();
+                let user = st.user.as_ref().map(|u| u.id);
+                match user.map(|u| self.platform.grant(u, &self.opts.client_key, &scopes)) {
+                    Some(Ok(_)) => effects.push(self.finish(&st, &p)),
+                    Some(Err(e)) => effects.push(cancelled(&p, e.into())),
+                    None => effects.push(cancelled(&p, BridgeError::new(ErrorCode::NotLoggedIn, "no user is signed in"))),
+                }
+            }
+            (Sheet::Consent { .. }, _) => effects.push(cancelled(&p, denied())),
+        }
+        effects
+    }
+
+    /// The app's page is being replaced. bridge-js numbers calls per page, so replies still
+    /// owed to the old page must not reach the new one: open sheets are closed unanswered.
+    pub fn page_changed(&self) -> Vec<Effect> {
+        let mut st = self.state();
+        let mut ids: Vec<u64> = st.pending.drain().map(|(id, _)| id).collect();
+        ids.sort_unstable();
+        ids.into_iter().map(|id| Effect::CloseSheet { id }).collect()
+    }
+
+    /// Sheets still waiting for an answer.
+    pub fn open_sheets(&self) -> Vec<(u64, Sheet)> {
+        let st = self.state();
+        let mut v: Vec<_> = st.pending.iter().map(|(id, p)| (*id, p.awaiting.clone())).collect();
+        v.sort_by_key(|(id, _)| *id);
+        v
+    }
+
+    /// The page's `document.title` changed; the default navbar shows it.
+    pub fn set_title(&self, title: &str) -> Vec<Effect> {
+        let mut st = self.state();
+        if title.trim().is_empty() || st.navbar.title == title {
+            return vec![];
+        }
+        st.navbar.title = title.to_owned();
+        vec![Effect::Navbar(st.navbar.clone())]
+    }
+
+    pub fn set_theme(&self, theme: Theme) -> Vec<Effect> {
+        let mut st = self.state();
+        st.navbar.set_theme(theme);
+        vec![Effect::Navbar(st.navbar.clone()), Effect::Eval(event_script("host.theme", json!({ "theme": theme })))]
+    }
+
+    /// A lifecycle event for the page (`minis.launch`, `minis.show`, `minis.hide`, ...).
+    pub fn lifecycle(&self, event: &str) -> Effect {
+        let data = match event {
+            "minis.launch" | "minis.show" => json!({ "launch_from": "anchor", "query": {} }),
+            _ => json!({}),
+        };
+        tracing::debug!(target: "minihost::bridge", event, "lifecycle");
+        Effect::Eval(event_script(event, data))
+    }
+}
+
+fn denied() -> BridgeError {
+    BridgeError::new(ErrorCode::UserDenied, "the user denied authorization")
+}
+
+fn choice(u: &User) -> UserChoice {
+    UserChoice { username: u.username.clone(), display_name: u.display_name.clone(), avatar_url: u.avatar_url.clone() }
+}
+
+#[derive(Deserialize)]
+struct ShareParams {
+    #[serde(default)]
+    title: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ReportEventParams {
+    #[serde(rename = "eventName")]
+    event_name: String,
+    #[serde(default)]
+    params: Value,
+}
+
+/// A one-way report from bridge-js: CSP violations, blocked APIs, uncaught errors.
+fn report(params: &Value) {
+    let s = |k: &str| params.get(k).and_then(Value::as_str).unwrap_or("");
+    let n = |k: &str| params.get(k).and_then(Value::as_u64).unwrap_or(0);
+    match s("kind") {
+        "csp" => tracing::warn!(
+            target: "minihost::policy",
+            directive = s("directive"),
+            blocked_url = s("blockedURL"),
+            source = format!("{}:{}:{}", s("sourceFile"), n("line"), n("column")),
+            sample = s("sample"),
+            "CSP violation"
+        ),
+        "api" => tracing::warn!(target: "minihost::policy", api = s("api"), "blocked web API used (unavailable in TikTok Minis)"),
+        "navigation" | "window.open" => tracing::warn!(target: "minihost::policy", url = s("url"), kind = s("kind"), "blocked navigation"),
+        "error" => tracing::warn!(
+            target: "minihost::page",
+            source = format!("{}:{}:{}", s("sourceFile"), n("line"), n("column")),
+            "uncaught: {}",
+            s("message")
+        ),
+        other => tracing::info!(target: "minihost::page", kind = other, report = %params, "page report"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

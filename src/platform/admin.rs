@@ -1,0 +1,406 @@
+//! `/__admin/`: the test-control API, answered only for loopback peers. Create users and apps,
+//! mint codes as the bridge would, read and revoke grants, expire tokens, advance the clock, and
+//! list recent requests. JSON in, JSON out; errors are flat and name the bad field.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, RawQuery, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::http::{flat_error, media_type, read_body, LogId, Params};
+use super::{scopes, CodeRequest, HostApp, NewApp, NewUser, Platform, PlatformError};
+
+pub(crate) fn routes() -> Router<Platform> {
+    Router::new()
+        .route("/__admin", get(index))
+        .route("/__admin/", get(index))
+        .route("/__admin/users", get(list_users).post(create_user))
+        .route("/__admin/apps", get(list_apps).post(create_app))
+        .route("/__admin/grants", get(show_grant))
+        .route("/__admin/grants/revoke", post(revoke_grants))
+        .route("/__admin/codes", post(mint_code))
+        .route("/__admin/tokens/expire", post(expire_token))
+        .route("/__admin/clock", get(clock))
+        .route("/__admin/clock/advance", post(advance_clock))
+        .route("/__admin/requests", get(requests))
+        .route_layer(middleware::from_fn(loopback_only))
+}
+
+pub(crate) fn is_loopback(ip: IpAddr) -> bool {
+    ip.to_canonical().is_loopback()
+}
+
+async fn loopback_only(req: Request, next: Next) -> Response {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    if peer.is_some_and(|addr| is_loopback(addr.ip())) {
+        return next.run(req).await;
+    }
+    let log_id = req.extensions().get::<LogId>().map(|l| l.0.clone()).unwrap_or_default();
+    flat_error(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "the admin API answers loopback peers only",
+        &log_id,
+    )
+}
+
+/// An admin error: flat, with the offending field when there is one.
+struct AdminError {
+    status: StatusCode,
+    error: &'static str,
+    description: String,
+    field: Option<&'static str>,
+}
+
+impl AdminError {
+    fn bad_request(description: impl Into<String>) -> AdminError {
+        AdminError {
+            status: StatusCode::BAD_REQUEST,
+            error: "invalid_request",
+            description: description.into(),
+            field: None,
+        }
+    }
+
+    fn response(self, log_id: &str) -> Response {
+        let mut body = json!({
+            "error": self.error,
+            "error_description": self.description,
+            "log_id": log_id,
+        });
+        if let Some(field) = self.field {
+            body["field"] = json!(field);
+        }
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<PlatformError> for AdminError {
+    fn from(err: PlatformError) -> AdminError {
+        let (status, error, field) = match &err {
+            PlatformError::InvalidInput { field, .. } => (StatusCode::BAD_REQUEST, "invalid_request", Some(*field)),
+            PlatformError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found", None),
+            PlatformError::AlreadyExists { .. } => (StatusCode::CONFLICT, "conflict", None),
+            e if e.is_busy() => (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", None),
+            _ => {
+                tracing::error!(error = %err, "admin request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "server_error", None)
+            }
+        };
+        AdminError {
+            status,
+            error,
+            description: err.to_string(),
+            field,
+        }
+    }
+}
+
+type AdminResult = Result<Value, AdminError>;
+
+fn finish(result: AdminResult, log_id: &str) -> Response {
+    match result {
+        Ok(value) => Json(value).into_response(),
+        Err(err) => err.response(log_id),
+    }
+}
+
+async fn json_body<T: DeserializeOwned>(platform: &Platform, headers: &HeaderMap, body: Body) -> Result<T, AdminError> {
+    if let Some(mt) = media_type(headers).filter(|mt| mt != "application/json") {
+        return Err(AdminError {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ..AdminError::bad_request(format!("the body must be application/json, not {mt}"))
+        });
+    }
+    let bytes = read_body(headers, body, platform.options().max_body_bytes)
+        .await
+        .map_err(|msg| AdminError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            ..AdminError::bad_request(msg)
+        })?;
+    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) { &b"{}"[..] } else { &bytes[..] };
+    serde_json::from_slice(bytes).map_err(|e| AdminError::bad_request(format!("bad JSON body: {e}")))
+}
+
+/// A user named by id or username.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct UserRef {
+    user_id: Option<i64>,
+    username: Option<String>,
+}
+
+impl UserRef {
+    fn resolve(&self, platform: &Platform) -> Result<i64, AdminError> {
+        match (self.user_id, self.username.as_deref()) {
+            (Some(id), _) => platform
+                .user(id)?
+                .map(|u| u.id)
+                .ok_or_else(|| PlatformError::not_found("user", id).into()),
+            (None, Some(name)) => platform
+                .user_by_username(name)?
+                .map(|u| u.id)
+                .ok_or_else(|| PlatformError::not_found("user", name).into()),
+            (None, None) => Err(AdminError {
+                field: Some("user_id"),
+                ..AdminError::bad_request("user_id or username is required")
+            }),
+        }
+    }
+}
+
+async fn index(State(platform): State<Platform>) -> Json<Value> {
+    Json(json!({
+        "now": platform.clock().now(),
+        "endpoints": [
+            "GET /__admin/users", "POST /__admin/users",
+            "GET /__admin/apps", "POST /__admin/apps",
+            "GET /__admin/grants?username=&client_key=", "POST /__admin/grants/revoke",
+            "POST /__admin/codes", "POST /__admin/tokens/expire",
+            "GET /__admin/clock", "POST /__admin/clock/advance",
+            "GET /__admin/requests?limit=",
+        ],
+    }))
+}
+
+async fn list_users(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>) -> Response {
+    finish(platform.users().map(|u| json!({ "users": u })).map_err(Into::into), &log_id)
+}
+
+async fn create_user(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let result = async {
+        let new: NewUser = json_body(&platform, &headers, body).await?;
+        Ok(json!({ "user": platform.add_user(new)? }))
+    }
+    .await;
+    finish(result, &log_id)
+}
+
+async fn list_apps(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>) -> Response {
+    finish(platform.apps().map(|a| json!({ "apps": a })).map_err(Into::into), &log_id)
+}
+
+async fn create_app(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let result = async {
+        let new: NewApp = json_body(&platform, &headers, body).await?;
+        let (app, created) = platform.ensure_app(new)?;
+        Ok(json!({ "app": app, "created": created }))
+    }
+    .await;
+    finish(result, &log_id)
+}
+
+async fn show_grant(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let result = (|| -> AdminResult {
+        let params = Params::from_query(query.as_deref());
+        let param = |name| params.get(name).map_err(|e| AdminError::bad_request(e.to_string()));
+        let user = UserRef {
+            user_id: param("user_id")?
+                .map(|v| v.parse().map_err(|_| AdminError::bad_request("user_id must be a number")))
+                .transpose()?,
+            username: param("username")?.map(str::to_string),
+        };
+        let user_id = user.resolve(&platform)?;
+        let client_key = params.require("client_key").map_err(|e| AdminError {
+            field: Some("client_key"),
+            ..AdminError::bad_request(e.to_string())
+        })?;
+        let granted = platform.granted_scopes(user_id, client_key)?;
+        Ok(json!({ "user_id": user_id, "client_key": client_key, "scopes": granted }))
+    })();
+    finish(result, &log_id)
+}
+
+// serde cannot deny unknown fields of a struct with a flattened member.
+#[derive(Deserialize)]
+struct RevokeGrants {
+    #[serde(flatten)]
+    user: UserRef,
+    #[serde(default)]
+    client_key: Option<String>,
+}
+
+async fn revoke_grants(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let result = async {
+        let req: RevokeGrants = json_body(&platform, &headers, body).await?;
+        let user_id = req.user.resolve(&platform)?;
+        let revoked = platform.revoke_grants(user_id, req.client_key.as_deref())?;
+        Ok(serde_json::to_value(revoked).expect("RevokedGrant serialises"))
+    }
+    .await;
+    finish(result, &log_id)
+}
+
+/// Scopes as a list or a comma-separated string.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ScopeList {
+    List(Vec<String>),
+    Joined(String),
+}
+
+#[derive(Deserialize)]
+struct MintCode {
+    client_key: String,
+    #[serde(flatten)]
+    user: UserRef,
+    scopes: ScopeList,
+    #[serde(default)]
+    host_app: Option<String>,
+    #[serde(default)]
+    redirect_uri: Option<String>,
+    #[serde(default)]
+    code_challenge: Option<String>,
+}
+
+async fn mint_code(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let result = async {
+        let req: MintCode = json_body(&platform, &headers, body).await?;
+        let user_id = req.user.resolve(&platform)?;
+        let host_app = match req.host_app.as_deref() {
+            Some(h) => h.parse::<HostApp>()?,
+            None => HostApp::TikTok,
+        };
+        let scopes = match req.scopes {
+            ScopeList::List(list) => list,
+            ScopeList::Joined(text) => scopes::parse_list(&text),
+        };
+        let code = platform.mint_code(CodeRequest {
+            client_key: req.client_key.clone(),
+            user_id,
+            scopes,
+            redirect_uri: req.redirect_uri,
+            code_challenge: req.code_challenge,
+            host_app,
+        })?;
+        Ok(json!({
+            "code": code,
+            "open_id": platform.open_id(host_app, &req.client_key, user_id),
+            "expires_in": platform.options().code_ttl,
+        }))
+    }
+    .await;
+    finish(result, &log_id)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpireToken {
+    token: String,
+}
+
+async fn expire_token(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let result = async {
+        let req: ExpireToken = json_body(&platform, &headers, body).await?;
+        if platform.expire_token(&req.token)? {
+            Ok(json!({ "expired": true, "now": platform.clock().now() }))
+        } else {
+            Err(AdminError {
+                status: StatusCode::NOT_FOUND,
+                error: "not_found",
+                description: "no such token".into(),
+                field: Some("token"),
+            })
+        }
+    }
+    .await;
+    finish(result, &log_id)
+}
+
+async fn clock(State(platform): State<Platform>) -> Json<Value> {
+    let clock = platform.clock();
+    Json(json!({ "now": clock.now(), "offset": clock.offset() }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Advance {
+    seconds: u64,
+}
+
+async fn advance_clock(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let result = async {
+        let req: Advance = json_body(&platform, &headers, body).await?;
+        let now = platform.clock().advance(req.seconds);
+        tracing::info!(seconds = req.seconds, now, "platform clock advanced");
+        Ok(json!({ "now": now, "offset": platform.clock().offset() }))
+    }
+    .await;
+    finish(result, &log_id)
+}
+
+async fn requests(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let result = (|| -> AdminResult {
+        let params = Params::from_query(query.as_deref());
+        let limit = match params.get("limit").map_err(|e| AdminError::bad_request(e.to_string()))? {
+            Some(v) => v.parse::<usize>().map_err(|_| AdminError {
+                field: Some("limit"),
+                ..AdminError::bad_request("limit must be a non-negative integer")
+            })?,
+            None => 50,
+        };
+        Ok(json!({ "requests": platform.recent_requests(limit) }))
+    })();
+    finish(result, &log_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_detection_includes_mapped_ipv6() {
+        assert!(is_loopback("127.0.0.1".parse().unwrap()));
+        assert!(is_loopback("127.8.9.1".parse().unwrap()));
+        assert!(is_loopback("::1".parse().unwrap()));
+        assert!(is_loopback("::ffff:127.0.0.1".parse().unwrap()));
+        assert!(!is_loopback("10.0.0.2".parse().unwrap()));
+        assert!(!is_loopback("::ffff:192.168.1.4".parse().unwrap()));
+    }
+}

@@ -1,0 +1,327 @@
+//! `minihost platform ...`: run the emulator alone (`serve`) and register apps and users in a
+//! data dir (`app add`, `user add`, and their `list`s). The database in the data dir is the source
+//! of truth, so what these commands add is seen by any server on the same data dir.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use super::{
+    default_data_dir, serve_with_shutdown, Durability, NewApp, NewUser, Platform, PlatformError,
+    PlatformOptions,
+};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum PlatformCommand {
+    /// Run the platform emulator (Open API v2, Login Kit for Web, legacy v1, /__admin/) over HTTP.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        addr: SocketAddr,
+        /// Where the platform database lives [default: the user's data dir, e.g. ~/.local/share/minihost].
+        #[arg(long, env = "MINIHOST_DATA_DIR", conflicts_with = "in_memory")]
+        data_dir: Option<PathBuf>,
+        /// Keep all state in memory; it is gone when the server stops.
+        #[arg(long)]
+        in_memory: bool,
+        #[command(flatten)]
+        tokens: TokenArgs,
+    },
+    /// Register and list apps.
+    #[command(subcommand)]
+    App(AppCommand),
+    /// Create and list test users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// Token lifetimes and storage flags, shared by every command that runs the platform.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TokenArgs {
+    /// Access token lifetime in seconds (newer TikTok docs: 7200).
+    #[arg(long, value_name = "SECS", default_value_t = 86_400)]
+    pub access_token_ttl: u64,
+    /// Refresh token lifetime in seconds (newer TikTok docs: 15552000).
+    #[arg(long, value_name = "SECS", default_value_t = 31_536_000)]
+    pub refresh_token_ttl: u64,
+    /// Authorization code lifetime in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    pub code_ttl: u64,
+    /// Issue a new refresh token on every refresh and revoke the old one.
+    #[arg(long)]
+    pub rotate_refresh_tokens: bool,
+    /// fsync every commit (`full`) or only survive process crashes (`normal`).
+    #[arg(long, value_name = "normal|full", default_value = "normal", value_parser = parse_durability)]
+    pub durability: Durability,
+}
+
+fn parse_durability(text: &str) -> Result<Durability, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "normal" => Ok(Durability::Normal),
+        "full" => Ok(Durability::Full),
+        other => Err(format!("expected normal or full, not {other:?}")),
+    }
+}
+
+impl TokenArgs {
+    pub fn options(&self) -> PlatformOptions {
+        PlatformOptions {
+            access_token_ttl: self.access_token_ttl,
+            refresh_token_ttl: self.refresh_token_ttl,
+            code_ttl: self.code_ttl,
+            rotate_refresh_tokens: self.rotate_refresh_tokens,
+            durability: self.durability,
+            ..PlatformOptions::default()
+        }
+    }
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum AppCommand {
+    /// Register an app (an existing client key is left unchanged) and print its credentials.
+    Add {
+        #[arg(long, env = "MINIHOST_DATA_DIR")]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        client_key: String,
+        /// Generated when omitted.
+        #[arg(long)]
+        client_secret: Option<String>,
+        /// A Login Kit redirect URI (repeatable; https, or http on loopback).
+        #[arg(long = "redirect-uri", value_name = "URI")]
+        redirect_uris: Vec<String>,
+        /// Developer account; apps of one developer share union_ids.
+        #[arg(long)]
+        developer: Option<String>,
+        /// Webhook callback URL for server notifications.
+        #[arg(long = "webhook", value_name = "URL")]
+        webhook_url: Option<String>,
+        /// A scope the app may request (repeatable) [default: all user.info.* scopes].
+        #[arg(long = "scope", value_name = "SCOPE")]
+        scopes: Vec<String>,
+    },
+    /// List registered apps with their credentials.
+    List {
+        #[arg(long, env = "MINIHOST_DATA_DIR")]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum UserCommand {
+    /// Create a test user.
+    Add {
+        #[arg(long, env = "MINIHOST_DATA_DIR")]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// http(s) URL or data:image/ URI [default: a generated avatar].
+        #[arg(long)]
+        avatar_url: Option<String>,
+        #[arg(long)]
+        bio: Option<String>,
+        #[arg(long)]
+        verified: bool,
+        #[arg(long, default_value_t = 0)]
+        followers: i64,
+        #[arg(long, default_value_t = 0)]
+        following: i64,
+        #[arg(long, default_value_t = 0)]
+        likes: i64,
+        #[arg(long, default_value_t = 0)]
+        videos: i64,
+        /// TikTok Beans balance.
+        #[arg(long, default_value_t = 0)]
+        beans: i64,
+    },
+    /// List test users.
+    List {
+        #[arg(long, env = "MINIHOST_DATA_DIR")]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+fn open(data_dir: Option<PathBuf>) -> Result<Platform, PlatformError> {
+    Platform::open(&data_dir.unwrap_or_else(default_data_dir), PlatformOptions::default())
+}
+
+/// Runs a `minihost platform` subcommand, printing its results on stdout.
+pub async fn run(cmd: PlatformCommand) -> Result<(), PlatformError> {
+    match cmd {
+        PlatformCommand::Serve {
+            addr,
+            data_dir,
+            in_memory,
+            tokens,
+        } => {
+            let opts = tokens.options();
+            let platform = if in_memory {
+                Platform::in_memory(opts)?
+            } else {
+                Platform::open(&data_dir.unwrap_or_else(default_data_dir), opts)?
+            };
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|source| PlatformError::Io {
+                    context: format!("cannot listen on {addr}"),
+                    source,
+                })?;
+            let local = listener.local_addr().map_err(|source| PlatformError::Io {
+                context: "cannot read the listening address".into(),
+                source,
+            })?;
+            println!("platform listening on http://{local}");
+            match platform.data_dir() {
+                Some(dir) => println!("data dir: {}", dir.display()),
+                None => println!("data dir: none (in memory)"),
+            }
+            let usernames: Vec<String> = platform.users()?.into_iter().map(|u| u.username).collect();
+            println!("test users: {}", usernames.join(", "));
+            tracing::info!(%local, "platform emulator started");
+            let shutdown = async {
+                // If the signal handler cannot be installed, run until killed.
+                if tokio::signal::ctrl_c().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            };
+            serve_with_shutdown(listener, platform, shutdown)
+                .await
+                .map_err(|source| PlatformError::Io {
+                    context: "platform server failed".into(),
+                    source,
+                })
+        }
+        PlatformCommand::App(AppCommand::Add {
+            data_dir,
+            client_key,
+            client_secret,
+            redirect_uris,
+            developer,
+            webhook_url,
+            scopes,
+        }) => {
+            let platform = open(data_dir)?;
+            let (app, created) = platform.ensure_app(NewApp {
+                client_key,
+                client_secret,
+                redirect_uris,
+                developer,
+                webhook_url,
+                allowed_scopes: (!scopes.is_empty()).then_some(scopes),
+            })?;
+            if created {
+                println!("registered app {}", app.client_key);
+            } else {
+                println!("app {} was already registered; left unchanged", app.client_key);
+            }
+            println!("client_key: {}", app.client_key);
+            println!("client_secret: {}", app.client_secret);
+            Ok(())
+        }
+        PlatformCommand::App(AppCommand::List { data_dir }) => {
+            for app in open(data_dir)?.apps()? {
+                println!(
+                    "{}\tsecret={}\tdeveloper={}\tscopes={}\tredirect_uris={}",
+                    app.client_key,
+                    app.client_secret,
+                    app.developer,
+                    app.allowed_scopes.join(","),
+                    app.redirect_uris.join(",")
+                );
+            }
+            Ok(())
+        }
+        PlatformCommand::User(UserCommand::Add {
+            data_dir,
+            username,
+            display_name,
+            avatar_url,
+            bio,
+            verified,
+            followers,
+            following,
+            likes,
+            videos,
+            beans,
+        }) => {
+            let user = open(data_dir)?.add_user(NewUser {
+                username,
+                display_name,
+                avatar_url,
+                bio,
+                verified,
+                follower_count: followers,
+                following_count: following,
+                likes_count: likes,
+                video_count: videos,
+                beans,
+            })?;
+            println!("created user {} (id {}, {} Beans)", user.username, user.id, user.beans);
+            Ok(())
+        }
+        PlatformCommand::User(UserCommand::List { data_dir }) => {
+            for user in open(data_dir)?.users()? {
+                println!(
+                    "{}\t@{}\t{}\tbeans={}{}",
+                    user.id,
+                    user.username,
+                    user.display_name,
+                    user.beans,
+                    if user.verified { "\tverified" } else { "" }
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        cmd: PlatformCommand,
+    }
+
+    #[test]
+    fn serve_defaults_and_flags_parse() {
+        let cli = Cli::try_parse_from(["platform", "serve"]).unwrap();
+        let PlatformCommand::Serve { addr, in_memory, tokens, .. } = cli.cmd else {
+            panic!("not serve")
+        };
+        assert_eq!(addr.to_string(), "127.0.0.1:8787");
+        assert!(!in_memory);
+        assert_eq!(tokens.options(), PlatformOptions::default());
+
+        let cli = Cli::try_parse_from([
+            "platform", "serve", "--in-memory", "--access-token-ttl", "7200",
+            "--refresh-token-ttl", "15552000", "--rotate-refresh-tokens", "--durability", "full",
+        ])
+        .unwrap();
+        let PlatformCommand::Serve { tokens, .. } = cli.cmd else { panic!("not serve") };
+        let opts = tokens.options();
+        assert_eq!((opts.access_token_ttl, opts.refresh_token_ttl), (7_200, 15_552_000));
+        assert!(opts.rotate_refresh_tokens);
+        assert_eq!(opts.durability, Durability::Full);
+        assert!(Cli::try_parse_from(["platform", "serve", "--in-memory", "--data-dir", "/x"]).is_err());
+    }
+
+    #[test]
+    fn app_add_takes_repeated_redirect_uris() {
+        let cli = Cli::try_parse_from([
+            "platform", "app", "add", "--client-key", "k", "--redirect-uri", "https://a.com/1",
+            "--redirect-uri", "https://a.com/2", "--developer", "d", "--webhook", "https://a.com/hook",
+        ])
+        .unwrap();
+        let PlatformCommand::App(AppCommand::Add { redirect_uris, developer, webhook_url, .. }) = cli.cmd else {
+            panic!("not app add")
+        };
+        assert_eq!(redirect_uris.len(), 2);
+        assert_eq!(developer.as_deref(), Some("d"));
+        assert_eq!(webhook_url.as_deref(), Some("https://a.com/hook"));
+    }
+}

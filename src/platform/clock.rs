@@ -1,0 +1,68 @@
+//! The controllable clock every expiry (codes, tokens) reads: wall time plus a test offset.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Wall-clock Unix seconds shifted by an offset that only ever grows, so tests can expire
+/// codes and tokens without sleeping. The offset is per process and not persisted.
+#[derive(Debug, Default)]
+pub struct Clock {
+    offset: AtomicI64,
+}
+
+impl Clock {
+    pub fn new() -> Clock {
+        Clock::default()
+    }
+
+    /// Current Unix time in seconds, as the platform sees it.
+    pub fn now(&self) -> u64 {
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let offset = self.offset.load(Ordering::Relaxed);
+        wall.saturating_add_signed(offset)
+    }
+
+    /// Moves the clock forward by `secs` and returns the new time.
+    pub fn advance(&self, secs: u64) -> u64 {
+        let secs = i64::try_from(secs).unwrap_or(i64::MAX);
+        // fetch_update cannot fail with a closure that always returns Some.
+        let _ = self
+            .offset
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |o| {
+                Some(o.saturating_add(secs))
+            });
+        self.now()
+    }
+
+    /// Seconds the clock has been moved forward.
+    pub fn offset(&self) -> u64 {
+        self.offset.load(Ordering::Relaxed).max(0).unsigned_abs()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advance_moves_now_forward() {
+        let clock = Clock::new();
+        let before = clock.now();
+        let after = clock.advance(3_600);
+        assert!(after >= before + 3_600);
+        assert!(clock.now() >= before + 3_600);
+        assert_eq!(clock.offset(), 3_600);
+    }
+
+    #[test]
+    fn advance_saturates_instead_of_overflowing() {
+        let clock = Clock::new();
+        clock.advance(u64::MAX);
+        clock.advance(u64::MAX);
+        assert_eq!(clock.offset(), i64::MAX.unsigned_abs());
+        assert!(clock.now() > u64::MAX / 2);
+    }
+}

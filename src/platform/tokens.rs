@@ -1,0 +1,742 @@
+//! Access, refresh and client tokens: exchanging codes, refreshing (with optional rotation),
+//! client credentials, revocation, expiry, and resolving a bearer token. Errors are OAuth's
+//! (`invalid_grant`, ...), independent of any wire format.
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+use super::apps::{app_by_key, App};
+use super::{codes, ids, scopes, HostApp, Platform, PlatformError};
+
+/// The OAuth 2.0 error classes TikTok's token endpoints return.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OAuthErrorKind {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    InvalidScope,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    UnsupportedResponseType,
+    AccessDenied,
+    ServerError,
+    TemporarilyUnavailable,
+}
+
+impl OAuthErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OAuthErrorKind::InvalidRequest => "invalid_request",
+            OAuthErrorKind::InvalidClient => "invalid_client",
+            OAuthErrorKind::InvalidGrant => "invalid_grant",
+            OAuthErrorKind::InvalidScope => "invalid_scope",
+            OAuthErrorKind::UnauthorizedClient => "unauthorized_client",
+            OAuthErrorKind::UnsupportedGrantType => "unsupported_grant_type",
+            OAuthErrorKind::UnsupportedResponseType => "unsupported_response_type",
+            OAuthErrorKind::AccessDenied => "access_denied",
+            OAuthErrorKind::ServerError => "server_error",
+            OAuthErrorKind::TemporarilyUnavailable => "temporarily_unavailable",
+        }
+    }
+
+    /// The HTTP status of a v2 token-endpoint error of this class.
+    pub fn http_status(self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            OAuthErrorKind::InvalidClient => StatusCode::UNAUTHORIZED,
+            OAuthErrorKind::AccessDenied => StatusCode::FORBIDDEN,
+            OAuthErrorKind::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            OAuthErrorKind::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {description}", kind.as_str())]
+pub struct OAuthError {
+    pub kind: OAuthErrorKind,
+    pub description: String,
+}
+
+impl OAuthError {
+    pub fn new(kind: OAuthErrorKind, description: impl Into<String>) -> OAuthError {
+        OAuthError {
+            kind,
+            description: description.into(),
+        }
+    }
+
+    pub(crate) fn invalid_request(description: impl Into<String>) -> OAuthError {
+        OAuthError::new(OAuthErrorKind::InvalidRequest, description)
+    }
+
+    pub(crate) fn invalid_grant(description: impl Into<String>) -> OAuthError {
+        OAuthError::new(OAuthErrorKind::InvalidGrant, description)
+    }
+
+    fn invalid_client(description: impl Into<String>) -> OAuthError {
+        OAuthError::new(OAuthErrorKind::InvalidClient, description)
+    }
+}
+
+impl From<PlatformError> for OAuthError {
+    fn from(err: PlatformError) -> OAuthError {
+        match err {
+            PlatformError::InvalidInput { field, message } => {
+                OAuthError::invalid_request(format!("{field}: {message}"))
+            }
+            PlatformError::NotFound { .. } | PlatformError::AlreadyExists { .. } => {
+                OAuthError::invalid_request(err.to_string())
+            }
+            err if err.is_busy() => OAuthError::new(
+                OAuthErrorKind::TemporarilyUnavailable,
+                "the platform database is busy; retry",
+            ),
+            err => {
+                tracing::error!(error = %err, "platform failure");
+                OAuthError::new(OAuthErrorKind::ServerError, "internal error; see the server log")
+            }
+        }
+    }
+}
+
+impl From<rusqlite::Error> for OAuthError {
+    fn from(err: rusqlite::Error) -> OAuthError {
+        PlatformError::from(err).into()
+    }
+}
+
+/// A `grant_type=authorization_code` request.
+#[derive(Clone, Copy, Debug)]
+pub struct CodeExchange<'a> {
+    pub client_key: &'a str,
+    pub client_secret: &'a str,
+    pub code: &'a str,
+    pub redirect_uri: Option<&'a str>,
+    pub code_verifier: Option<&'a str>,
+}
+
+/// A user access token with its refresh token, as the token endpoints return them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuedTokens {
+    pub access_token: String,
+    pub expires_in: u64,
+    pub refresh_token: String,
+    pub refresh_expires_in: u64,
+    pub open_id: String,
+    pub scopes: Vec<String>,
+    pub user_id: i64,
+    pub client_key: String,
+}
+
+/// A `clt.` app token from client_credentials.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientToken {
+    pub access_token: String,
+    pub expires_in: u64,
+}
+
+/// What a valid user access token stands for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessGrant {
+    pub user_id: i64,
+    pub client_key: String,
+    pub host_app: HostApp,
+    pub scopes: Vec<String>,
+    pub expires_at: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Access,
+    Refresh,
+    Client,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Access => "access",
+            Kind::Refresh => "refresh",
+            Kind::Client => "client",
+        }
+    }
+
+    fn prefix(self) -> &'static str {
+        match self {
+            Kind::Access => "act.",
+            Kind::Refresh => "rft.",
+            Kind::Client => "clt.",
+        }
+    }
+}
+
+struct TokenRow {
+    id: i64,
+    kind: String,
+    client_key: String,
+    user_id: Option<i64>,
+    host_app: String,
+    scopes: String,
+    family_id: Option<i64>,
+    expires_at: i64,
+    revoked_at: Option<i64>,
+}
+
+fn token_row(conn: &Connection, token: &str) -> rusqlite::Result<Option<TokenRow>> {
+    conn.prepare_cached(
+        "SELECT id, kind, client_key, user_id, host_app, scopes, family_id, expires_at, revoked_at \
+         FROM tokens WHERE token_hash = ?1",
+    )?
+    .query_row([ids::secret_hash(token)], |r| {
+        Ok(TokenRow {
+            id: r.get(0)?,
+            kind: r.get(1)?,
+            client_key: r.get(2)?,
+            user_id: r.get(3)?,
+            host_app: r.get(4)?,
+            scopes: r.get(5)?,
+            family_id: r.get(6)?,
+            expires_at: r.get(7)?,
+            revoked_at: r.get(8)?,
+        })
+    })
+    .optional()
+}
+
+#[derive(Clone, Copy)]
+struct NewToken<'a> {
+    kind: Kind,
+    client_key: &'a str,
+    user_id: Option<i64>,
+    host_app: &'a str,
+    scopes: &'a str,
+    family_id: Option<i64>,
+    ttl: u64,
+}
+
+fn insert_token(conn: &Connection, t: NewToken<'_>, now: i64) -> rusqlite::Result<String> {
+    let token = ids::new_token(t.kind.prefix());
+    let expires_at = now.saturating_add(i64::try_from(t.ttl).unwrap_or(i64::MAX));
+    conn.prepare_cached(
+        "INSERT INTO tokens (token_hash, kind, client_key, user_id, host_app, scopes, family_id, \
+         issued_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        ids::secret_hash(&token),
+        t.kind.as_str(),
+        t.client_key,
+        t.user_id,
+        t.host_app,
+        t.scopes,
+        t.family_id,
+        now,
+        expires_at
+    ])?;
+    Ok(token)
+}
+
+fn revoke_family(conn: &Connection, family_id: i64, now: i64) -> rusqlite::Result<usize> {
+    conn.prepare_cached("UPDATE tokens SET revoked_at = ?1 WHERE family_id = ?2 AND revoked_at IS NULL")?
+        .execute(params![now, family_id])
+}
+
+/// Checks client credentials. `secret` is `None` only where an API does not send it (v1
+/// refresh); a wrong secret is always refused.
+fn authenticate(conn: &Connection, client_key: &str, secret: Option<&str>) -> Result<App, OAuthError> {
+    let app = app_by_key(conn, client_key)?
+        .ok_or_else(|| OAuthError::invalid_client(format!("client_key {client_key:?} is not registered")))?;
+    if let Some(secret) = secret {
+        if !constant_time_eq(secret.as_bytes(), app.client_secret.as_bytes()) {
+            return Err(OAuthError::invalid_client(format!(
+                "client_secret is wrong for client_key {client_key:?}"
+            )));
+        }
+    }
+    Ok(app)
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn remaining(expires_at: i64, now: i64) -> u64 {
+    expires_at.saturating_sub(now).max(0).unsigned_abs()
+}
+
+fn parse_host(stored: &str) -> Result<HostApp, PlatformError> {
+    stored
+        .parse()
+        .map_err(|_| PlatformError::Corrupt(format!("unknown host app {stored:?} in tokens")))
+}
+
+impl Platform {
+    /// `grant_type=authorization_code`. The code is consumed only by a successful exchange; a
+    /// second use fails with `invalid_grant` and revokes every token minted from the code.
+    pub fn exchange_code(&self, req: CodeExchange<'_>) -> Result<IssuedTokens, OAuthError> {
+        let now = self.now();
+        let opts = &self.inner.opts;
+        let (tokens, host_app) = self.inner.store.write(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            authenticate(&tx, req.client_key, Some(req.client_secret))?;
+            let row = tx
+                .prepare_cached(
+                    "SELECT id, client_key, user_id, host_app, scopes, redirect_uri, \
+                     code_challenge, expires_at, used_at FROM auth_codes WHERE code_hash = ?1",
+                )?
+                .query_row([ids::secret_hash(req.code)], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, Option<String>>(5)?,
+                        r.get::<_, Option<String>>(6)?,
+                        r.get::<_, i64>(7)?,
+                        r.get::<_, Option<i64>>(8)?,
+                    ))
+                })
+                .optional()?;
+            let Some((code_id, client_key, user_id, host, scope_list, redirect_uri, challenge, expires_at, used_at)) = row
+            else {
+                return Err(OAuthError::invalid_grant("code is invalid or was never issued"));
+            };
+            if client_key != req.client_key {
+                return Err(OAuthError::invalid_grant("code was issued to a different client_key"));
+            }
+            if used_at.is_some() {
+                let revoked = revoke_family(&tx, code_id, now)?;
+                tx.commit()?;
+                tracing::warn!(client_key, revoked, "authorization code replayed; its tokens are revoked");
+                return Err(OAuthError::invalid_grant(
+                    "code has already been used; the tokens issued from it are now revoked",
+                ));
+            }
+            if now >= expires_at {
+                return Err(OAuthError::invalid_grant("code has expired"));
+            }
+            match (redirect_uri.as_deref(), req.redirect_uri) {
+                (Some(_), None) => {
+                    return Err(OAuthError::invalid_request(
+                        "redirect_uri is required: this code was issued with a redirect_uri",
+                    ))
+                }
+                (Some(bound), Some(sent)) if bound != sent => {
+                    return Err(OAuthError::invalid_grant(
+                        "redirect_uri does not match the one used at authorization",
+                    ))
+                }
+                (None, Some(_)) => {
+                    return Err(OAuthError::invalid_grant(
+                        "redirect_uri was not used at authorization (Minis codes take none)",
+                    ))
+                }
+                _ => {}
+            }
+            match (challenge.as_deref(), req.code_verifier) {
+                (Some(_), None) => {
+                    return Err(OAuthError::invalid_request(
+                        "code_verifier is required: this code was issued with a code_challenge",
+                    ))
+                }
+                (Some(challenge), Some(verifier)) => {
+                    if !codes::verifier_is_well_formed(verifier) {
+                        return Err(OAuthError::invalid_request(
+                            "code_verifier must be 43-128 characters of A-Z a-z 0-9 - . _ ~",
+                        ));
+                    }
+                    if codes::challenge_for_verifier(verifier) != challenge {
+                        return Err(OAuthError::invalid_grant(
+                            "code_verifier does not match the code_challenge (hex SHA-256)",
+                        ));
+                    }
+                }
+                (None, Some(_)) => {
+                    return Err(OAuthError::invalid_grant(
+                        "code_verifier was sent but no code_challenge was used at authorization",
+                    ))
+                }
+                (None, None) => {}
+            }
+            tx.prepare_cached("UPDATE auth_codes SET used_at = ?1 WHERE id = ?2")?
+                .execute(params![now, code_id])?;
+            let base = NewToken {
+                kind: Kind::Access,
+                client_key: &client_key,
+                user_id: Some(user_id),
+                host_app: &host,
+                scopes: &scope_list,
+                family_id: Some(code_id),
+                ttl: opts.access_token_ttl,
+            };
+            let refresh = NewToken {
+                kind: Kind::Refresh,
+                ttl: opts.refresh_token_ttl,
+                ..base
+            };
+            let refresh_token = insert_token(&tx, refresh, now)?;
+            let access_token = insert_token(&tx, base, now)?;
+            tx.commit()?;
+            Ok::<_, OAuthError>((
+                IssuedTokens {
+                    access_token,
+                    expires_in: opts.access_token_ttl,
+                    refresh_token,
+                    refresh_expires_in: opts.refresh_token_ttl,
+                    open_id: String::new(),
+                    scopes: scopes::split_stored(&scope_list),
+                    user_id,
+                    client_key,
+                },
+                host,
+            ))
+        })?;
+        let host_app = parse_host(&host_app)?;
+        Ok(IssuedTokens {
+            open_id: self.open_id(host_app, &tokens.client_key, tokens.user_id),
+            ..tokens
+        })
+    }
+
+    /// `grant_type=refresh_token`: a new access token with the same scopes. With
+    /// `rotate_refresh_tokens` the refresh token is replaced and the old one revoked; otherwise
+    /// the same refresh token comes back with its remaining lifetime.
+    pub fn refresh_tokens(
+        &self,
+        client_key: &str,
+        client_secret: Option<&str>,
+        refresh_token: &str,
+    ) -> Result<IssuedTokens, OAuthError> {
+        let now = self.now();
+        let opts = &self.inner.opts;
+        let (tokens, host_app) = self.inner.store.write(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            authenticate(&tx, client_key, client_secret)?;
+            let row = token_row(&tx, refresh_token)?
+                .filter(|r| r.kind == Kind::Refresh.as_str())
+                .ok_or_else(|| OAuthError::invalid_grant("refresh_token is invalid or was never issued"))?;
+            if row.client_key != client_key {
+                return Err(OAuthError::invalid_grant("refresh_token was issued to a different client_key"));
+            }
+            if row.revoked_at.is_some() {
+                return Err(OAuthError::invalid_grant("refresh_token has been revoked"));
+            }
+            if now >= row.expires_at {
+                return Err(OAuthError::invalid_grant("refresh_token has expired"));
+            }
+            let user_id = row
+                .user_id
+                .ok_or_else(|| PlatformError::Corrupt("refresh token without a user".into()))?;
+            let access = NewToken {
+                kind: Kind::Access,
+                client_key,
+                user_id: Some(user_id),
+                host_app: &row.host_app,
+                scopes: &row.scopes,
+                family_id: row.family_id,
+                ttl: opts.access_token_ttl,
+            };
+            let access_token = insert_token(&tx, access, now)?;
+            let (refresh_token, refresh_expires_in) = if opts.rotate_refresh_tokens {
+                tx.prepare_cached("UPDATE tokens SET revoked_at = ?1 WHERE id = ?2")?
+                    .execute(params![now, row.id])?;
+                let next = NewToken {
+                    kind: Kind::Refresh,
+                    ttl: opts.refresh_token_ttl,
+                    ..access
+                };
+                (insert_token(&tx, next, now)?, opts.refresh_token_ttl)
+            } else {
+                (refresh_token.to_string(), remaining(row.expires_at, now))
+            };
+            tx.commit()?;
+            Ok::<_, OAuthError>((
+                IssuedTokens {
+                    access_token,
+                    expires_in: opts.access_token_ttl,
+                    refresh_token,
+                    refresh_expires_in,
+                    open_id: String::new(),
+                    scopes: scopes::split_stored(&row.scopes),
+                    user_id,
+                    client_key: client_key.to_string(),
+                },
+                row.host_app,
+            ))
+        })?;
+        let host_app = parse_host(&host_app)?;
+        Ok(IssuedTokens {
+            open_id: self.open_id(host_app, client_key, tokens.user_id),
+            ..tokens
+        })
+    }
+
+    /// `grant_type=client_credentials`: an app token (`clt.`) with no user and no refresh token.
+    pub fn client_token(&self, client_key: &str, client_secret: &str) -> Result<ClientToken, OAuthError> {
+        let now = self.now();
+        let ttl = self.inner.opts.client_token_ttl;
+        self.inner.store.write(|conn| {
+            let tx = conn.transaction()?;
+            authenticate(&tx, client_key, Some(client_secret))?;
+            let token = NewToken {
+                kind: Kind::Client,
+                client_key,
+                user_id: None,
+                host_app: HostApp::TikTok.as_str(),
+                scopes: "",
+                family_id: None,
+                ttl,
+            };
+            let access_token = insert_token(&tx, token, now)?;
+            tx.commit()?;
+            Ok(ClientToken {
+                access_token,
+                expires_in: ttl,
+            })
+        })
+    }
+
+    /// Revokes `token` (access or refresh) together with every token of the same authorization,
+    /// so neither the access nor the refresh token works afterwards. Unknown tokens are not an
+    /// error (revocation is idempotent, RFC 7009); returns whether a live token was found.
+    /// `client_secret: None` skips the secret check, for the v1 API that does not send it.
+    pub fn revoke_token(
+        &self,
+        client_key: &str,
+        client_secret: Option<&str>,
+        token: &str,
+    ) -> Result<bool, OAuthError> {
+        let now = self.now();
+        self.inner.store.write(|conn| {
+            let tx = conn.transaction()?;
+            authenticate(&tx, client_key, client_secret)?;
+            let Some(row) = token_row(&tx, token)? else {
+                return Ok(false);
+            };
+            if row.client_key != client_key {
+                return Err(OAuthError::invalid_request("token was issued to a different client_key"));
+            }
+            let revoked = match row.family_id {
+                Some(family) => revoke_family(&tx, family, now)?,
+                None => tx.execute(
+                    "UPDATE tokens SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+                    params![now, row.id],
+                )?,
+            };
+            tx.commit()?;
+            Ok(revoked > 0)
+        })
+    }
+
+    /// What a user access token stands for, or `None` when it is unknown, expired, revoked or
+    /// not a user access token.
+    pub fn resolve_access_token(&self, token: &str) -> Result<Option<AccessGrant>, PlatformError> {
+        let now = self.now();
+        let row = self.inner.store.read(|conn| token_row(conn, token))?;
+        let Some(row) = row else { return Ok(None) };
+        let (Some(user_id), true, None, true) = (
+            row.user_id,
+            row.kind == Kind::Access.as_str(),
+            row.revoked_at,
+            now < row.expires_at,
+        ) else {
+            return Ok(None);
+        };
+        Ok(Some(AccessGrant {
+            user_id,
+            host_app: parse_host(&row.host_app)?,
+            client_key: row.client_key,
+            scopes: scopes::split_stored(&row.scopes),
+            expires_at: row.expires_at.max(0).unsigned_abs(),
+        }))
+    }
+
+    /// Makes `token` (any kind) expire now. Returns whether the token exists.
+    pub fn expire_token(&self, token: &str) -> Result<bool, PlatformError> {
+        let now = self.now();
+        let changed = self.inner.store.write(|conn| {
+            conn.execute(
+                "UPDATE tokens SET expires_at = MIN(expires_at, ?1) WHERE token_hash = ?2",
+                params![now, ids::secret_hash(token)],
+            )
+        })?;
+        Ok(changed > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::{CodeRequest, NewApp, PlatformOptions, USER_INFO_BASIC};
+
+    struct Fixture {
+        p: Platform,
+        secret: String,
+        alice: i64,
+    }
+
+    fn fixture(opts: PlatformOptions) -> Fixture {
+        let p = Platform::in_memory(opts).unwrap();
+        let (app, _) = p
+            .ensure_app(NewApp {
+                client_key: "k".into(),
+                redirect_uris: vec!["https://a.com/cb".into()],
+                ..NewApp::default()
+            })
+            .unwrap();
+        let alice = p.user_by_username("alice").unwrap().unwrap().id;
+        Fixture {
+            p,
+            secret: app.client_secret,
+            alice,
+        }
+    }
+
+    impl Fixture {
+        fn code(&self, redirect_uri: Option<&str>, challenge: Option<String>) -> String {
+            self.p
+                .mint_code(CodeRequest {
+                    client_key: "k".into(),
+                    user_id: self.alice,
+                    scopes: vec![USER_INFO_BASIC.into()],
+                    redirect_uri: redirect_uri.map(String::from),
+                    code_challenge: challenge,
+                    host_app: HostApp::Douyin,
+                })
+                .unwrap()
+        }
+
+        fn exchange(&self, code: &str) -> Result<IssuedTokens, OAuthError> {
+            self.p.exchange_code(CodeExchange {
+                client_key: "k",
+                client_secret: &self.secret,
+                code,
+                redirect_uri: None,
+                code_verifier: None,
+            })
+        }
+    }
+
+    #[test]
+    fn exchange_issues_tokens_bound_to_the_code() {
+        let f = fixture(PlatformOptions::default());
+        let t = f.exchange(&f.code(None, None)).unwrap();
+        assert!(t.access_token.starts_with("act.") && t.refresh_token.starts_with("rft."));
+        assert_eq!((t.expires_in, t.refresh_expires_in), (86_400, 31_536_000));
+        assert_eq!(t.open_id, f.p.open_id(HostApp::Douyin, "k", f.alice));
+        let grant = f.p.resolve_access_token(&t.access_token).unwrap().unwrap();
+        assert_eq!(grant.user_id, f.alice);
+        assert_eq!(grant.host_app, HostApp::Douyin);
+        assert_eq!(grant.scopes, vec![USER_INFO_BASIC]);
+        // A refresh token is not an access token.
+        assert_eq!(f.p.resolve_access_token(&t.refresh_token).unwrap(), None);
+    }
+
+    #[test]
+    fn replay_fails_and_revokes_the_first_exchange() {
+        let f = fixture(PlatformOptions::default());
+        let code = f.code(None, None);
+        let t = f.exchange(&code).unwrap();
+        assert_eq!(f.exchange(&code).unwrap_err().kind, OAuthErrorKind::InvalidGrant);
+        assert_eq!(f.p.resolve_access_token(&t.access_token).unwrap(), None);
+        let refresh = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap_err();
+        assert_eq!(refresh.kind, OAuthErrorKind::InvalidGrant);
+    }
+
+    #[test]
+    fn failed_checks_do_not_consume_the_code() {
+        let f = fixture(PlatformOptions::default());
+        let verifier = "v".repeat(50);
+        let code = f.code(Some("https://a.com/cb"), Some(codes::challenge_for_verifier(&verifier)));
+        let attempt = |uri: Option<&str>, v: Option<&str>, secret: &str| {
+            f.p.exchange_code(CodeExchange {
+                client_key: "k",
+                client_secret: secret,
+                code: &code,
+                redirect_uri: uri,
+                code_verifier: v,
+            })
+        };
+        let kind = |r: Result<IssuedTokens, OAuthError>| r.unwrap_err().kind;
+        assert_eq!(kind(attempt(Some("https://a.com/cb"), Some(&verifier), "wrong-secret")), OAuthErrorKind::InvalidClient);
+        assert_eq!(kind(attempt(None, Some(&verifier), &f.secret)), OAuthErrorKind::InvalidRequest);
+        assert_eq!(kind(attempt(Some("https://a.com/other"), Some(&verifier), &f.secret)), OAuthErrorKind::InvalidGrant);
+        assert_eq!(kind(attempt(Some("https://a.com/cb"), None, &f.secret)), OAuthErrorKind::InvalidRequest);
+        assert_eq!(kind(attempt(Some("https://a.com/cb"), Some("short"), &f.secret)), OAuthErrorKind::InvalidRequest);
+        assert_eq!(kind(attempt(Some("https://a.com/cb"), Some(&"w".repeat(50)), &f.secret)), OAuthErrorKind::InvalidGrant);
+        attempt(Some("https://a.com/cb"), Some(&verifier), &f.secret).unwrap();
+    }
+
+    #[test]
+    fn codes_expire_by_the_clock() {
+        let f = fixture(PlatformOptions::default());
+        let code = f.code(None, None);
+        f.p.clock().advance(600);
+        let err = f.exchange(&code).unwrap_err();
+        assert_eq!(err.kind, OAuthErrorKind::InvalidGrant);
+        assert!(err.description.contains("expired"), "{err}");
+    }
+
+    #[test]
+    fn refresh_without_rotation_keeps_the_refresh_token() {
+        let f = fixture(PlatformOptions::default());
+        let t = f.exchange(&f.code(None, None)).unwrap();
+        f.p.clock().advance(100);
+        let r = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap();
+        assert_eq!(r.refresh_token, t.refresh_token);
+        assert!(r.refresh_expires_in <= 31_536_000 - 100);
+        assert_ne!(r.access_token, t.access_token);
+        assert_eq!(r.open_id, t.open_id);
+        f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap();
+    }
+
+    #[test]
+    fn refresh_with_rotation_revokes_the_used_refresh_token() {
+        let f = fixture(PlatformOptions {
+            rotate_refresh_tokens: true,
+            ..PlatformOptions::default()
+        });
+        let t = f.exchange(&f.code(None, None)).unwrap();
+        let r = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap();
+        assert_ne!(r.refresh_token, t.refresh_token);
+        let err = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap_err();
+        assert_eq!(err.kind, OAuthErrorKind::InvalidGrant);
+        f.p.refresh_tokens("k", Some(&f.secret), &r.refresh_token).unwrap();
+    }
+
+    #[test]
+    fn revoke_kills_access_and_refresh_of_the_same_authorization_only() {
+        let f = fixture(PlatformOptions::default());
+        let a = f.exchange(&f.code(None, None)).unwrap();
+        let b = f.exchange(&f.code(None, None)).unwrap();
+        assert!(f.p.revoke_token("k", Some(&f.secret), &a.access_token).unwrap());
+        assert_eq!(f.p.resolve_access_token(&a.access_token).unwrap(), None);
+        assert!(f.p.refresh_tokens("k", Some(&f.secret), &a.refresh_token).is_err());
+        assert!(f.p.resolve_access_token(&b.access_token).unwrap().is_some());
+        assert!(!f.p.revoke_token("k", Some(&f.secret), "act.unknown").unwrap());
+    }
+
+    #[test]
+    fn client_tokens_are_clt_and_not_user_tokens() {
+        let f = fixture(PlatformOptions::default());
+        let t = f.p.client_token("k", &f.secret).unwrap();
+        assert!(t.access_token.starts_with("clt."));
+        assert_eq!(t.expires_in, 7_200);
+        assert_eq!(f.p.resolve_access_token(&t.access_token).unwrap(), None);
+        assert_eq!(f.p.client_token("k", "nope").unwrap_err().kind, OAuthErrorKind::InvalidClient);
+        assert_eq!(f.p.client_token("zz", "nope").unwrap_err().kind, OAuthErrorKind::InvalidClient);
+    }
+
+    #[test]
+    fn expire_token_and_clock_expiry() {
+        let f = fixture(PlatformOptions::default());
+        let t = f.exchange(&f.code(None, None)).unwrap();
+        assert!(f.p.expire_token(&t.access_token).unwrap());
+        assert_eq!(f.p.resolve_access_token(&t.access_token).unwrap(), None);
+        assert!(!f.p.expire_token("act.nope").unwrap());
+        let t2 = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap();
+        f.p.clock().advance(86_400);
+        assert_eq!(f.p.resolve_access_token(&t2.access_token).unwrap(), None);
+    }
+}

@@ -1,0 +1,305 @@
+//! User info: the fields each scope unlocks, rendering a user for a token (shared by v1 and
+//! v2), and `GET /v2/user/info/` with its `{data, error}` envelope and error codes.
+
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use serde_json::{json, Map, Value};
+
+use super::apps::app_by_key;
+use super::http::{bearer_token, LogId, Params};
+use super::scopes::{USER_INFO_BASIC, USER_INFO_OPEN_ID, USER_INFO_PROFILE, USER_INFO_STATS};
+use super::users::user_by_id;
+use super::{AccessGrant, Platform, PlatformError};
+
+/// Which API generation a field name is looked up for: v1 also has `avatar_url_200`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Api {
+    V1,
+    V2,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Field {
+    OpenId,
+    UnionId,
+    AvatarUrl,
+    AvatarUrl100,
+    AvatarUrl200,
+    AvatarLargeUrl,
+    DisplayName,
+    BioDescription,
+    ProfileDeepLink,
+    IsVerified,
+    Username,
+    FollowerCount,
+    FollowingCount,
+    LikesCount,
+    VideoCount,
+}
+
+const FIELDS: [(&str, Field); 15] = [
+    ("open_id", Field::OpenId),
+    ("union_id", Field::UnionId),
+    ("avatar_url", Field::AvatarUrl),
+    ("avatar_url_100", Field::AvatarUrl100),
+    ("avatar_url_200", Field::AvatarUrl200),
+    ("avatar_large_url", Field::AvatarLargeUrl),
+    ("display_name", Field::DisplayName),
+    ("bio_description", Field::BioDescription),
+    ("profile_deep_link", Field::ProfileDeepLink),
+    ("is_verified", Field::IsVerified),
+    ("username", Field::Username),
+    ("follower_count", Field::FollowerCount),
+    ("following_count", Field::FollowingCount),
+    ("likes_count", Field::LikesCount),
+    ("video_count", Field::VideoCount),
+];
+
+/// The fields v1 returns when a request names none: the basic profile.
+pub(crate) const V1_DEFAULT_FIELDS: [Field; 7] = [
+    Field::OpenId,
+    Field::UnionId,
+    Field::AvatarUrl,
+    Field::AvatarUrl100,
+    Field::AvatarUrl200,
+    Field::AvatarLargeUrl,
+    Field::DisplayName,
+];
+
+impl Field {
+    pub(crate) fn parse(name: &str, api: Api) -> Option<Field> {
+        FIELDS
+            .iter()
+            .find(|(n, f)| *n == name && (api == Api::V1 || *f != Field::AvatarUrl200))
+            .map(|(_, f)| *f)
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        FIELDS
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("?")
+    }
+
+    pub(crate) fn known_names(api: Api) -> String {
+        FIELDS
+            .iter()
+            .filter(|(_, f)| api == Api::V1 || *f != Field::AvatarUrl200)
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Scopes any one of which unlocks the field (post-2024-migration mapping).
+    fn scopes(self) -> &'static [&'static str] {
+        match self {
+            Field::OpenId | Field::UnionId => &[USER_INFO_OPEN_ID, USER_INFO_BASIC],
+            Field::AvatarUrl
+            | Field::AvatarUrl100
+            | Field::AvatarUrl200
+            | Field::AvatarLargeUrl
+            | Field::DisplayName => &[USER_INFO_BASIC],
+            Field::BioDescription | Field::ProfileDeepLink | Field::IsVerified | Field::Username => {
+                &[USER_INFO_PROFILE]
+            }
+            Field::FollowerCount | Field::FollowingCount | Field::LikesCount | Field::VideoCount => {
+                &[USER_INFO_STATS]
+            }
+        }
+    }
+}
+
+/// Parses a field list, naming the first unknown field. Duplicates are dropped.
+pub(crate) fn parse_fields<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    api: Api,
+) -> Result<Vec<Field>, String> {
+    let mut fields = Vec::new();
+    for name in names.into_iter().map(str::trim).filter(|n| !n.is_empty()) {
+        let field = Field::parse(name, api).ok_or_else(|| {
+            format!("unknown field {name:?} in fields; known: {}", Field::known_names(api))
+        })?;
+        if !fields.contains(&field) {
+            fields.push(field);
+        }
+    }
+    Ok(fields)
+}
+
+pub(crate) enum UserInfoError {
+    /// The token's user no longer exists; callers report it like an invalid token.
+    UnknownUser,
+    /// The app is not approved for any scope that unlocks the field.
+    ScopePermissionMissed { field: Field, scope: &'static str },
+    /// The user did not grant any scope that unlocks the field.
+    ScopeNotAuthorized { field: Field, scope: &'static str },
+    Platform(PlatformError),
+}
+
+impl From<PlatformError> for UserInfoError {
+    fn from(err: PlatformError) -> Self {
+        UserInfoError::Platform(err)
+    }
+}
+
+/// The requested fields of the token's user, checking the app's and the user's scopes.
+pub(crate) fn render(
+    platform: &Platform,
+    grant: &AccessGrant,
+    fields: &[Field],
+) -> Result<Map<String, Value>, UserInfoError> {
+    let (app, user) = platform.inner.store.read(|conn| {
+        Ok::<_, PlatformError>((
+            app_by_key(conn, &grant.client_key)?,
+            user_by_id(conn, grant.user_id)?,
+        ))
+    })?;
+    let (Some(app), Some(user)) = (app, user) else {
+        return Err(UserInfoError::UnknownUser);
+    };
+    for &field in fields {
+        if !field.scopes().iter().any(|s| app.allows_scope(s)) {
+            return Err(UserInfoError::ScopePermissionMissed {
+                field,
+                scope: field.scopes()[field.scopes().len() - 1],
+            });
+        }
+    }
+    for &field in fields {
+        if !field.scopes().iter().any(|s| grant.scopes.iter().any(|g| g == s)) {
+            return Err(UserInfoError::ScopeNotAuthorized {
+                field,
+                scope: field.scopes()[field.scopes().len() - 1],
+            });
+        }
+    }
+    let mut out = Map::new();
+    for &field in fields {
+        let value = match field {
+            Field::OpenId => json!(platform.open_id(grant.host_app, &grant.client_key, user.id)),
+            Field::UnionId => json!(platform.union_id(&app.developer, user.id)),
+            Field::AvatarUrl | Field::AvatarUrl100 | Field::AvatarUrl200 | Field::AvatarLargeUrl => {
+                json!(user.avatar_url)
+            }
+            Field::DisplayName => json!(user.display_name),
+            Field::BioDescription => json!(user.bio),
+            Field::ProfileDeepLink => json!(format!("https://www.tiktok.com/@{}", user.username)),
+            Field::IsVerified => json!(user.verified),
+            Field::Username => json!(user.username),
+            Field::FollowerCount => json!(user.follower_count),
+            Field::FollowingCount => json!(user.following_count),
+            Field::LikesCount => json!(user.likes_count),
+            Field::VideoCount => json!(user.video_count),
+        };
+        out.insert(field.name().to_string(), value);
+    }
+    Ok(out)
+}
+
+pub(crate) fn routes() -> Router<Platform> {
+    Router::new()
+        .route("/v2/user/info/", get(get_user_info))
+        .route("/v2/user/info", get(get_user_info))
+}
+
+const TOKEN_INVALID: &str = "The access token is invalid or not found in the request.";
+
+fn v2_error(status: StatusCode, code: &str, message: &str, log_id: &str) -> Response {
+    (
+        status,
+        Json(json!({ "data": {}, "error": { "code": code, "message": message, "log_id": log_id } })),
+    )
+        .into_response()
+}
+
+async fn get_user_info(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let token_invalid = || v2_error(StatusCode::UNAUTHORIZED, "access_token_invalid", TOKEN_INVALID, &log_id);
+    let internal = |err: PlatformError| {
+        tracing::error!(error = %err, "user info failed");
+        v2_error(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "internal error; see the server log", &log_id)
+    };
+    let Some(token) = bearer_token(&headers) else {
+        return token_invalid();
+    };
+    let grant = match platform.resolve_access_token(token) {
+        Ok(Some(grant)) => grant,
+        Ok(None) => return token_invalid(),
+        Err(err) => return internal(err),
+    };
+    let params = Params::from_query(query.as_deref());
+    let fields = match params.require("fields") {
+        Ok(list) => parse_fields(list.split(','), Api::V2),
+        Err(err) => Err(format!("{err}: a comma-separated list such as open_id,display_name")),
+    };
+    let fields = match fields {
+        Ok(fields) if fields.is_empty() => Err("fields names no field".to_string()),
+        other => other,
+    };
+    let fields = match fields {
+        Ok(fields) => fields,
+        Err(message) => return v2_error(StatusCode::BAD_REQUEST, "invalid_params", &message, &log_id),
+    };
+    match render(&platform, &grant, &fields) {
+        Ok(user) => Json(json!({
+            "data": { "user": user },
+            "error": { "code": "ok", "message": "", "log_id": log_id },
+        }))
+        .into_response(),
+        Err(UserInfoError::UnknownUser) => token_invalid(),
+        Err(UserInfoError::ScopePermissionMissed { field, scope }) => v2_error(
+            StatusCode::BAD_REQUEST,
+            "scope_permission_missed",
+            &format!("The app is not approved for {scope}, which field {} needs.", field.name()),
+            &log_id,
+        ),
+        Err(UserInfoError::ScopeNotAuthorized { field, scope }) => v2_error(
+            StatusCode::UNAUTHORIZED,
+            "scope_not_authorized",
+            &format!(
+                "The user did not authorize the scope required for completing this request: \
+                 field {} needs {scope}.",
+                field.name()
+            ),
+            &log_id,
+        ),
+        Err(UserInfoError::Platform(err)) => internal(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_names_and_scopes_follow_the_migration_table() {
+        assert_eq!(Field::parse("open_id", Api::V2), Some(Field::OpenId));
+        assert_eq!(Field::parse("avatar_url_200", Api::V2), None);
+        assert_eq!(Field::parse("avatar_url_200", Api::V1), Some(Field::AvatarUrl200));
+        assert_eq!(Field::parse("email", Api::V2), None);
+        assert_eq!(Field::Username.scopes(), &[USER_INFO_PROFILE]);
+        assert_eq!(Field::LikesCount.scopes(), &[USER_INFO_STATS]);
+        assert!(Field::UnionId.scopes().contains(&USER_INFO_OPEN_ID));
+        for (name, field) in FIELDS {
+            assert_eq!(field.name(), name);
+        }
+    }
+
+    #[test]
+    fn parse_fields_names_the_unknown_one() {
+        assert_eq!(
+            parse_fields("open_id, display_name,open_id,".split(','), Api::V2).unwrap(),
+            vec![Field::OpenId, Field::DisplayName]
+        );
+        let err = parse_fields(["open_id", "email"], Api::V2).unwrap_err();
+        assert!(err.contains("\"email\""), "{err}");
+    }
+}

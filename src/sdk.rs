@@ -1,0 +1,87 @@
+//! The SDK the page loads: the bridge-js bundle (injected at document start), the scripts
+//! served for the documented SDK URLs, and Eruda, all embedded and answered offline.
+
+use crate::bridge::HostContext;
+
+/// The bridge-js bundle, built from `bridge-js/src` and committed.
+pub const BRIDGE_JS: &str = include_str!("../bridge-js/dist/minihost-bridge.js");
+/// Eruda, vendored from its npm package (`bridge-js/vendor/eruda`).
+pub const ERUDA_JS: &str = include_str!("../bridge-js/vendor/eruda/eruda.js");
+
+const CONTEXT_PLACEHOLDER: &str = "/*__MINIHOST_CONTEXT__*/null";
+
+/// Where the app's HTML is pointed instead of the platform's CDN.
+pub const SDK_PATH: &str = "/__minihost/sdk.js";
+pub const ERUDA_PATH: &str = "/__minihost/eruda.js";
+
+/// The documented SDK and console URLs, with the local path that answers each.
+pub const INTERCEPTED: &[(&str, &str)] = &[
+    ("https://connect.tiktok-minis.com/drama/sdk.js", SDK_PATH),
+    ("https://connect.tiktok-minis.com/game/sdk.js", SDK_PATH),
+    ("https://developers.tiktok.com/js/minis.js", SDK_PATH),
+    ("https://connect.tiktok-minis.com/libs/eruda.js", ERUDA_PATH),
+];
+
+/// The script served for the SDK URLs: it exposes `TTMinis` from the injected bridge.
+const SDK_INSTALL_JS: &str = "__minihost_sdk_install();\n";
+
+/// The document-start script for an app webview.
+pub fn init_script(context: &HostContext) -> String {
+    BRIDGE_JS.replacen(CONTEXT_PLACEHOLDER, &context.to_json(), 1)
+}
+
+/// Serves `/__minihost/...` paths; `None` for anything else.
+pub fn builtin(path: &str) -> Option<&'static str> {
+    match path {
+        SDK_PATH => Some(SDK_INSTALL_JS),
+        ERUDA_PATH => Some(ERUDA_JS),
+        _ => None,
+    }
+}
+
+/// Points the page's SDK `<script>` URLs at the host (also `http:` and protocol-relative
+/// spellings). Returns `None` when the HTML names none of them, so nothing is copied.
+pub fn rewrite_html(html: &str) -> Option<String> {
+    if !html.contains("tiktok-minis.com") && !html.contains("developers.tiktok.com") {
+        return None;
+    }
+    let mut out = html.to_owned();
+    for (url, local) in INTERCEPTED {
+        let rest = url.trim_start_matches("https:");
+        for spelling in [url.to_string(), format!("http:{rest}"), rest.to_owned()] {
+            out = out.replace(&format!("\"{spelling}\""), &format!("\"{local}\"")).replace(&format!("'{spelling}'"), &format!("'{local}'"));
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundle_has_exactly_one_context_slot() {
+        assert_eq!(BRIDGE_JS.matches(CONTEXT_PLACEHOLDER).count(), 1);
+    }
+
+    #[test]
+    fn rewrites_every_documented_sdk_url() {
+        let html = r#"<script src="https://connect.tiktok-minis.com/drama/sdk.js"></script>
+<script src='//connect.tiktok-minis.com/game/sdk.js'></script>
+<script src="https://developers.tiktok.com/js/minis.js"></script>
+<script src="http://connect.tiktok-minis.com/libs/eruda.js"></script>
+<a href="https://connect.tiktok-minis.com/drama/sdk.jsx">not a script</a>"#;
+        let out = rewrite_html(html).unwrap();
+        assert_eq!(out.matches(SDK_PATH).count(), 3, "{out}");
+        assert_eq!(out.matches(ERUDA_PATH).count(), 1);
+        assert!(out.contains("sdk.jsx\""), "unrelated URLs stay");
+        assert_eq!(rewrite_html("<p>no sdk</p>"), None);
+    }
+
+    #[test]
+    fn builtins() {
+        assert_eq!(builtin(SDK_PATH), Some(SDK_INSTALL_JS));
+        assert!(builtin(ERUDA_PATH).unwrap().len() > 100_000);
+        assert_eq!(builtin("/__minihost/other"), None);
+    }
+}

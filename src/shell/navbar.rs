@@ -1,0 +1,179 @@
+//! Navbar state and screen layout for both navbar styles.
+
+use super::devices::{Device, Rect};
+use crate::config::{Color, Navbar, NavbarStyle};
+use serde::Serialize;
+
+/// Height of the default navbar's title row, below the status bar.
+pub const TITLE_BAR_HEIGHT: u32 = 44;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    #[default]
+    Light,
+    Dark,
+}
+
+impl std::str::FromStr for Theme {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Theme, String> {
+        match s {
+            "light" => Ok(Theme::Light),
+            "dark" => Ok(Theme::Dark),
+            _ => Err(format!("`{s}` is not a theme; use light or dark")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NavbarColorError {
+    #[error("frontColor must be \"#ffffff\" or \"#000000\", got {0:?}")]
+    FrontColor(String),
+    #[error("backgroundColor must be a hex colour, got {0:?}")]
+    BackgroundColor(String),
+}
+
+/// What the navbar shows now. `setNavigationBarColor` overrides the config's colours.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NavbarState {
+    pub style: NavbarStyle,
+    pub theme: Theme,
+    pub title: String,
+    pub background: Color,
+    pub front: Color,
+    #[serde(skip)]
+    config: Navbar,
+    #[serde(skip)]
+    overridden: Option<(Color, Color)>,
+}
+
+impl NavbarState {
+    pub fn new(config: &Navbar, theme: Theme, title: &str) -> NavbarState {
+        let mut s = NavbarState {
+            style: config.style,
+            theme,
+            title: title.to_owned(),
+            background: Color::WHITE,
+            front: Color::BLACK,
+            config: config.clone(),
+            overridden: None,
+        };
+        s.recompute();
+        s
+    }
+
+    fn recompute(&mut self) {
+        let (bg, front) = match (self.overridden, self.theme) {
+            (Some(o), _) => o,
+            (None, Theme::Light) => (self.config.bg_color_light.unwrap_or(Color::WHITE), Color::BLACK),
+            (None, Theme::Dark) => (self.config.bg_color_dark.unwrap_or(Color::rgb(0x12, 0x12, 0x12)), Color::WHITE),
+        };
+        self.background = bg;
+        // Readable text even when the config picks a dark "light-mode" colour.
+        self.front = if self.overridden.is_some() { front } else if bg.luminance() > 0.4 { Color::BLACK } else { Color::WHITE };
+    }
+
+    pub fn set_theme(&mut self, theme: Theme) {
+        self.theme = theme;
+        self.recompute();
+    }
+
+    /// `TTMinis.setNavigationBarColor`: validates as the platform documents.
+    pub fn set_colors(&mut self, front: &str, background: &str) -> Result<(), NavbarColorError> {
+        let front = match front.to_ascii_lowercase().as_str() {
+            "#ffffff" => Color::WHITE,
+            "#000000" => Color::BLACK,
+            _ => return Err(NavbarColorError::FrontColor(front.to_owned())),
+        };
+        let bg: Color = background.parse().map_err(|_| NavbarColorError::BackgroundColor(background.to_owned()))?;
+        self.overridden = Some((bg, front));
+        self.recompute();
+        Ok(())
+    }
+}
+
+/// Where each surface goes on the device screen, in CSS px.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Layout {
+    pub screen: Rect,
+    pub status_bar: Rect,
+    /// The default navbar (status bar excluded); `None` in custom style.
+    pub navbar: Option<Rect>,
+    /// The app's webview.
+    pub app: Rect,
+    pub capsule: Rect,
+}
+
+impl Layout {
+    pub fn new(device: &Device, style: NavbarStyle) -> Layout {
+        let (w, h, sb) = (device.screen_width, device.screen_height, device.status_bar_height);
+        let navbar = (style == NavbarStyle::Default).then(|| Rect::new(0, sb, w, TITLE_BAR_HEIGHT));
+        let app_top = navbar.map_or(sb, |n| n.bottom);
+        // In default style the capsule is centred in the title row.
+        let capsule = match navbar {
+            Some(n) => Rect::new(device.capsule.left, n.top + (TITLE_BAR_HEIGHT - device.capsule.height) / 2, device.capsule.width, device.capsule.height),
+            None => device.capsule,
+        };
+        Layout {
+            screen: Rect::new(0, 0, w, h),
+            status_bar: Rect::new(0, 0, w, sb),
+            navbar,
+            app: Rect::new(0, app_top, w, h - app_top),
+            capsule,
+        }
+    }
+
+    /// What `getMenuButtonBoundingClientRect` returns: zeros unless the navbar is custom.
+    pub fn menu_button_rect(&self) -> Rect {
+        if self.navbar.is_some() {
+            Rect::ZERO
+        } else {
+            self.capsule
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn navbar(light: Option<&str>, dark: Option<&str>) -> Navbar {
+        Navbar { style: NavbarStyle::Default, bg_color_light: light.map(|c| c.parse().unwrap()), bg_color_dark: dark.map(|c| c.parse().unwrap()) }
+    }
+
+    #[test]
+    fn theme_picks_config_colour_and_readable_text() {
+        let mut s = NavbarState::new(&navbar(Some("#ffeedd"), Some("#202040")), Theme::Light, "t");
+        assert_eq!((s.background.to_string(), s.front), ("#ffeedd".into(), Color::BLACK));
+        s.set_theme(Theme::Dark);
+        assert_eq!((s.background.to_string(), s.front), ("#202040".into(), Color::WHITE));
+    }
+
+    #[test]
+    fn set_colors_validates_like_the_platform() {
+        let mut s = NavbarState::new(&navbar(None, None), Theme::Light, "t");
+        assert_eq!(s.set_colors("#ff0000", "#000000"), Err(NavbarColorError::FrontColor("#ff0000".into())));
+        assert_eq!(s.set_colors("#fff", "#000000"), Err(NavbarColorError::FrontColor("#fff".into())));
+        assert_eq!(s.set_colors("#ffffff", "blue"), Err(NavbarColorError::BackgroundColor("blue".into())));
+        assert_eq!(s.background, Color::WHITE, "a rejected call changes nothing");
+        s.set_colors("#FFFFFF", "#336699").unwrap();
+        assert_eq!((s.front, s.background.to_string()), (Color::WHITE, "#336699".into()));
+        s.set_theme(Theme::Dark);
+        assert_eq!(s.background.to_string(), "#336699", "an explicit colour outlives theme changes");
+    }
+
+    #[test]
+    fn layouts() {
+        let d = Device::find("iphone-14").unwrap();
+        let def = Layout::new(d, NavbarStyle::Default);
+        assert_eq!(def.navbar, Some(Rect::new(0, 47, 390, 44)));
+        assert_eq!((def.app.top, def.app.height), (91, 844 - 91));
+        assert_eq!(def.menu_button_rect(), Rect::ZERO);
+        assert_eq!((def.capsule.top, def.capsule.bottom), (53, 85));
+        let custom = Layout::new(d, NavbarStyle::Custom);
+        assert_eq!(custom.navbar, None);
+        assert_eq!((custom.app.top, custom.app.height), (47, 844 - 47));
+        assert_eq!(custom.menu_button_rect(), d.capsule);
+    }
+}

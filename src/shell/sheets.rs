@@ -1,0 +1,69 @@
+//! Host sheets: login picker and consent. The bridge asks for one; a shell draws it in a
+//! surface the app cannot reach and reports the answer. Closing a sheet counts as deny.
+
+use serde::{Deserialize, Serialize};
+
+/// How sheets are answered: by a person (`Ask`) or automatically, for scripted runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConsentMode {
+    #[default]
+    Ask,
+    Allow,
+    Deny,
+}
+
+impl std::str::FromStr for ConsentMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<ConsentMode, String> {
+        match s {
+            "ask" => Ok(ConsentMode::Ask),
+            "allow" => Ok(ConsentMode::Allow),
+            "deny" => Ok(ConsentMode::Deny),
+            _ => Err(format!("`{s}` is not a consent mode; use ask, allow or deny")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScopeInfo {
+    pub scope: String,
+    pub description: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserChoice {
+    pub username: String,
+    pub display_name: String,
+    pub avatar_url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Sheet {
+    /// Pick a test user to sign in to the host.
+    Login { app_name: String, users: Vec<UserChoice> },
+    /// Grant scopes not yet granted to this app.
+    Consent { app_name: String, user: UserChoice, scopes: Vec<ScopeInfo> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "answer", rename_all = "snake_case")]
+pub enum SheetAnswer {
+    SignIn { username: String },
+    Allow,
+    Deny,
+    /// The sheet was closed without a choice.
+    Dismiss,
+}
+
+/// Text for the scopes a consent sheet lists.
+pub fn describe_scope(scope: &str) -> &'static str {
+    match scope {
+        "user.info.basic" => "Your profile info (avatar and display name)",
+        "user.info.open_id" => "Your account identifier for this app",
+        "user.info.profile" => "Your profile details (bio, username, verification)",
+        "user.info.stats" => "Your follower, like and video counts",
+        _ => "Unknown permission",
+    }
+}

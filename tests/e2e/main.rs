@@ -1,0 +1,8 @@
+//! End-to-end tests: the real binary, a real WebKitGTK webview under Xvfb, a real platform
+//! server on loopback. Run with `xvfb-run -a cargo test --test e2e`.
+
+mod harness;
+mod policy;
+mod sdk;
+mod traversal;
+mod video;

@@ -1,0 +1,63 @@
+use crate::harness::{fixture, serial, Collector, Host};
+use serde_json::{json, Value};
+
+/// (a) The SDK URL loads offline; init, login, getLoginStatus and canIUse work in both
+/// callback styles; the login code is exchangeable at the embedded platform's token endpoint.
+#[test]
+fn sdk_url_loads_and_both_callback_styles_work() {
+    let _g = serial();
+    let collector = Collector::start();
+    let app = fixture("sdk", &collector);
+    let host = Host::start(&app.path().join("build"), &["--device", "iphone-15-pro"]);
+    let r = collector.wait("sdk", &host);
+
+    assert_eq!(r["hasSdk"], true, "the SDK script URL was answered locally");
+    assert_eq!(r["beforeInit"], "TypeError", "methods are missing before init");
+    assert_eq!(r["canIUseBeforeInit"], true);
+    assert!(r.get("initReturn").is_none_or(Value::is_null), "init returns undefined: {r}");
+
+    let positional = &r["loginPositional"]["authResponse"];
+    assert!(positional["code"].as_str().is_some_and(|c| !c.is_empty()), "{r}");
+    assert_eq!(positional["grantedScopes"], "user.info.open_id", "returnScopes reports the grant");
+    assert!(r["loginNewest"]["authResponse"]["code"].is_string(), "login(cb) with no options");
+    assert!(r["loginNewest"]["authResponse"].get("grantedScopes").is_none());
+    assert!(r["loginObject"]["success"]["code"].is_string(), "{}", r["loginObject"]);
+    assert_eq!(r["loginObject"]["complete"], true);
+    assert_eq!(r["loginBadScope"]["authResponse"], Value::Null, "positional failure has a null authResponse");
+    assert_eq!(r["loginBadScope"]["error"]["error_code"], 10008);
+    assert_eq!(r["loginObjectFail"]["fail"]["error"]["error_code"], 10008, "{}", r["loginObjectFail"]);
+    assert!(r["loginObjectFail"].get("success").is_none());
+
+    assert_eq!(r["statusPositional"], json!({"status": "connected"}));
+    assert_eq!(r["statusObject"]["status"], "connected");
+    assert_eq!(
+        r["canIUse"],
+        json!({"loginSuccessCode": true, "authorizeObjectScope": true, "menuLeft": true, "onShowAnchor": true,
+               "setNavigationBarColor": true, "partialWord": false, "unknown": false})
+    );
+    assert_eq!(r["deviceInfo"]["bottomHeight"], 34);
+    assert_eq!(r["deviceInfo"]["screenWidth"], 393);
+    assert_eq!(r["menuButton"], json!({"width":0,"height":0,"top":0,"right":0,"bottom":0,"left":0}), "zeros in default navbar style");
+    assert_eq!(r["replyEntryWritable"], false, "the page cannot replace the reply entry");
+
+    // The code minted in the window is a real platform code.
+    let code = r["loginObject"]["success"]["code"].as_str().unwrap();
+    let token: Value = reqwest::blocking_post_form(
+        &format!("{}/v2/oauth/token/", host.platform_url()),
+        &[("client_key", "e2e-sdk"), ("client_secret", &host.client_secret()), ("code", code), ("grant_type", "authorization_code")],
+    );
+    assert_eq!(token["scope"], "user.info.open_id", "{token}");
+    assert!(token["access_token"].as_str().unwrap().starts_with("act."), "{token}");
+    assert!(!token["open_id"].as_str().unwrap().is_empty());
+}
+
+/// Minimal blocking form POST over reqwest's async client.
+mod reqwest {
+    pub fn blocking_post_form(url: &str, form: &[(&str, &str)]) -> serde_json::Value {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let res = ::reqwest::Client::new().post(url).form(form).send().await.unwrap();
+            res.json().await.unwrap()
+        })
+    }
+}

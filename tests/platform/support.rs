@@ -1,0 +1,275 @@
+//! A real platform server on 127.0.0.1:0 per test, each with its own data dir, and a reqwest
+//! client that never follows redirects (tests look at each Location themselves).
+
+use std::path::Path;
+
+use minihost::platform::{self, App, NewApp, Platform, PlatformOptions, User};
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+use serde_json::Value;
+use tempfile::TempDir;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub const REDIRECT: &str = "https://drama.example.com/auth/callback";
+
+pub struct Server {
+    pub platform: Platform,
+    pub base: String,
+    pub http: reqwest::Client,
+    task: JoinHandle<()>,
+}
+
+impl Server {
+    pub async fn start(platform: Platform) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let serving = platform.clone();
+        let task = tokio::spawn(async move {
+            platform::serve(listener, serving).await.unwrap();
+        });
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Server {
+            platform,
+            base,
+            http,
+            task,
+        }
+    }
+
+    pub async fn open(dir: &Path, opts: PlatformOptions) -> Server {
+        Server::start(Platform::open(dir, opts).unwrap()).await
+    }
+
+    /// Stops serving and waits until the server task (and its platform handle) is gone.
+    pub async fn stop(self) {
+        self.task.abort();
+        let _ = self.task.await;
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn user(&self, username: &str) -> User {
+        self.platform.user_by_username(username).unwrap().unwrap()
+    }
+
+    pub fn app(&self, client_key: &str, redirect_uris: &[&str]) -> App {
+        self.platform
+            .ensure_app(NewApp {
+                client_key: client_key.into(),
+                redirect_uris: redirect_uris.iter().map(|s| s.to_string()).collect(),
+                ..NewApp::default()
+            })
+            .unwrap()
+            .0
+    }
+
+    /// POSTs a form to `/v2/oauth/token/`.
+    pub async fn token(&self, form: &[(&str, &str)]) -> Reply {
+        let response = self
+            .http
+            .post(self.url("/v2/oauth/token/"))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        Reply::read(response).await
+    }
+
+    pub async fn exchange(&self, app: &App, code: &str) -> Reply {
+        self.token(&[
+            ("client_key", &app.client_key),
+            ("client_secret", &app.client_secret),
+            ("code", code),
+            ("grant_type", "authorization_code"),
+        ])
+        .await
+    }
+
+    pub async fn refresh(&self, app: &App, refresh_token: &str) -> Reply {
+        self.token(&[
+            ("client_key", &app.client_key),
+            ("client_secret", &app.client_secret),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ])
+        .await
+    }
+
+    pub async fn user_info(&self, access_token: &str, fields: &str) -> Reply {
+        let response = self
+            .http
+            .get(self.url("/v2/user/info/"))
+            .query(&[("fields", fields)])
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .unwrap();
+        Reply::read(response).await
+    }
+
+    pub async fn admin_post(&self, path: &str, body: Value) -> Reply {
+        let response = self.http.post(self.url(path)).json(&body).send().await.unwrap();
+        Reply::read(response).await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        Reply::read(self.http.get(self.url(path)).send().await.unwrap()).await
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A response read whole. Reading asserts the log id header every response must carry.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+    pub log_id: String,
+}
+
+impl Reply {
+    pub async fn read(response: reqwest::Response) -> Reply {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        let log_id = headers
+            .get("x-tt-logid")
+            .unwrap_or_else(|| panic!("{status} response without x-tt-logid: {text}"))
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(log_id.len(), 34, "log id {log_id:?}");
+        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "500: {text}");
+        Reply {
+            status,
+            headers,
+            text,
+            log_id,
+        }
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+
+    /// The Location header parsed as a URL, for 302 replies.
+    pub fn location(&self) -> url::Url {
+        assert_eq!(self.status, StatusCode::FOUND, "{}", self.text);
+        let location = self.headers.get("location").expect("Location header");
+        url::Url::parse(location.to_str().unwrap()).unwrap()
+    }
+
+    /// `field` of a JSON body, as a string.
+    pub fn str(&self, pointer: &str) -> String {
+        self.json()
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no string at {pointer} in {}", self.text))
+            .to_string()
+    }
+
+    /// Asserts a flat OAuth error and returns its description.
+    pub fn assert_oauth_error(&self, status: StatusCode, error: &str) -> String {
+        assert_eq!(self.status, status, "{}", self.text);
+        let body = self.json();
+        assert_eq!(body["error"], error, "{}", self.text);
+        assert_eq!(body["log_id"], self.log_id.as_str());
+        body["error_description"].as_str().unwrap().to_string()
+    }
+
+    /// Asserts a v2 `{data, error}` error envelope and returns its message.
+    pub fn assert_api_error(&self, status: StatusCode, code: &str) -> String {
+        assert_eq!(self.status, status, "{}", self.text);
+        let body = self.json();
+        assert_eq!(body["error"]["code"], code, "{}", self.text);
+        assert_eq!(body["error"]["log_id"], self.log_id.as_str());
+        assert_eq!(body["data"], serde_json::json!({}));
+        body["error"]["message"].as_str().unwrap().to_string()
+    }
+}
+
+pub fn query_param(url: &url::Url, name: &str) -> Option<String> {
+    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
+/// The hidden inputs and action of the consent page's form, as a browser would submit them.
+pub struct ConsentForm {
+    pub action: String,
+    pub hidden: Vec<(String, String)>,
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+impl ConsentForm {
+    pub fn parse(html: &str) -> ConsentForm {
+        let action = html
+            .split("<form method=\"post\" action=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .map(unescape)
+            .expect("consent page has a POST form");
+        let hidden = html
+            .split("<input type=\"hidden\" name=\"")
+            .skip(1)
+            .map(|chunk| {
+                let (name, rest) = chunk.split_once('"').unwrap();
+                let value = rest
+                    .strip_prefix(" value=\"")
+                    .and_then(|r| r.split('"').next())
+                    .unwrap();
+                (name.to_string(), unescape(value))
+            })
+            .collect();
+        ConsentForm { action, hidden }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.hidden.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Submits the form as the browser would after the user clicks `decision`.
+    pub async fn submit(&self, server: &Server, user_id: Option<i64>, decision: &str) -> Reply {
+        let mut form = self.hidden.clone();
+        if let Some(id) = user_id {
+            form.push(("user_id".into(), id.to_string()));
+        }
+        form.push(("decision".into(), decision.into()));
+        let response = server
+            .http
+            .post(server.url(&self.action))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        Reply::read(response).await
+    }
+}
+
+pub fn pkce_pair() -> (String, String) {
+    use sha2::{Digest, Sha256};
+    let verifier: String = (0..64)
+        .map(|i| b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~"[(i * 7 + 3) % 66] as char)
+        .collect();
+    let challenge = hex::encode(Sha256::digest(verifier.as_bytes()));
+    (verifier, challenge)
+}
+
+pub fn data_dir() -> TempDir {
+    tempfile::tempdir().unwrap()
+}
