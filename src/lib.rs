@@ -7,6 +7,7 @@ pub mod app_origin;
 pub mod assets;
 pub mod bridge;
 pub mod config;
+pub mod media_server;
 pub mod platform;
 pub mod policy;
 pub mod sdk;

@@ -3,6 +3,9 @@
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use minihost::app::App;
+use minihost::app_origin::AppOrigin;
+use minihost::assets::Assets;
+use minihost::media_server::MediaServer;
 use minihost::bridge::{Bridge, BridgeLog, BridgeOptions, HostContext, HOST_VERSION};
 use minihost::config::Severity;
 use minihost::platform::{self, cli::PlatformCommand, HostApp, NewApp, Platform, PlatformOptions};
@@ -166,7 +169,16 @@ fn run(args: RunArgs) -> Result<()> {
             bail!("no test user `{name}`; known users: {} (add one with `minihost platform user add`)", known.join(", "));
         }
     }
-    let policy = Arc::new(Policy::new(config));
+    // WebKitGTK plays media only over http(s): <video>/<audio> go through a loopback server.
+    let assets = Assets::new(&app.root).with_context(|| format!("opening {}", app.root.display()))?;
+    let media = runtime.block_on(MediaServer::bind(assets.clone()))?;
+    let (media_origin, media_base) = (media.origin.clone(), media.base.clone());
+    runtime.spawn(async move {
+        if let Err(e) = media.run().await {
+            tracing::error!(target: "minihost::assets", "media server stopped: {e}");
+        }
+    });
+    let policy = Arc::new(Policy::with_media_origin(config, Some(media_origin)));
     let log = match &args.log_bridge {
         Some(path) => Some(BridgeLog::create(path).with_context(|| format!("creating {}", path.display()))?),
         None => None,
@@ -175,17 +187,15 @@ fn run(args: RunArgs) -> Result<()> {
     let opts = BridgeOptions { client_key: client_key.clone(), app_name: title.clone(), host_app: args.host_app, consent: args.consent, user, theme: args.theme };
     let bridge = Arc::new(Bridge::new(policy.clone(), platform, config, opts, log).map_err(|e| anyhow::anyhow!(e.error_msg))?);
     let layout = Layout::new(device, config.navbar.style);
-    let context = HostContext::new("ipc", Some(client_key), device, &layout);
-    run_desktop(app, policy, bridge, device, layout, context, title, args, runtime)
+    let mut context = HostContext::new("ipc", Some(client_key), device, &layout);
+    context.media_base = Some(media_base);
+    let origin = Arc::new(AppOrigin::new(assets, policy.clone()));
+    run_desktop(origin, policy, bridge, device, layout, context, title, args, runtime)
 }
 
 #[cfg(feature = "desktop")]
 #[allow(clippy::too_many_arguments)]
-fn run_desktop(app: App, policy: Arc<Policy>, bridge: Arc<Bridge>, device: &'static Device, layout: Layout, context: HostContext, title: String, args: RunArgs, runtime: tokio::runtime::Runtime) -> Result<()> {
-    use minihost::app_origin::AppOrigin;
-    use minihost::assets::Assets;
-    let assets = Assets::new(&app.root).with_context(|| format!("opening {}", app.root.display()))?;
-    let origin = Arc::new(AppOrigin::new(assets, policy.clone()));
+fn run_desktop(origin: Arc<AppOrigin>, policy: Arc<Policy>, bridge: Arc<Bridge>, device: &'static Device, layout: Layout, context: HostContext, title: String, args: RunArgs, runtime: tokio::runtime::Runtime) -> Result<()> {
     minihost::desktop::run(minihost::desktop::RunOptions {
         origin,
         bridge,
@@ -204,7 +214,7 @@ fn run_desktop(app: App, policy: Arc<Policy>, bridge: Arc<Bridge>, device: &'sta
 
 #[cfg(not(feature = "desktop"))]
 #[allow(clippy::too_many_arguments)]
-fn run_desktop(_: App, _: Arc<Policy>, _: Arc<Bridge>, _: &'static Device, _: Layout, _: HostContext, _: String, _: RunArgs, _: tokio::runtime::Runtime) -> Result<()> {
+fn run_desktop(_: Arc<AppOrigin>, _: Arc<Policy>, _: Arc<Bridge>, _: &'static Device, _: Layout, _: HostContext, _: String, _: RunArgs, _: tokio::runtime::Runtime) -> Result<()> {
     bail!("this minihost was built without the `desktop` feature, so it cannot open a window")
 }
 

@@ -52,7 +52,9 @@
       menuButton,
       timeoutMs: positiveMs(ctx.timeoutMs, DEFAULT_TIMEOUT_MS),
       interactiveTimeoutMs: positiveMs(ctx.interactiveTimeoutMs, DEFAULT_INTERACTIVE_TIMEOUT_MS),
-      strict: ctx.strict === true
+      strict: ctx.strict === true,
+      appOrigin: typeof ctx.appOrigin === "string" ? ctx.appOrigin : null,
+      mediaBase: typeof ctx.mediaBase === "string" ? ctx.mediaBase : null
     };
   }
 
@@ -446,6 +448,62 @@
     });
   }
 
+  // src/media.js
+  var MEDIA_TAGS = /* @__PURE__ */ new Set(["VIDEO", "AUDIO", "SOURCE"]);
+  function installMediaRoute(win, context, prim) {
+    const base = context.mediaBase;
+    const origin = context.appOrigin;
+    const doc = win.document;
+    if (!base || !origin || !doc || !win.HTMLMediaElement || !win.URL) return;
+    const prefix = `${origin}/`;
+    const setAttribute = win.Element.prototype.setAttribute;
+    const route = (value) => {
+      let url;
+      try {
+        url = new win.URL(String(value), doc.baseURI).href;
+      } catch (_) {
+        return value;
+      }
+      return url.startsWith(prefix) ? base + url.slice(prefix.length) : value;
+    };
+    const patchSrc = (proto) => {
+      const desc = proto && prim.getOwnPropertyDescriptor(proto, "src");
+      if (!desc || !desc.set) return;
+      prim.defineProperty(proto, "src", {
+        get: desc.get,
+        set(value) {
+          desc.set.call(this, route(value));
+        },
+        enumerable: desc.enumerable,
+        configurable: true
+      });
+    };
+    patchSrc(win.HTMLMediaElement.prototype);
+    if (win.HTMLSourceElement) patchSrc(win.HTMLSourceElement.prototype);
+    win.Element.prototype.setAttribute = function(name, value) {
+      if (MEDIA_TAGS.has(this.tagName) && String(name).toLowerCase() === "src") {
+        return setAttribute.call(this, name, route(value));
+      }
+      return setAttribute.call(this, name, value);
+    };
+    const fix = (el) => {
+      if (el.nodeType !== 1) return;
+      const els = MEDIA_TAGS.has(el.tagName) ? [el] : el.querySelectorAll ? el.querySelectorAll("video,audio,source") : [];
+      for (const m of els) {
+        const src = m.getAttribute("src");
+        if (src !== null) {
+          const routed = route(src);
+          if (routed !== src) setAttribute.call(m, "src", routed);
+        }
+      }
+    };
+    if (win.MutationObserver) {
+      new win.MutationObserver((records) => {
+        for (const r of records) for (const n of r.addedNodes) fix(n);
+      }).observe(doc, { childList: true, subtree: true });
+    }
+  }
+
   // src/methods.js
   var isObject2 = (v) => typeof v === "object" && v !== null;
   function pick(source, keys) {
@@ -677,6 +735,7 @@
     prim.defineProperty(win, REPLY_ENTRY, fixed(reply));
     prim.defineProperty(win, INSTALL_ENTRY, fixed(install));
     installPolicy(win, { prim, report });
+    installMediaRoute(win, context, prim);
   }
 
   // src/entry.js

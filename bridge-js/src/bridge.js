@@ -12,6 +12,7 @@ import { createRpc } from './rpc.js';
 import { createReporter, createGuard } from './reporter.js';
 import { createEvents } from './events.js';
 import { installPolicy } from './policy.js';
+import { installMediaRoute } from './media.js';
 import { createSdk } from './sdk.js';
 
 const REPLY_ENTRY = '__minihost_reply';
@@ -63,4 +64,5 @@ export function boot(win, rawContext) {
   prim.defineProperty(win, INSTALL_ENTRY, fixed(install));
 
   installPolicy(win, { prim, report });
+  installMediaRoute(win, context, prim);
 }

@@ -42,5 +42,7 @@ export function normalizeContext(raw, win) {
     timeoutMs: positiveMs(ctx.timeoutMs, DEFAULT_TIMEOUT_MS),
     interactiveTimeoutMs: positiveMs(ctx.interactiveTimeoutMs, DEFAULT_INTERACTIVE_TIMEOUT_MS),
     strict: ctx.strict === true,
+    appOrigin: typeof ctx.appOrigin === 'string' ? ctx.appOrigin : null,
+    mediaBase: typeof ctx.mediaBase === 'string' ? ctx.mediaBase : null,
   };
 }

@@ -46,30 +46,43 @@ impl Assets {
         &self.root
     }
 
-    /// Serves `url_path` (still percent-encoded, as it appears in the URL).
+    /// Serves `url_path` (still percent-encoded, as it appears in the URL), reading the body
+    /// into memory. Range responses are cut to `MAX_CHUNK`.
     pub fn serve(&self, method: &Method, url_path: &str, range: Option<&str>) -> Served {
-        if method != Method::GET && method != Method::HEAD {
-            return error(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are served");
-        }
-        let file = match resolve(&self.root, url_path) {
-            Ok(f) => f,
-            Err(e @ PathError::NotFound) => return error(StatusCode::NOT_FOUND, &e.to_string()),
-            Err(e) => return error(StatusCode::FORBIDDEN, &e.to_string()),
-        };
-        match self.read(&file, method == Method::HEAD, range) {
-            Ok(mut served) => {
-                served.file = Some(file);
-                served
+        match self.open(method, url_path, range, Some(MAX_CHUNK)) {
+            Err(served) => served,
+            Ok(opened) => {
+                let (parts, slice) = opened.response.into_parts();
+                let mut body = Vec::new();
+                if let Some(s) = slice {
+                    let read = s.read_to_end(&mut body);
+                    if let Err(e) = read {
+                        return error(StatusCode::INTERNAL_SERVER_ERROR, &format!("cannot read file: {e}"));
+                    }
+                }
+                let bytes_read = body.len() as u64;
+                Served { response: Response::from_parts(parts, Cow::Owned(body)), file: Some(opened.file), bytes_read }
             }
-            Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &format!("cannot read file: {e}")),
         }
     }
 
-    fn read(&self, file: &Path, head: bool, range: Option<&str>) -> std::io::Result<Served> {
-        let mut f = File::open(file)?;
-        let len = f.metadata()?.len();
+    /// Resolves and opens `url_path` and decides status and headers, without reading the
+    /// body: the caller reads the returned slice into memory or streams it. `cap` limits
+    /// how much one range response carries.
+    pub fn open(&self, method: &Method, url_path: &str, range: Option<&str>, cap: Option<u64>) -> Result<Opened, Served> {
+        if method != Method::GET && method != Method::HEAD {
+            return Err(error(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are served"));
+        }
+        let path = match resolve(&self.root, url_path) {
+            Ok(f) => f,
+            Err(e @ PathError::NotFound) => return Err(error(StatusCode::NOT_FOUND, &e.to_string())),
+            Err(e) => return Err(error(StatusCode::FORBIDDEN, &e.to_string())),
+        };
+        let io_error = |e: std::io::Error| error(StatusCode::INTERNAL_SERVER_ERROR, &format!("cannot read file: {e}"));
+        let file = File::open(&path).map_err(io_error)?;
+        let len = file.metadata().map_err(io_error)?.len();
         let builder = Response::builder()
-            .header(header::CONTENT_TYPE, content_type(file))
+            .header(header::CONTENT_TYPE, content_type(&path))
             .header(header::ACCEPT_RANGES, "bytes")
             .header(header::CACHE_CONTROL, "no-cache");
         let wanted = match range.map(|r| parse_range(r, len)) {
@@ -81,29 +94,46 @@ impl Assets {
                     .header(header::CONTENT_RANGE, format!("bytes */{len}"))
                     .body(Cow::Borrowed(&[][..]))
                     .expect("static headers are valid");
-                return Ok(Served { response, file: None, bytes_read: 0 });
+                return Err(Served { response, file: Some(path), bytes_read: 0 });
             }
             // A malformed Range header is ignored, as RFC 9110 allows.
             Some(Err(RangeError::Malformed)) => None,
         };
         let (status, start, count) = match wanted {
-            Some(r) => (StatusCode::PARTIAL_CONTENT, r.start, r.len().min(MAX_CHUNK)),
+            Some(r) => (StatusCode::PARTIAL_CONTENT, r.start, cap.map_or(r.len(), |c| r.len().min(c))),
             None => (StatusCode::OK, 0, len),
         };
         let mut builder = builder.status(status).header(header::CONTENT_LENGTH, count);
         if status == StatusCode::PARTIAL_CONTENT {
             builder = builder.header(header::CONTENT_RANGE, format!("bytes {start}-{}/{len}", start + count - 1));
         }
-        let mut body = Vec::new();
-        if !head {
-            f.seek(SeekFrom::Start(start))?;
-            body.reserve_exact(count as usize);
-            f.take(count).read_to_end(&mut body)?;
-        }
-        let bytes_read = body.len() as u64;
-        let response = builder.body(Cow::Owned(body)).expect("headers are valid");
-        Ok(Served { response, file: None, bytes_read })
+        let slice = (method != Method::HEAD).then_some(Slice { file, start, len: count });
+        Ok(Opened { response: builder.body(slice).expect("headers are valid"), file: path })
     }
+}
+
+/// A byte range of an open file: what a response body must carry.
+#[derive(Debug)]
+pub struct Slice {
+    pub file: File,
+    pub start: u64,
+    pub len: u64,
+}
+
+impl Slice {
+    pub fn read_to_end(mut self, out: &mut Vec<u8>) -> std::io::Result<()> {
+        self.file.seek(SeekFrom::Start(self.start))?;
+        out.reserve_exact(self.len as usize);
+        self.file.take(self.len).read_to_end(out)?;
+        Ok(())
+    }
+}
+
+/// Status and headers decided, body not yet read.
+#[derive(Debug)]
+pub struct Opened {
+    pub response: Response<Option<Slice>>,
+    pub file: PathBuf,
 }
 
 fn error(status: StatusCode, message: &str) -> Served {

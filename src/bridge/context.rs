@@ -30,6 +30,9 @@ pub struct HostContext {
     pub timeout_ms: u64,
     pub interactive_timeout_ms: u64,
     pub strict: bool,
+    pub app_origin: &'static str,
+    /// Where `<video>`/`<audio>` sources on the app's origin are sent instead, if anywhere.
+    pub media_base: Option<String>,
 }
 
 impl HostContext {
@@ -52,6 +55,8 @@ impl HostContext {
             timeout_ms: 15_000,
             interactive_timeout_ms: 600_000,
             strict: false,
+            app_origin: crate::policy::APP_ORIGIN,
+            media_base: None,
         }
     }
 

@@ -152,7 +152,7 @@ impl Bridge {
         // Both the channel and the page's origin must agree: the app's webview showing a
         // chrome URL is still the app.
         match (surface, self.policy.caller(page_url)) {
-            (Surface::App, Caller::App) => self.app_call(env),
+            (Surface::App, Caller::App) => self.app_call(env, page_url),
             (Surface::Chrome, Caller::Chrome) => self.chrome_call(env),
             _ => {
                 let e = BridgeError::new(ErrorCode::Forbidden, format!("bridge calls are not accepted from {page_url}"));
@@ -162,7 +162,7 @@ impl Bridge {
         }
     }
 
-    fn app_call(&self, env: Envelope) -> Vec<Effect> {
+    fn app_call(&self, env: Envelope, page_url: &str) -> Vec<Effect> {
         let one_way = matches!(env.method.as_str(), "init" | "__report");
         let mut effects = Vec::new();
         let outcome: Option<Outcome> = match env.method.as_str() {
@@ -171,7 +171,7 @@ impl Bridge {
                 None
             }
             "__report" => {
-                report(&env.params);
+                report(&env.params, page_url);
                 None
             }
             "login" | "authorize" => match self.start_flow(&env) {
@@ -476,15 +476,23 @@ struct ReportEventParams {
 }
 
 /// A one-way report from bridge-js: CSP violations, blocked APIs, uncaught errors.
-fn report(params: &Value) {
+/// Violations raised by the HTML parser carry no source file; the page is the source then.
+fn report(params: &Value, page_url: &str) {
     let s = |k: &str| params.get(k).and_then(Value::as_str).unwrap_or("");
     let n = |k: &str| params.get(k).and_then(Value::as_u64).unwrap_or(0);
+    let source = || {
+        let file = match s("sourceFile") {
+            "" => page_url,
+            f => f,
+        };
+        format!("{file}:{}:{}", n("line"), n("column"))
+    };
     match s("kind") {
         "csp" => tracing::warn!(
             target: "minihost::policy",
             directive = s("directive"),
             blocked_url = s("blockedURL"),
-            source = format!("{}:{}:{}", s("sourceFile"), n("line"), n("column")),
+            source = source(),
             sample = s("sample"),
             "CSP violation"
         ),
@@ -492,7 +500,7 @@ fn report(params: &Value) {
         "navigation" | "window.open" => tracing::warn!(target: "minihost::policy", url = s("url"), kind = s("kind"), "blocked navigation"),
         "error" => tracing::warn!(
             target: "minihost::page",
-            source = format!("{}:{}:{}", s("sourceFile"), n("line"), n("column")),
+            source = source(),
             "uncaught: {}",
             s("message")
         ),

@@ -39,11 +39,18 @@ pub(crate) fn is_loopback(ip: IpAddr) -> bool {
 }
 
 async fn loopback_only(req: Request, next: Next) -> Response {
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
     if peer.is_some_and(|addr| is_loopback(addr.ip())) {
         return next.run(req).await;
     }
-    let log_id = req.extensions().get::<LogId>().map(|l| l.0.clone()).unwrap_or_default();
+    let log_id = req
+        .extensions()
+        .get::<LogId>()
+        .map(|l| l.0.clone())
+        .unwrap_or_default();
     flat_error(
         StatusCode::FORBIDDEN,
         "forbidden",
@@ -57,7 +64,7 @@ struct AdminError {
     status: StatusCode,
     error: &'static str,
     description: String,
-    field: Option<&'static str>,
+    field: Option<String>,
 }
 
 impl AdminError {
@@ -86,10 +93,18 @@ impl AdminError {
 impl From<PlatformError> for AdminError {
     fn from(err: PlatformError) -> AdminError {
         let (status, error, field) = match &err {
-            PlatformError::InvalidInput { field, .. } => (StatusCode::BAD_REQUEST, "invalid_request", Some(*field)),
+            PlatformError::InvalidInput { field, .. } => (
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                Some(field.to_string()),
+            ),
             PlatformError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found", None),
             PlatformError::AlreadyExists { .. } => (StatusCode::CONFLICT, "conflict", None),
-            e if e.is_busy() => (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", None),
+            e if e.is_busy() => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                None,
+            ),
             _ => {
                 tracing::error!(error = %err, "admin request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "server_error", None)
@@ -113,7 +128,11 @@ fn finish(result: AdminResult, log_id: &str) -> Response {
     }
 }
 
-async fn json_body<T: DeserializeOwned>(platform: &Platform, headers: &HeaderMap, body: Body) -> Result<T, AdminError> {
+async fn json_body<T: DeserializeOwned>(
+    platform: &Platform,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<T, AdminError> {
     if let Some(mt) = media_type(headers).filter(|mt| mt != "application/json") {
         return Err(AdminError {
             status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -126,8 +145,37 @@ async fn json_body<T: DeserializeOwned>(platform: &Platform, headers: &HeaderMap
             status: StatusCode::PAYLOAD_TOO_LARGE,
             ..AdminError::bad_request(msg)
         })?;
-    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) { &b"{}"[..] } else { &bytes[..] };
-    serde_json::from_slice(bytes).map_err(|e| AdminError::bad_request(format!("bad JSON body: {e}")))
+    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) {
+        &b"{}"[..]
+    } else {
+        &bytes[..]
+    };
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| AdminError::bad_request(format!("bad JSON body: {e}")))?;
+    // serde would also read a struct from an array, positionally; admin bodies are objects.
+    if !value.is_object() {
+        return Err(AdminError::bad_request("the body must be a JSON object"));
+    }
+    serde_json::from_value::<T>(value.clone()).map_err(|e| match blame_member::<T>(&value) {
+        Some(member) => AdminError {
+            field: Some(member.clone()),
+            ..AdminError::bad_request(format!("bad JSON body: {member}: {e}"))
+        },
+        None => AdminError::bad_request(format!("bad JSON body: {e}")),
+    })
+}
+
+/// The member of `body` that `T` rejects, found by reading each member alone (serde_json's
+/// type errors do not say where they are). Missing-member errors are what reading one member
+/// alone is expected to give, so they do not count.
+fn blame_member<T: DeserializeOwned>(body: &Value) -> Option<String> {
+    body.as_object()?.iter().find_map(|(key, member)| {
+        let alone = Value::Object(serde_json::Map::from_iter([(key.clone(), member.clone())]));
+        match serde_json::from_value::<T>(alone) {
+            Err(e) if !e.to_string().starts_with("missing field") => Some(key.clone()),
+            _ => None,
+        }
+    })
 }
 
 /// A user named by id or username.
@@ -150,7 +198,7 @@ impl UserRef {
                 .map(|u| u.id)
                 .ok_or_else(|| PlatformError::not_found("user", name).into()),
             (None, None) => Err(AdminError {
-                field: Some("user_id"),
+                field: Some("user_id".into()),
                 ..AdminError::bad_request("user_id or username is required")
             }),
         }
@@ -171,8 +219,17 @@ async fn index(State(platform): State<Platform>) -> Json<Value> {
     }))
 }
 
-async fn list_users(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>) -> Response {
-    finish(platform.users().map(|u| json!({ "users": u })).map_err(Into::into), &log_id)
+async fn list_users(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+) -> Response {
+    finish(
+        platform
+            .users()
+            .map(|u| json!({ "users": u }))
+            .map_err(Into::into),
+        &log_id,
+    )
 }
 
 async fn create_user(
@@ -189,8 +246,17 @@ async fn create_user(
     finish(result, &log_id)
 }
 
-async fn list_apps(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>) -> Response {
-    finish(platform.apps().map(|a| json!({ "apps": a })).map_err(Into::into), &log_id)
+async fn list_apps(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+) -> Response {
+    finish(
+        platform
+            .apps()
+            .map(|a| json!({ "apps": a }))
+            .map_err(Into::into),
+        &log_id,
+    )
 }
 
 async fn create_app(
@@ -215,16 +281,23 @@ async fn show_grant(
 ) -> Response {
     let result = (|| -> AdminResult {
         let params = Params::from_query(query.as_deref());
-        let param = |name| params.get(name).map_err(|e| AdminError::bad_request(e.to_string()));
+        let param = |name| {
+            params
+                .get(name)
+                .map_err(|e| AdminError::bad_request(e.to_string()))
+        };
         let user = UserRef {
             user_id: param("user_id")?
-                .map(|v| v.parse().map_err(|_| AdminError::bad_request("user_id must be a number")))
+                .map(|v| {
+                    v.parse()
+                        .map_err(|_| AdminError::bad_request("user_id must be a number"))
+                })
                 .transpose()?,
             username: param("username")?.map(str::to_string),
         };
         let user_id = user.resolve(&platform)?;
         let client_key = params.require("client_key").map_err(|e| AdminError {
-            field: Some("client_key"),
+            field: Some("client_key".into()),
             ..AdminError::bad_request(e.to_string())
         })?;
         let granted = platform.granted_scopes(user_id, client_key)?;
@@ -336,7 +409,7 @@ async fn expire_token(
                 status: StatusCode::NOT_FOUND,
                 error: "not_found",
                 description: "no such token".into(),
-                field: Some("token"),
+                field: Some("token".into()),
             })
         }
     }
@@ -378,9 +451,12 @@ async fn requests(
 ) -> Response {
     let result = (|| -> AdminResult {
         let params = Params::from_query(query.as_deref());
-        let limit = match params.get("limit").map_err(|e| AdminError::bad_request(e.to_string()))? {
+        let limit = match params
+            .get("limit")
+            .map_err(|e| AdminError::bad_request(e.to_string()))?
+        {
             Some(v) => v.parse::<usize>().map_err(|_| AdminError {
-                field: Some("limit"),
+                field: Some("limit".into()),
                 ..AdminError::bad_request("limit must be a non-negative integer")
             })?,
             None => 50,

@@ -44,7 +44,9 @@ impl App {
     /// Whether `uri` is one of the registered redirect URIs. Matching is exact, except that a
     /// registered loopback URI with port `*` matches any port (Login Kit for desktop).
     pub fn redirect_uri_registered(&self, uri: &str) -> bool {
-        self.redirect_uris.iter().any(|r| redirect_uri_matches(r, uri))
+        self.redirect_uris
+            .iter()
+            .any(|r| redirect_uri_matches(r, uri))
     }
 
     pub fn allows_scope(&self, scope: &str) -> bool {
@@ -139,7 +141,10 @@ impl NewApp {
         };
         let developer = match self.developer {
             Some(d) if d.trim().is_empty() || d.len() > 128 => {
-                return Err(PlatformError::invalid("developer", "must be 1-128 characters"))
+                return Err(PlatformError::invalid(
+                    "developer",
+                    "must be 1-128 characters",
+                ))
             }
             Some(d) => d.trim().to_string(),
             None => DEFAULT_DEVELOPER.to_string(),
@@ -163,20 +168,34 @@ impl NewApp {
                 if let Some(bad) = list.iter().find(|s| !scopes::is_known(s)) {
                     return Err(PlatformError::invalid(
                         "allowed_scopes",
-                        format!("unknown scope {bad:?}; known: {}", scopes::KNOWN_SCOPES.join(", ")),
+                        format!(
+                            "unknown scope {bad:?}; known: {}",
+                            scopes::KNOWN_SCOPES.join(", ")
+                        ),
                     ));
                 }
                 if list.is_empty() {
-                    return Err(PlatformError::invalid("allowed_scopes", "must not be empty"));
+                    return Err(PlatformError::invalid(
+                        "allowed_scopes",
+                        "must not be empty",
+                    ));
                 }
                 list
             }
-            None => scopes::DEFAULT_ALLOWED_SCOPES.iter().map(|s| s.to_string()).collect(),
+            None => scopes::DEFAULT_ALLOWED_SCOPES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         };
         if let Some(url) = &self.webhook_url {
             match url::Url::parse(url) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") => {}
-                _ => return Err(PlatformError::invalid("webhook_url", format!("{url:?} is not an http(s) URL"))),
+                _ => {
+                    return Err(PlatformError::invalid(
+                        "webhook_url",
+                        format!("{url:?} is not an http(s) URL"),
+                    ))
+                }
             }
         }
         Ok(App {
@@ -210,9 +229,11 @@ fn app_from_row(row: &Row<'_>) -> rusqlite::Result<App> {
 }
 
 pub(crate) fn app_by_key(conn: &Connection, client_key: &str) -> rusqlite::Result<Option<App>> {
-    conn.prepare_cached(&format!("SELECT {APP_COLUMNS} FROM apps WHERE client_key = ?1"))?
-        .query_row([client_key], app_from_row)
-        .optional()
+    conn.prepare_cached(&format!(
+        "SELECT {APP_COLUMNS} FROM apps WHERE client_key = ?1"
+    ))?
+    .query_row([client_key], app_from_row)
+    .optional()
 }
 
 impl Platform {
@@ -254,9 +275,12 @@ impl Platform {
     /// All registered apps, by client_key.
     pub fn apps(&self) -> Result<Vec<App>, PlatformError> {
         self.inner.store.read(|conn| {
-            let mut stmt =
-                conn.prepare_cached(&format!("SELECT {APP_COLUMNS} FROM apps ORDER BY client_key"))?;
-            let apps = stmt.query_map([], app_from_row)?.collect::<Result<_, _>>()?;
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {APP_COLUMNS} FROM apps ORDER BY client_key"
+            ))?;
+            let apps = stmt
+                .query_map([], app_from_row)?
+                .collect::<Result<_, _>>()?;
             Ok(apps)
         })
     }
@@ -325,12 +349,30 @@ mod tests {
     #[test]
     fn redirect_matching_is_exact_except_loopback_wildcard_port() {
         assert!(redirect_uri_matches("https://a.com/cb", "https://a.com/cb"));
-        assert!(!redirect_uri_matches("https://a.com/cb", "https://a.com/cb/"));
-        assert!(!redirect_uri_matches("https://a.com/cb", "https://a.com/cb?x=1"));
-        assert!(!redirect_uri_matches("https://a.com/cb", "https://A.com/cb"));
-        assert!(redirect_uri_matches("http://127.0.0.1:*/cb", "http://127.0.0.1:4567/cb"));
-        assert!(!redirect_uri_matches("http://127.0.0.1:*/cb", "http://127.0.0.1:4567/other"));
-        assert!(!redirect_uri_matches("http://127.0.0.1:*/cb", "http://evil.com:4567/cb"));
+        assert!(!redirect_uri_matches(
+            "https://a.com/cb",
+            "https://a.com/cb/"
+        ));
+        assert!(!redirect_uri_matches(
+            "https://a.com/cb",
+            "https://a.com/cb?x=1"
+        ));
+        assert!(!redirect_uri_matches(
+            "https://a.com/cb",
+            "https://A.com/cb"
+        ));
+        assert!(redirect_uri_matches(
+            "http://127.0.0.1:*/cb",
+            "http://127.0.0.1:4567/cb"
+        ));
+        assert!(!redirect_uri_matches(
+            "http://127.0.0.1:*/cb",
+            "http://127.0.0.1:4567/other"
+        ));
+        assert!(!redirect_uri_matches(
+            "http://127.0.0.1:*/cb",
+            "http://evil.com:4567/cb"
+        ));
     }
 
     #[test]
@@ -338,13 +380,61 @@ mod tests {
         let p = platform();
         let cases = [
             (NewApp::default(), "client_key"),
-            (NewApp { client_key: "a b".into(), ..NewApp::default() }, "client_key"),
-            (NewApp { client_key: "k".into(), client_secret: Some("short".into()), ..NewApp::default() }, "client_secret"),
-            (NewApp { client_key: "k".into(), redirect_uris: vec!["http://x.com/cb".into()], ..NewApp::default() }, "redirect_uri"),
-            (NewApp { client_key: "k".into(), allowed_scopes: Some(vec!["video.list".into()]), ..NewApp::default() }, "allowed_scopes"),
-            (NewApp { client_key: "k".into(), allowed_scopes: Some(vec![]), ..NewApp::default() }, "allowed_scopes"),
-            (NewApp { client_key: "k".into(), webhook_url: Some("nope".into()), ..NewApp::default() }, "webhook_url"),
-            (NewApp { client_key: "k".into(), developer: Some("".into()), ..NewApp::default() }, "developer"),
+            (
+                NewApp {
+                    client_key: "a b".into(),
+                    ..NewApp::default()
+                },
+                "client_key",
+            ),
+            (
+                NewApp {
+                    client_key: "k".into(),
+                    client_secret: Some("short".into()),
+                    ..NewApp::default()
+                },
+                "client_secret",
+            ),
+            (
+                NewApp {
+                    client_key: "k".into(),
+                    redirect_uris: vec!["http://x.com/cb".into()],
+                    ..NewApp::default()
+                },
+                "redirect_uri",
+            ),
+            (
+                NewApp {
+                    client_key: "k".into(),
+                    allowed_scopes: Some(vec!["video.list".into()]),
+                    ..NewApp::default()
+                },
+                "allowed_scopes",
+            ),
+            (
+                NewApp {
+                    client_key: "k".into(),
+                    allowed_scopes: Some(vec![]),
+                    ..NewApp::default()
+                },
+                "allowed_scopes",
+            ),
+            (
+                NewApp {
+                    client_key: "k".into(),
+                    webhook_url: Some("nope".into()),
+                    ..NewApp::default()
+                },
+                "webhook_url",
+            ),
+            (
+                NewApp {
+                    client_key: "k".into(),
+                    developer: Some("".into()),
+                    ..NewApp::default()
+                },
+                "developer",
+            ),
             (
                 NewApp {
                     client_key: "k".into(),

@@ -22,8 +22,14 @@ const USER_COOKIE: &str = "minihost_platform_uid";
 
 pub(crate) fn routes() -> Router<Platform> {
     Router::new()
-        .route("/v2/auth/authorize/", get(show::<false>).post(decide::<false>))
-        .route("/v2/auth/authorize", get(show::<false>).post(decide::<false>))
+        .route(
+            "/v2/auth/authorize/",
+            get(show::<false>).post(decide::<false>),
+        )
+        .route(
+            "/v2/auth/authorize",
+            get(show::<false>).post(decide::<false>),
+        )
 }
 
 /// A validated authorization request.
@@ -109,7 +115,12 @@ fn validate(platform: &Platform, params: &Params, legacy: bool) -> Result<AuthRe
                 format!("response_type {other:?} is not supported; use code"),
             ))
         }
-        None => return Err(redirect("invalid_request", "response_type is required (code)".into())),
+        None => {
+            return Err(redirect(
+                "invalid_request",
+                "response_type is required (code)".into(),
+            ))
+        }
     }
     let Some(scope_param) = params.get("scope").map_err(to_redirect)? else {
         return Err(redirect("invalid_scope", "scope is required".into()));
@@ -120,7 +131,10 @@ fn validate(platform: &Platform, params: &Params, legacy: bool) -> Result<AuthRe
     }
     for scope in &requested {
         if !scopes::is_known(scope) {
-            return Err(redirect("invalid_scope", format!("unknown scope {scope:?}")));
+            return Err(redirect(
+                "invalid_scope",
+                format!("unknown scope {scope:?}"),
+            ));
         }
         if !app.allows_scope(scope) {
             return Err(redirect(
@@ -167,7 +181,12 @@ fn validate(platform: &Platform, params: &Params, legacy: bool) -> Result<AuthRe
 }
 
 /// Mints a code for `user_id` and redirects back with `code`, `scopes` and `state`.
-fn approve(platform: &Platform, req: &AuthRequest, user_id: i64, legacy: bool) -> Result<Response, Failure> {
+fn approve(
+    platform: &Platform,
+    req: &AuthRequest,
+    user_id: i64,
+    legacy: bool,
+) -> Result<Response, Failure> {
     let code = platform.mint_code(CodeRequest {
         client_key: req.app.client_key.clone(),
         user_id,
@@ -213,7 +232,10 @@ fn respond(result: Result<Response, Failure>, log_id: &str) -> Response {
             error,
             description,
         }) => {
-            let mut pairs = vec![("error", error), ("error_description", description.as_str())];
+            let mut pairs = vec![
+                ("error", error),
+                ("error_description", description.as_str()),
+            ];
             if let Some(state) = &state {
                 pairs.push(("state", state));
             }
@@ -346,10 +368,16 @@ fn page(status: StatusCode, title: &str, body: &str, log_id: &str) -> Response {
     );
     let mut response = (status, html).into_response();
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
@@ -367,7 +395,13 @@ fn error_page(status: StatusCode, message: &str, log_id: &str) -> Response {
     page(status, "Authorization failed", &body, log_id)
 }
 
-fn consent_page(req: &AuthRequest, users: &[User], remembered: Option<i64>, action: &str, log_id: &str) -> Response {
+fn consent_page(
+    req: &AuthRequest,
+    users: &[User],
+    remembered: Option<i64>,
+    action: &str,
+    log_id: &str,
+) -> Response {
     let app = &req.app;
     let mut body = String::new();
     let _ = write!(
@@ -392,7 +426,11 @@ fn consent_page(req: &AuthRequest, users: &[User], remembered: Option<i64>, acti
             "<label class=\"user\"><input type=\"radio\" name=\"user_id\" value=\"{}\"{}>\
              <img src=\"{}\" alt=\"\"><span><b>{}</b><br><small>@{}</small></span></label>",
             user.id,
-            if Some(user.id) == selected { " checked" } else { "" },
+            if Some(user.id) == selected {
+                " checked"
+            } else {
+                ""
+            },
             esc(&user.avatar_url),
             esc(&user.display_name),
             esc(&user.username)
@@ -422,7 +460,11 @@ fn consent_page(req: &AuthRequest, users: &[User], remembered: Option<i64>, acti
         hidden.push(("code_challenge_method", "S256".to_string()));
     }
     for (name, value) in hidden {
-        let _ = write!(body, "<input type=\"hidden\" name=\"{name}\" value=\"{}\">", esc(&value));
+        let _ = write!(
+            body,
+            "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
+            esc(&value)
+        );
     }
     let allow = if users.is_empty() {
         ""
@@ -435,7 +477,12 @@ fn consent_page(req: &AuthRequest, users: &[User], remembered: Option<i64>, acti
          <p class=\"to\">You will be redirected to {}</p></form>",
         esc(&req.redirect_uri)
     );
-    page(StatusCode::OK, &format!("Authorize {}", app.client_key), &body, log_id)
+    page(
+        StatusCode::OK,
+        &format!("Authorize {}", app.client_key),
+        &body,
+        log_id,
+    )
 }
 
 #[cfg(test)]
@@ -444,21 +491,32 @@ mod tests {
 
     #[test]
     fn escaping_covers_attribute_and_text_contexts() {
-        assert_eq!(esc("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(
+            esc("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
     }
 
     #[test]
     fn cookie_user_is_read_among_other_cookies() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; minihost_platform_uid=42; b=2"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; minihost_platform_uid=42; b=2"),
+        );
         assert_eq!(cookie_user(&h), Some(42));
-        h.insert(header::COOKIE, HeaderValue::from_static("minihost_platform_uid=x"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("minihost_platform_uid=x"),
+        );
         assert_eq!(cookie_user(&h), None);
     }
 
     #[test]
     fn redirect_appends_to_the_registered_uri() {
-        let response = redirect_to("https://a.com/cb", &[("code", "c d"), ("state", "s&t")]).ok().unwrap();
+        let response = redirect_to("https://a.com/cb", &[("code", "c d"), ("state", "s&t")])
+            .ok()
+            .unwrap();
         assert_eq!(response.status(), StatusCode::FOUND);
         assert_eq!(
             response.headers()[header::LOCATION],

@@ -143,7 +143,10 @@ pub enum UserCommand {
 }
 
 fn open(data_dir: Option<PathBuf>) -> Result<Platform, PlatformError> {
-    Platform::open(&data_dir.unwrap_or_else(default_data_dir), PlatformOptions::default())
+    Platform::open(
+        &data_dir.unwrap_or_else(default_data_dir),
+        PlatformOptions::default(),
+    )
 }
 
 /// Runs a `minihost platform` subcommand, printing its results on stdout.
@@ -176,7 +179,8 @@ pub async fn run(cmd: PlatformCommand) -> Result<(), PlatformError> {
                 Some(dir) => println!("data dir: {}", dir.display()),
                 None => println!("data dir: none (in memory)"),
             }
-            let usernames: Vec<String> = platform.users()?.into_iter().map(|u| u.username).collect();
+            let usernames: Vec<String> =
+                platform.users()?.into_iter().map(|u| u.username).collect();
             println!("test users: {}", usernames.join(", "));
             tracing::info!(%local, "platform emulator started");
             let shutdown = async {
@@ -213,7 +217,10 @@ pub async fn run(cmd: PlatformCommand) -> Result<(), PlatformError> {
             if created {
                 println!("registered app {}", app.client_key);
             } else {
-                println!("app {} was already registered; left unchanged", app.client_key);
+                println!(
+                    "app {} was already registered; left unchanged",
+                    app.client_key
+                );
             }
             println!("client_key: {}", app.client_key);
             println!("client_secret: {}", app.client_secret);
@@ -257,7 +264,10 @@ pub async fn run(cmd: PlatformCommand) -> Result<(), PlatformError> {
                 video_count: videos,
                 beans,
             })?;
-            println!("created user {} (id {}, {} Beans)", user.username, user.id, user.beans);
+            println!(
+                "created user {} (id {}, {} Beans)",
+                user.username, user.id, user.beans
+            );
             Ok(())
         }
         PlatformCommand::User(UserCommand::List { data_dir }) => {
@@ -290,7 +300,13 @@ mod tests {
     #[test]
     fn serve_defaults_and_flags_parse() {
         let cli = Cli::try_parse_from(["platform", "serve"]).unwrap();
-        let PlatformCommand::Serve { addr, in_memory, tokens, .. } = cli.cmd else {
+        let PlatformCommand::Serve {
+            addr,
+            in_memory,
+            tokens,
+            ..
+        } = cli.cmd
+        else {
             panic!("not serve")
         };
         assert_eq!(addr.to_string(), "127.0.0.1:8787");
@@ -298,26 +314,58 @@ mod tests {
         assert_eq!(tokens.options(), PlatformOptions::default());
 
         let cli = Cli::try_parse_from([
-            "platform", "serve", "--in-memory", "--access-token-ttl", "7200",
-            "--refresh-token-ttl", "15552000", "--rotate-refresh-tokens", "--durability", "full",
+            "platform",
+            "serve",
+            "--in-memory",
+            "--access-token-ttl",
+            "7200",
+            "--refresh-token-ttl",
+            "15552000",
+            "--rotate-refresh-tokens",
+            "--durability",
+            "full",
         ])
         .unwrap();
-        let PlatformCommand::Serve { tokens, .. } = cli.cmd else { panic!("not serve") };
+        let PlatformCommand::Serve { tokens, .. } = cli.cmd else {
+            panic!("not serve")
+        };
         let opts = tokens.options();
-        assert_eq!((opts.access_token_ttl, opts.refresh_token_ttl), (7_200, 15_552_000));
+        assert_eq!(
+            (opts.access_token_ttl, opts.refresh_token_ttl),
+            (7_200, 15_552_000)
+        );
         assert!(opts.rotate_refresh_tokens);
         assert_eq!(opts.durability, Durability::Full);
-        assert!(Cli::try_parse_from(["platform", "serve", "--in-memory", "--data-dir", "/x"]).is_err());
+        assert!(
+            Cli::try_parse_from(["platform", "serve", "--in-memory", "--data-dir", "/x"]).is_err()
+        );
     }
 
     #[test]
     fn app_add_takes_repeated_redirect_uris() {
         let cli = Cli::try_parse_from([
-            "platform", "app", "add", "--client-key", "k", "--redirect-uri", "https://a.com/1",
-            "--redirect-uri", "https://a.com/2", "--developer", "d", "--webhook", "https://a.com/hook",
+            "platform",
+            "app",
+            "add",
+            "--client-key",
+            "k",
+            "--redirect-uri",
+            "https://a.com/1",
+            "--redirect-uri",
+            "https://a.com/2",
+            "--developer",
+            "d",
+            "--webhook",
+            "https://a.com/hook",
         ])
         .unwrap();
-        let PlatformCommand::App(AppCommand::Add { redirect_uris, developer, webhook_url, .. }) = cli.cmd else {
+        let PlatformCommand::App(AppCommand::Add {
+            redirect_uris,
+            developer,
+            webhook_url,
+            ..
+        }) = cli.cmd
+        else {
             panic!("not app add")
         };
         assert_eq!(redirect_uris.len(), 2);

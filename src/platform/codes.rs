@@ -58,7 +58,8 @@ impl Platform {
             .transpose()?;
         let code = ids::new_code();
         let now = self.now();
-        let expires_at = now.saturating_add(i64::try_from(self.inner.opts.code_ttl).unwrap_or(i64::MAX));
+        let expires_at =
+            now.saturating_add(i64::try_from(self.inner.opts.code_ttl).unwrap_or(i64::MAX));
         self.inner.store.write(|conn| {
             let tx = conn.transaction()?;
             let app = grants::app_and_user(&tx, &req.client_key, req.user_id)?;
@@ -107,9 +108,13 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         let upper = challenge_for_verifier("abc").to_ascii_uppercase();
-        assert_eq!(normalize_code_challenge(&upper).unwrap(), challenge_for_verifier("abc"));
+        assert_eq!(
+            normalize_code_challenge(&upper).unwrap(),
+            challenge_for_verifier("abc")
+        );
         // The RFC 7636 base64url form of the same digest is refused with a pointer to the cause.
-        let err = normalize_code_challenge("ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0").unwrap_err();
+        let err =
+            normalize_code_challenge("ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0").unwrap_err();
         assert!(err.to_string().contains("hex"), "{err}");
     }
 
@@ -141,17 +146,56 @@ mod tests {
         let code = p.mint_code(req.clone()).unwrap();
         assert_eq!(code.len(), 48);
         assert_ne!(code, p.mint_code(req.clone()).unwrap());
-        assert_eq!(p.granted_scopes(alice, "k").unwrap(), vec![USER_INFO_OPEN_ID]);
+        assert_eq!(
+            p.granted_scopes(alice, "k").unwrap(),
+            vec![USER_INFO_OPEN_ID]
+        );
 
-        let bad_uri = CodeRequest { redirect_uri: Some("https://b.com/cb".into()), ..req.clone() };
-        assert!(matches!(p.mint_code(bad_uri), Err(PlatformError::InvalidInput { field: "redirect_uri", .. })));
-        let bad_challenge = CodeRequest { code_challenge: Some("xyz".into()), ..req.clone() };
-        assert!(matches!(p.mint_code(bad_challenge), Err(PlatformError::InvalidInput { field: "code_challenge", .. })));
-        let no_scope = CodeRequest { scopes: vec![], ..req.clone() };
-        assert!(matches!(p.mint_code(no_scope), Err(PlatformError::InvalidInput { field: "scope", .. })));
-        let no_user = CodeRequest { user_id: 777, ..req.clone() };
-        assert!(matches!(p.mint_code(no_user), Err(PlatformError::NotFound { what: "user", .. })));
-        let no_app = CodeRequest { client_key: "nope".into(), ..req };
-        assert!(matches!(p.mint_code(no_app), Err(PlatformError::NotFound { what: "app", .. })));
+        let bad_uri = CodeRequest {
+            redirect_uri: Some("https://b.com/cb".into()),
+            ..req.clone()
+        };
+        assert!(matches!(
+            p.mint_code(bad_uri),
+            Err(PlatformError::InvalidInput {
+                field: "redirect_uri",
+                ..
+            })
+        ));
+        let bad_challenge = CodeRequest {
+            code_challenge: Some("xyz".into()),
+            ..req.clone()
+        };
+        assert!(matches!(
+            p.mint_code(bad_challenge),
+            Err(PlatformError::InvalidInput {
+                field: "code_challenge",
+                ..
+            })
+        ));
+        let no_scope = CodeRequest {
+            scopes: vec![],
+            ..req.clone()
+        };
+        assert!(matches!(
+            p.mint_code(no_scope),
+            Err(PlatformError::InvalidInput { field: "scope", .. })
+        ));
+        let no_user = CodeRequest {
+            user_id: 777,
+            ..req.clone()
+        };
+        assert!(matches!(
+            p.mint_code(no_user),
+            Err(PlatformError::NotFound { what: "user", .. })
+        ));
+        let no_app = CodeRequest {
+            client_key: "nope".into(),
+            ..req
+        };
+        assert!(matches!(
+            p.mint_code(no_app),
+            Err(PlatformError::NotFound { what: "app", .. })
+        ));
     }
 }

@@ -4,7 +4,10 @@
 pub enum PlatformError {
     /// A caller-supplied value is malformed or out of range; `field` names it.
     #[error("invalid {field}: {message}")]
-    InvalidInput { field: &'static str, message: String },
+    InvalidInput {
+        field: &'static str,
+        message: String,
+    },
     #[error("{what} not found: {key}")]
     NotFound { what: &'static str, key: String },
     #[error("{what} already exists: {key}")]

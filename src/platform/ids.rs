@@ -34,7 +34,12 @@ impl IdSecret {
     }
 
     pub(crate) fn open_id(&self, host_app: HostApp, client_key: &str, user_id: i64) -> String {
-        self.derive(&["open_id", host_app.as_str(), client_key, &user_id.to_string()])
+        self.derive(&[
+            "open_id",
+            host_app.as_str(),
+            client_key,
+            &user_id.to_string(),
+        ])
     }
 
     pub(crate) fn union_id(&self, developer: &str, user_id: i64) -> String {
@@ -159,7 +164,10 @@ mod tests {
     fn secret_round_trips_through_hex_and_rejects_garbage() {
         let s = IdSecret::generate();
         let again = IdSecret::from_hex(&s.to_hex()).unwrap();
-        assert_eq!(s.open_id(HostApp::TikTok, "k", 1), again.open_id(HostApp::TikTok, "k", 1));
+        assert_eq!(
+            s.open_id(HostApp::TikTok, "k", 1),
+            again.open_id(HostApp::TikTok, "k", 1)
+        );
         assert!(IdSecret::from_hex("zz").is_err());
         assert!(IdSecret::from_hex("abcd").is_err());
     }
@@ -179,7 +187,9 @@ mod tests {
         let id = new_log_id(1_688_214_896);
         assert!(id.starts_with("20230701123456"), "{id}");
         assert_eq!(id.len(), 34);
-        assert!(id[14..].chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
+        assert!(id[14..]
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
         assert!(new_log_id(0).starts_with("19700101000000"));
         assert!(new_log_id(951_782_400).starts_with("20000229"));
     }

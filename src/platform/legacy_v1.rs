@@ -31,8 +31,14 @@ const BAD_CLIENT: i64 = 10013;
 
 pub(crate) fn routes() -> Router<Platform> {
     Router::new()
-        .route("/platform/oauth/connect/", get(show::<true>).post(decide::<true>))
-        .route("/platform/oauth/connect", get(show::<true>).post(decide::<true>))
+        .route(
+            "/platform/oauth/connect/",
+            get(show::<true>).post(decide::<true>),
+        )
+        .route(
+            "/platform/oauth/connect",
+            get(show::<true>).post(decide::<true>),
+        )
         .route("/auth/authorize/", get(show::<true>).post(decide::<true>))
         .route("/auth/authorize", get(show::<true>).post(decide::<true>))
         .route("/oauth/access_token/", post(access_token))
@@ -113,12 +119,19 @@ impl From<ParamError> for V1Error {
 }
 
 /// v1 takes its parameters in the query string; a form body, when sent, is read too.
-async fn v1_params(platform: &Platform, query: Option<&str>, headers: &HeaderMap, body: Body) -> Result<Params, V1Error> {
+async fn v1_params(
+    platform: &Platform,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Params, V1Error> {
     let bytes = read_body(headers, body, platform.options().max_body_bytes)
         .await
         .map_err(|msg| V1Error::new(StatusCode::PAYLOAD_TOO_LARGE, INVALID_PARAM, msg))?;
     let mut text = query.unwrap_or("").to_string();
-    if !bytes.is_empty() && media_type(headers).as_deref() == Some("application/x-www-form-urlencoded") {
+    if !bytes.is_empty()
+        && media_type(headers).as_deref() == Some("application/x-www-form-urlencoded")
+    {
         text.push('&');
         text.push_str(&String::from_utf8_lossy(&bytes));
     }
@@ -227,10 +240,18 @@ async fn revoke(
             .resolve_access_token(token)
             .map_err(|e| V1Error::from_oauth(e.into(), BAD_ACCESS_TOKEN))?
             .ok_or_else(|| {
-                V1Error::new(StatusCode::UNAUTHORIZED, BAD_ACCESS_TOKEN, "access_token is invalid or expired")
+                V1Error::new(
+                    StatusCode::UNAUTHORIZED,
+                    BAD_ACCESS_TOKEN,
+                    "access_token is invalid or expired",
+                )
             })?;
         if platform.open_id(grant.host_app, &grant.client_key, grant.user_id) != open_id {
-            return Err(V1Error::new(StatusCode::BAD_REQUEST, INVALID_PARAM, "open_id does not match the access_token"));
+            return Err(V1Error::new(
+                StatusCode::BAD_REQUEST,
+                INVALID_PARAM,
+                "open_id does not match the access_token",
+            ));
         }
         platform
             .revoke_token(&grant.client_key, None, token)
@@ -253,7 +274,11 @@ fn string_member<'a>(body: &'a Value, name: &'static str) -> Result<&'a str, V1E
         None | Some(Value::Null) => Err(ParamError::Missing(name).into()),
         Some(Value::String(s)) if s.is_empty() => Err(ParamError::Missing(name).into()),
         Some(Value::String(s)) => Ok(s),
-        Some(_) => Err(V1Error::new(StatusCode::BAD_REQUEST, INVALID_PARAM, format!("{name} must be a string"))),
+        Some(_) => Err(V1Error::new(
+            StatusCode::BAD_REQUEST,
+            INVALID_PARAM,
+            format!("{name} must be a string"),
+        )),
     }
 }
 
@@ -275,10 +300,18 @@ async fn user_info(
             .await
             .map_err(|msg| V1Error::new(StatusCode::PAYLOAD_TOO_LARGE, INVALID_PARAM, msg))?;
         let body: Value = serde_json::from_slice(&bytes).map_err(|e| {
-            V1Error::new(StatusCode::BAD_REQUEST, INVALID_PARAM, format!("the body is not valid JSON: {e}"))
+            V1Error::new(
+                StatusCode::BAD_REQUEST,
+                INVALID_PARAM,
+                format!("the body is not valid JSON: {e}"),
+            )
         })?;
         if !body.is_object() {
-            return Err(V1Error::new(StatusCode::BAD_REQUEST, INVALID_PARAM, "the body must be a JSON object"));
+            return Err(V1Error::new(
+                StatusCode::BAD_REQUEST,
+                INVALID_PARAM,
+                "the body must be a JSON object",
+            ));
         }
         let token = string_member(&body, "access_token")?;
         let open_id = string_member(&body, "open_id")?;
@@ -287,35 +320,67 @@ async fn user_info(
             Some(Value::Array(items)) => {
                 let names = items
                     .iter()
-                    .map(|v| v.as_str().ok_or_else(|| V1Error::new(StatusCode::BAD_REQUEST, INVALID_PARAM, "fields must be an array of strings")))
+                    .map(|v| {
+                        v.as_str().ok_or_else(|| {
+                            V1Error::new(
+                                StatusCode::BAD_REQUEST,
+                                INVALID_PARAM,
+                                "fields must be an array of strings",
+                            )
+                        })
+                    })
                     .collect::<Result<Vec<_>, _>>()?;
                 user_info::parse_fields(names, Api::V1)
                     .map_err(|msg| V1Error::new(StatusCode::BAD_REQUEST, INVALID_PARAM, msg))?
             }
             Some(_) => {
-                return Err(V1Error::new(StatusCode::BAD_REQUEST, INVALID_PARAM, "fields must be an array of strings"))
+                return Err(V1Error::new(
+                    StatusCode::BAD_REQUEST,
+                    INVALID_PARAM,
+                    "fields must be an array of strings",
+                ))
             }
         };
-        let fields = if fields.is_empty() { V1_DEFAULT_FIELDS.to_vec() } else { fields };
-        let token_invalid = || V1Error::new(StatusCode::UNAUTHORIZED, BAD_ACCESS_TOKEN, "access_token is invalid or expired");
+        let fields = if fields.is_empty() {
+            V1_DEFAULT_FIELDS.to_vec()
+        } else {
+            fields
+        };
+        let token_invalid = || {
+            V1Error::new(
+                StatusCode::UNAUTHORIZED,
+                BAD_ACCESS_TOKEN,
+                "access_token is invalid or expired",
+            )
+        };
         let grant = platform
             .resolve_access_token(token)
             .map_err(|e| V1Error::from_oauth(e.into(), BAD_ACCESS_TOKEN))?
             .ok_or_else(token_invalid)?;
         if platform.open_id(grant.host_app, &grant.client_key, grant.user_id) != open_id {
-            return Err(V1Error::new(StatusCode::BAD_REQUEST, INVALID_PARAM, "open_id does not match the access_token"));
+            return Err(V1Error::new(
+                StatusCode::BAD_REQUEST,
+                INVALID_PARAM,
+                "open_id does not match the access_token",
+            ));
         }
         user_info::render(&platform, &grant, &fields).map_err(|err| match err {
             UserInfoError::UnknownUser => token_invalid(),
             UserInfoError::ScopePermissionMissed { field, scope } => V1Error::new(
                 StatusCode::BAD_REQUEST,
                 SCOPE_ERROR,
-                format!("the app is not approved for {scope}, which field {} needs", field.name()),
+                format!(
+                    "the app is not approved for {scope}, which field {} needs",
+                    field.name()
+                ),
             ),
             UserInfoError::ScopeNotAuthorized { field, scope } => V1Error::new(
                 StatusCode::UNAUTHORIZED,
                 SCOPE_ERROR,
-                format!("the user did not authorize {scope}, which field {} needs", field.name()),
+                format!(
+                    "the user did not authorize {scope}, which field {} needs",
+                    field.name()
+                ),
             ),
             UserInfoError::Platform(e) => V1Error::from_oauth(e.into(), SYSTEM_ERROR),
         })

@@ -45,7 +45,9 @@ pub use scopes::{
     USER_INFO_STATS,
 };
 pub use store::Durability;
-pub use tokens::{AccessGrant, ClientToken, CodeExchange, IssuedTokens, OAuthError, OAuthErrorKind};
+pub use tokens::{
+    AccessGrant, ClientToken, CodeExchange, IssuedTokens, OAuthError, OAuthErrorKind,
+};
 pub use users::{NewUser, User};
 
 use ids::IdSecret;

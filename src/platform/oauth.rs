@@ -28,11 +28,21 @@ impl From<ParamError> for OAuthError {
 }
 
 pub(crate) fn error_response(err: &OAuthError, log_id: &str) -> Response {
-    flat_error(err.kind.http_status(), err.kind.as_str(), &err.description, log_id)
+    flat_error(
+        err.kind.http_status(),
+        err.kind.as_str(),
+        &err.description,
+        log_id,
+    )
 }
 
 /// Reads a form body as the v2 endpoints require, answering bad bodies in the flat error shape.
-async fn read_form(platform: &Platform, headers: &HeaderMap, body: Body, log_id: &str) -> Result<Params, Response> {
+async fn read_form(
+    platform: &Platform,
+    headers: &HeaderMap,
+    body: Body,
+    log_id: &str,
+) -> Result<Params, Response> {
     if let Some(mt) = media_type(headers) {
         if mt != "application/x-www-form-urlencoded" {
             return Err(flat_error(
@@ -46,7 +56,12 @@ async fn read_form(platform: &Platform, headers: &HeaderMap, body: Body, log_id:
     let bytes = read_body(headers, body, platform.options().max_body_bytes)
         .await
         .map_err(|msg| {
-            flat_error(StatusCode::PAYLOAD_TOO_LARGE, OAuthErrorKind::InvalidRequest.as_str(), &msg, log_id)
+            flat_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                OAuthErrorKind::InvalidRequest.as_str(),
+                &msg,
+                log_id,
+            )
         })?;
     Ok(Params::parse(&bytes))
 }
@@ -85,7 +100,9 @@ fn grant(platform: &Platform, params: &Params) -> Result<Value, OAuthError> {
         }
         "client_credentials" => {
             let t = platform.client_token(client_key, client_secret)?;
-            Ok(json!({ "access_token": t.access_token, "expires_in": t.expires_in, "token_type": "Bearer" }))
+            Ok(
+                json!({ "access_token": t.access_token, "expires_in": t.expires_in, "token_type": "Bearer" }),
+            )
         }
         other => Err(OAuthError::new(
             OAuthErrorKind::UnsupportedGrantType,
@@ -111,9 +128,10 @@ async fn token(
         Ok(body) => Json(body).into_response(),
         Err(err) => error_response(&err, &log_id),
     };
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
     response
 }
 

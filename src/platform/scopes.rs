@@ -50,7 +50,12 @@ pub(crate) fn canonical<'a>(items: impl IntoIterator<Item = &'a str>) -> Vec<Str
             out.push(item.to_string());
         }
     }
-    out.sort_by_key(|s| KNOWN_SCOPES.iter().position(|k| k == s).unwrap_or(usize::MAX));
+    out.sort_by_key(|s| {
+        KNOWN_SCOPES
+            .iter()
+            .position(|k| k == s)
+            .unwrap_or(usize::MAX)
+    });
     out
 }
 

@@ -187,7 +187,10 @@ impl Store {
     }
 
     /// Runs `f` on the single writer connection. Keep `f` short: it holds the write lock.
-    pub(crate) fn write<T, E>(&self, f: impl FnOnce(&mut Connection) -> Result<T, E>) -> Result<T, E> {
+    pub(crate) fn write<T, E>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
         f(&mut lock(&self.writer))
     }
 
@@ -271,6 +274,9 @@ mod tests {
     fn different_data_dirs_have_different_secrets() {
         let a = Platform::in_memory(PlatformOptions::default()).unwrap();
         let b = Platform::in_memory(PlatformOptions::default()).unwrap();
-        assert_ne!(a.open_id(HostApp::TikTok, "k", 1), b.open_id(HostApp::TikTok, "k", 1));
+        assert_ne!(
+            a.open_id(HostApp::TikTok, "k", 1),
+            b.open_id(HostApp::TikTok, "k", 1)
+        );
     }
 }

@@ -94,7 +94,10 @@ impl From<PlatformError> for OAuthError {
             ),
             err => {
                 tracing::error!(error = %err, "platform failure");
-                OAuthError::new(OAuthErrorKind::ServerError, "internal error; see the server log")
+                OAuthError::new(
+                    OAuthErrorKind::ServerError,
+                    "internal error; see the server log",
+                )
             }
         }
     }
@@ -237,15 +240,22 @@ fn insert_token(conn: &Connection, t: NewToken<'_>, now: i64) -> rusqlite::Resul
 }
 
 fn revoke_family(conn: &Connection, family_id: i64, now: i64) -> rusqlite::Result<usize> {
-    conn.prepare_cached("UPDATE tokens SET revoked_at = ?1 WHERE family_id = ?2 AND revoked_at IS NULL")?
-        .execute(params![now, family_id])
+    conn.prepare_cached(
+        "UPDATE tokens SET revoked_at = ?1 WHERE family_id = ?2 AND revoked_at IS NULL",
+    )?
+    .execute(params![now, family_id])
 }
 
 /// Checks client credentials. `secret` is `None` only where an API does not send it (v1
 /// refresh); a wrong secret is always refused.
-fn authenticate(conn: &Connection, client_key: &str, secret: Option<&str>) -> Result<App, OAuthError> {
-    let app = app_by_key(conn, client_key)?
-        .ok_or_else(|| OAuthError::invalid_client(format!("client_key {client_key:?} is not registered")))?;
+fn authenticate(
+    conn: &Connection,
+    client_key: &str,
+    secret: Option<&str>,
+) -> Result<App, OAuthError> {
+    let app = app_by_key(conn, client_key)?.ok_or_else(|| {
+        OAuthError::invalid_client(format!("client_key {client_key:?} is not registered"))
+    })?;
     if let Some(secret) = secret {
         if !constant_time_eq(secret.as_bytes(), app.client_secret.as_bytes()) {
             return Err(OAuthError::invalid_client(format!(
@@ -276,122 +286,139 @@ impl Platform {
     pub fn exchange_code(&self, req: CodeExchange<'_>) -> Result<IssuedTokens, OAuthError> {
         let now = self.now();
         let opts = &self.inner.opts;
-        let (tokens, host_app) = self.inner.store.write(|conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            authenticate(&tx, req.client_key, Some(req.client_secret))?;
-            let row = tx
-                .prepare_cached(
-                    "SELECT id, client_key, user_id, host_app, scopes, redirect_uri, \
+        let (tokens, host_app) =
+            self.inner.store.write(|conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                authenticate(&tx, req.client_key, Some(req.client_secret))?;
+                let row = tx
+                    .prepare_cached(
+                        "SELECT id, client_key, user_id, host_app, scopes, redirect_uri, \
                      code_challenge, expires_at, used_at FROM auth_codes WHERE code_hash = ?1",
-                )?
-                .query_row([ids::secret_hash(req.code)], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, Option<String>>(5)?,
-                        r.get::<_, Option<String>>(6)?,
-                        r.get::<_, i64>(7)?,
-                        r.get::<_, Option<i64>>(8)?,
-                    ))
-                })
-                .optional()?;
-            let Some((code_id, client_key, user_id, host, scope_list, redirect_uri, challenge, expires_at, used_at)) = row
-            else {
-                return Err(OAuthError::invalid_grant("code is invalid or was never issued"));
-            };
-            if client_key != req.client_key {
-                return Err(OAuthError::invalid_grant("code was issued to a different client_key"));
-            }
-            if used_at.is_some() {
-                let revoked = revoke_family(&tx, code_id, now)?;
-                tx.commit()?;
-                tracing::warn!(client_key, revoked, "authorization code replayed; its tokens are revoked");
-                return Err(OAuthError::invalid_grant(
-                    "code has already been used; the tokens issued from it are now revoked",
-                ));
-            }
-            if now >= expires_at {
-                return Err(OAuthError::invalid_grant("code has expired"));
-            }
-            match (redirect_uri.as_deref(), req.redirect_uri) {
-                (Some(_), None) => {
-                    return Err(OAuthError::invalid_request(
-                        "redirect_uri is required: this code was issued with a redirect_uri",
-                    ))
-                }
-                (Some(bound), Some(sent)) if bound != sent => {
-                    return Err(OAuthError::invalid_grant(
-                        "redirect_uri does not match the one used at authorization",
-                    ))
-                }
-                (None, Some(_)) => {
-                    return Err(OAuthError::invalid_grant(
-                        "redirect_uri was not used at authorization (Minis codes take none)",
-                    ))
-                }
-                _ => {}
-            }
-            match (challenge.as_deref(), req.code_verifier) {
-                (Some(_), None) => {
-                    return Err(OAuthError::invalid_request(
-                        "code_verifier is required: this code was issued with a code_challenge",
-                    ))
-                }
-                (Some(challenge), Some(verifier)) => {
-                    if !codes::verifier_is_well_formed(verifier) {
-                        return Err(OAuthError::invalid_request(
-                            "code_verifier must be 43-128 characters of A-Z a-z 0-9 - . _ ~",
-                        ));
-                    }
-                    if codes::challenge_for_verifier(verifier) != challenge {
-                        return Err(OAuthError::invalid_grant(
-                            "code_verifier does not match the code_challenge (hex SHA-256)",
-                        ));
-                    }
-                }
-                (None, Some(_)) => {
-                    return Err(OAuthError::invalid_grant(
-                        "code_verifier was sent but no code_challenge was used at authorization",
-                    ))
-                }
-                (None, None) => {}
-            }
-            tx.prepare_cached("UPDATE auth_codes SET used_at = ?1 WHERE id = ?2")?
-                .execute(params![now, code_id])?;
-            let base = NewToken {
-                kind: Kind::Access,
-                client_key: &client_key,
-                user_id: Some(user_id),
-                host_app: &host,
-                scopes: &scope_list,
-                family_id: Some(code_id),
-                ttl: opts.access_token_ttl,
-            };
-            let refresh = NewToken {
-                kind: Kind::Refresh,
-                ttl: opts.refresh_token_ttl,
-                ..base
-            };
-            let refresh_token = insert_token(&tx, refresh, now)?;
-            let access_token = insert_token(&tx, base, now)?;
-            tx.commit()?;
-            Ok::<_, OAuthError>((
-                IssuedTokens {
-                    access_token,
-                    expires_in: opts.access_token_ttl,
-                    refresh_token,
-                    refresh_expires_in: opts.refresh_token_ttl,
-                    open_id: String::new(),
-                    scopes: scopes::split_stored(&scope_list),
-                    user_id,
+                    )?
+                    .query_row([ids::secret_hash(req.code)], |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, i64>(2)?,
+                            r.get::<_, String>(3)?,
+                            r.get::<_, String>(4)?,
+                            r.get::<_, Option<String>>(5)?,
+                            r.get::<_, Option<String>>(6)?,
+                            r.get::<_, i64>(7)?,
+                            r.get::<_, Option<i64>>(8)?,
+                        ))
+                    })
+                    .optional()?;
+                let Some((
+                    code_id,
                     client_key,
-                },
-                host,
-            ))
-        })?;
+                    user_id,
+                    host,
+                    scope_list,
+                    redirect_uri,
+                    challenge,
+                    expires_at,
+                    used_at,
+                )) = row
+                else {
+                    return Err(OAuthError::invalid_grant(
+                        "code is invalid or was never issued",
+                    ));
+                };
+                if client_key != req.client_key {
+                    return Err(OAuthError::invalid_grant(
+                        "code was issued to a different client_key",
+                    ));
+                }
+                if used_at.is_some() {
+                    let revoked = revoke_family(&tx, code_id, now)?;
+                    tx.commit()?;
+                    tracing::warn!(
+                        client_key,
+                        revoked,
+                        "authorization code replayed; its tokens are revoked"
+                    );
+                    return Err(OAuthError::invalid_grant(
+                        "code has already been used; the tokens issued from it are now revoked",
+                    ));
+                }
+                if now >= expires_at {
+                    return Err(OAuthError::invalid_grant("code has expired"));
+                }
+                match (redirect_uri.as_deref(), req.redirect_uri) {
+                    (Some(_), None) => {
+                        return Err(OAuthError::invalid_request(
+                            "redirect_uri is required: this code was issued with a redirect_uri",
+                        ))
+                    }
+                    (Some(bound), Some(sent)) if bound != sent => {
+                        return Err(OAuthError::invalid_grant(
+                            "redirect_uri does not match the one used at authorization",
+                        ))
+                    }
+                    (None, Some(_)) => {
+                        return Err(OAuthError::invalid_grant(
+                            "redirect_uri was not used at authorization (Minis codes take none)",
+                        ))
+                    }
+                    _ => {}
+                }
+                match (challenge.as_deref(), req.code_verifier) {
+                    (Some(_), None) => {
+                        return Err(OAuthError::invalid_request(
+                            "code_verifier is required: this code was issued with a code_challenge",
+                        ))
+                    }
+                    (Some(challenge), Some(verifier)) => {
+                        if !codes::verifier_is_well_formed(verifier) {
+                            return Err(OAuthError::invalid_request(
+                                "code_verifier must be 43-128 characters of A-Z a-z 0-9 - . _ ~",
+                            ));
+                        }
+                        if codes::challenge_for_verifier(verifier) != challenge {
+                            return Err(OAuthError::invalid_grant(
+                                "code_verifier does not match the code_challenge (hex SHA-256)",
+                            ));
+                        }
+                    }
+                    (None, Some(_)) => return Err(OAuthError::invalid_grant(
+                        "code_verifier was sent but no code_challenge was used at authorization",
+                    )),
+                    (None, None) => {}
+                }
+                tx.prepare_cached("UPDATE auth_codes SET used_at = ?1 WHERE id = ?2")?
+                    .execute(params![now, code_id])?;
+                let base = NewToken {
+                    kind: Kind::Access,
+                    client_key: &client_key,
+                    user_id: Some(user_id),
+                    host_app: &host,
+                    scopes: &scope_list,
+                    family_id: Some(code_id),
+                    ttl: opts.access_token_ttl,
+                };
+                let refresh = NewToken {
+                    kind: Kind::Refresh,
+                    ttl: opts.refresh_token_ttl,
+                    ..base
+                };
+                let refresh_token = insert_token(&tx, refresh, now)?;
+                let access_token = insert_token(&tx, base, now)?;
+                tx.commit()?;
+                Ok::<_, OAuthError>((
+                    IssuedTokens {
+                        access_token,
+                        expires_in: opts.access_token_ttl,
+                        refresh_token,
+                        refresh_expires_in: opts.refresh_token_ttl,
+                        open_id: String::new(),
+                        scopes: scopes::split_stored(&scope_list),
+                        user_id,
+                        client_key,
+                    },
+                    host,
+                ))
+            })?;
         let host_app = parse_host(&host_app)?;
         Ok(IssuedTokens {
             open_id: self.open_id(host_app, &tokens.client_key, tokens.user_id),
@@ -415,9 +442,13 @@ impl Platform {
             authenticate(&tx, client_key, client_secret)?;
             let row = token_row(&tx, refresh_token)?
                 .filter(|r| r.kind == Kind::Refresh.as_str())
-                .ok_or_else(|| OAuthError::invalid_grant("refresh_token is invalid or was never issued"))?;
+                .ok_or_else(|| {
+                    OAuthError::invalid_grant("refresh_token is invalid or was never issued")
+                })?;
             if row.client_key != client_key {
-                return Err(OAuthError::invalid_grant("refresh_token was issued to a different client_key"));
+                return Err(OAuthError::invalid_grant(
+                    "refresh_token was issued to a different client_key",
+                ));
             }
             if row.revoked_at.is_some() {
                 return Err(OAuthError::invalid_grant("refresh_token has been revoked"));
@@ -473,7 +504,11 @@ impl Platform {
     }
 
     /// `grant_type=client_credentials`: an app token (`clt.`) with no user and no refresh token.
-    pub fn client_token(&self, client_key: &str, client_secret: &str) -> Result<ClientToken, OAuthError> {
+    pub fn client_token(
+        &self,
+        client_key: &str,
+        client_secret: &str,
+    ) -> Result<ClientToken, OAuthError> {
         let now = self.now();
         let ttl = self.inner.opts.client_token_ttl;
         self.inner.store.write(|conn| {
@@ -515,7 +550,9 @@ impl Platform {
                 return Ok(false);
             };
             if row.client_key != client_key {
-                return Err(OAuthError::invalid_request("token was issued to a different client_key"));
+                return Err(OAuthError::invalid_request(
+                    "token was issued to a different client_key",
+                ));
             }
             let revoked = match row.family_id {
                 Some(family) => revoke_family(&tx, family, now)?,
@@ -638,9 +675,14 @@ mod tests {
         let f = fixture(PlatformOptions::default());
         let code = f.code(None, None);
         let t = f.exchange(&code).unwrap();
-        assert_eq!(f.exchange(&code).unwrap_err().kind, OAuthErrorKind::InvalidGrant);
+        assert_eq!(
+            f.exchange(&code).unwrap_err().kind,
+            OAuthErrorKind::InvalidGrant
+        );
         assert_eq!(f.p.resolve_access_token(&t.access_token).unwrap(), None);
-        let refresh = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap_err();
+        let refresh =
+            f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token)
+                .unwrap_err();
         assert_eq!(refresh.kind, OAuthErrorKind::InvalidGrant);
     }
 
@@ -648,7 +690,10 @@ mod tests {
     fn failed_checks_do_not_consume_the_code() {
         let f = fixture(PlatformOptions::default());
         let verifier = "v".repeat(50);
-        let code = f.code(Some("https://a.com/cb"), Some(codes::challenge_for_verifier(&verifier)));
+        let code = f.code(
+            Some("https://a.com/cb"),
+            Some(codes::challenge_for_verifier(&verifier)),
+        );
         let attempt = |uri: Option<&str>, v: Option<&str>, secret: &str| {
             f.p.exchange_code(CodeExchange {
                 client_key: "k",
@@ -659,12 +704,42 @@ mod tests {
             })
         };
         let kind = |r: Result<IssuedTokens, OAuthError>| r.unwrap_err().kind;
-        assert_eq!(kind(attempt(Some("https://a.com/cb"), Some(&verifier), "wrong-secret")), OAuthErrorKind::InvalidClient);
-        assert_eq!(kind(attempt(None, Some(&verifier), &f.secret)), OAuthErrorKind::InvalidRequest);
-        assert_eq!(kind(attempt(Some("https://a.com/other"), Some(&verifier), &f.secret)), OAuthErrorKind::InvalidGrant);
-        assert_eq!(kind(attempt(Some("https://a.com/cb"), None, &f.secret)), OAuthErrorKind::InvalidRequest);
-        assert_eq!(kind(attempt(Some("https://a.com/cb"), Some("short"), &f.secret)), OAuthErrorKind::InvalidRequest);
-        assert_eq!(kind(attempt(Some("https://a.com/cb"), Some(&"w".repeat(50)), &f.secret)), OAuthErrorKind::InvalidGrant);
+        assert_eq!(
+            kind(attempt(
+                Some("https://a.com/cb"),
+                Some(&verifier),
+                "wrong-secret"
+            )),
+            OAuthErrorKind::InvalidClient
+        );
+        assert_eq!(
+            kind(attempt(None, Some(&verifier), &f.secret)),
+            OAuthErrorKind::InvalidRequest
+        );
+        assert_eq!(
+            kind(attempt(
+                Some("https://a.com/other"),
+                Some(&verifier),
+                &f.secret
+            )),
+            OAuthErrorKind::InvalidGrant
+        );
+        assert_eq!(
+            kind(attempt(Some("https://a.com/cb"), None, &f.secret)),
+            OAuthErrorKind::InvalidRequest
+        );
+        assert_eq!(
+            kind(attempt(Some("https://a.com/cb"), Some("short"), &f.secret)),
+            OAuthErrorKind::InvalidRequest
+        );
+        assert_eq!(
+            kind(attempt(
+                Some("https://a.com/cb"),
+                Some(&"w".repeat(50)),
+                &f.secret
+            )),
+            OAuthErrorKind::InvalidGrant
+        );
         attempt(Some("https://a.com/cb"), Some(&verifier), &f.secret).unwrap();
     }
 
@@ -683,12 +758,15 @@ mod tests {
         let f = fixture(PlatformOptions::default());
         let t = f.exchange(&f.code(None, None)).unwrap();
         f.p.clock().advance(100);
-        let r = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap();
+        let r =
+            f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token)
+                .unwrap();
         assert_eq!(r.refresh_token, t.refresh_token);
         assert!(r.refresh_expires_in <= 31_536_000 - 100);
         assert_ne!(r.access_token, t.access_token);
         assert_eq!(r.open_id, t.open_id);
-        f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap();
+        f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token)
+            .unwrap();
     }
 
     #[test]
@@ -698,11 +776,16 @@ mod tests {
             ..PlatformOptions::default()
         });
         let t = f.exchange(&f.code(None, None)).unwrap();
-        let r = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap();
+        let r =
+            f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token)
+                .unwrap();
         assert_ne!(r.refresh_token, t.refresh_token);
-        let err = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap_err();
+        let err =
+            f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token)
+                .unwrap_err();
         assert_eq!(err.kind, OAuthErrorKind::InvalidGrant);
-        f.p.refresh_tokens("k", Some(&f.secret), &r.refresh_token).unwrap();
+        f.p.refresh_tokens("k", Some(&f.secret), &r.refresh_token)
+            .unwrap();
     }
 
     #[test]
@@ -710,11 +793,20 @@ mod tests {
         let f = fixture(PlatformOptions::default());
         let a = f.exchange(&f.code(None, None)).unwrap();
         let b = f.exchange(&f.code(None, None)).unwrap();
-        assert!(f.p.revoke_token("k", Some(&f.secret), &a.access_token).unwrap());
+        assert!(f
+            .p
+            .revoke_token("k", Some(&f.secret), &a.access_token)
+            .unwrap());
         assert_eq!(f.p.resolve_access_token(&a.access_token).unwrap(), None);
-        assert!(f.p.refresh_tokens("k", Some(&f.secret), &a.refresh_token).is_err());
+        assert!(f
+            .p
+            .refresh_tokens("k", Some(&f.secret), &a.refresh_token)
+            .is_err());
         assert!(f.p.resolve_access_token(&b.access_token).unwrap().is_some());
-        assert!(!f.p.revoke_token("k", Some(&f.secret), "act.unknown").unwrap());
+        assert!(!f
+            .p
+            .revoke_token("k", Some(&f.secret), "act.unknown")
+            .unwrap());
     }
 
     #[test]
@@ -724,8 +816,14 @@ mod tests {
         assert!(t.access_token.starts_with("clt."));
         assert_eq!(t.expires_in, 7_200);
         assert_eq!(f.p.resolve_access_token(&t.access_token).unwrap(), None);
-        assert_eq!(f.p.client_token("k", "nope").unwrap_err().kind, OAuthErrorKind::InvalidClient);
-        assert_eq!(f.p.client_token("zz", "nope").unwrap_err().kind, OAuthErrorKind::InvalidClient);
+        assert_eq!(
+            f.p.client_token("k", "nope").unwrap_err().kind,
+            OAuthErrorKind::InvalidClient
+        );
+        assert_eq!(
+            f.p.client_token("zz", "nope").unwrap_err().kind,
+            OAuthErrorKind::InvalidClient
+        );
     }
 
     #[test]
@@ -735,7 +833,9 @@ mod tests {
         assert!(f.p.expire_token(&t.access_token).unwrap());
         assert_eq!(f.p.resolve_access_token(&t.access_token).unwrap(), None);
         assert!(!f.p.expire_token("act.nope").unwrap());
-        let t2 = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap();
+        let t2 =
+            f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token)
+                .unwrap();
         f.p.clock().advance(86_400);
         assert_eq!(f.p.resolve_access_token(&t2.access_token).unwrap(), None);
     }

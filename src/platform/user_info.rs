@@ -103,12 +103,14 @@ impl Field {
             | Field::AvatarUrl200
             | Field::AvatarLargeUrl
             | Field::DisplayName => &[USER_INFO_BASIC],
-            Field::BioDescription | Field::ProfileDeepLink | Field::IsVerified | Field::Username => {
-                &[USER_INFO_PROFILE]
-            }
-            Field::FollowerCount | Field::FollowingCount | Field::LikesCount | Field::VideoCount => {
-                &[USER_INFO_STATS]
-            }
+            Field::BioDescription
+            | Field::ProfileDeepLink
+            | Field::IsVerified
+            | Field::Username => &[USER_INFO_PROFILE],
+            Field::FollowerCount
+            | Field::FollowingCount
+            | Field::LikesCount
+            | Field::VideoCount => &[USER_INFO_STATS],
         }
     }
 }
@@ -121,7 +123,10 @@ pub(crate) fn parse_fields<'a>(
     let mut fields = Vec::new();
     for name in names.into_iter().map(str::trim).filter(|n| !n.is_empty()) {
         let field = Field::parse(name, api).ok_or_else(|| {
-            format!("unknown field {name:?} in fields; known: {}", Field::known_names(api))
+            format!(
+                "unknown field {name:?} in fields; known: {}",
+                Field::known_names(api)
+            )
         })?;
         if !fields.contains(&field) {
             fields.push(field);
@@ -134,9 +139,15 @@ pub(crate) enum UserInfoError {
     /// The token's user no longer exists; callers report it like an invalid token.
     UnknownUser,
     /// The app is not approved for any scope that unlocks the field.
-    ScopePermissionMissed { field: Field, scope: &'static str },
+    ScopePermissionMissed {
+        field: Field,
+        scope: &'static str,
+    },
     /// The user did not grant any scope that unlocks the field.
-    ScopeNotAuthorized { field: Field, scope: &'static str },
+    ScopeNotAuthorized {
+        field: Field,
+        scope: &'static str,
+    },
     Platform(PlatformError),
 }
 
@@ -170,7 +181,11 @@ pub(crate) fn render(
         }
     }
     for &field in fields {
-        if !field.scopes().iter().any(|s| grant.scopes.iter().any(|g| g == s)) {
+        if !field
+            .scopes()
+            .iter()
+            .any(|s| grant.scopes.iter().any(|g| g == s))
+        {
             return Err(UserInfoError::ScopeNotAuthorized {
                 field,
                 scope: field.scopes()[field.scopes().len() - 1],
@@ -182,7 +197,10 @@ pub(crate) fn render(
         let value = match field {
             Field::OpenId => json!(platform.open_id(grant.host_app, &grant.client_key, user.id)),
             Field::UnionId => json!(platform.union_id(&app.developer, user.id)),
-            Field::AvatarUrl | Field::AvatarUrl100 | Field::AvatarUrl200 | Field::AvatarLargeUrl => {
+            Field::AvatarUrl
+            | Field::AvatarUrl100
+            | Field::AvatarUrl200
+            | Field::AvatarLargeUrl => {
                 json!(user.avatar_url)
             }
             Field::DisplayName => json!(user.display_name),
@@ -211,7 +229,9 @@ const TOKEN_INVALID: &str = "The access token is invalid or not found in the req
 fn v2_error(status: StatusCode, code: &str, message: &str, log_id: &str) -> Response {
     (
         status,
-        Json(json!({ "data": {}, "error": { "code": code, "message": message, "log_id": log_id } })),
+        Json(
+            json!({ "data": {}, "error": { "code": code, "message": message, "log_id": log_id } }),
+        ),
     )
         .into_response()
 }
@@ -222,10 +242,22 @@ async fn get_user_info(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let token_invalid = || v2_error(StatusCode::UNAUTHORIZED, "access_token_invalid", TOKEN_INVALID, &log_id);
+    let token_invalid = || {
+        v2_error(
+            StatusCode::UNAUTHORIZED,
+            "access_token_invalid",
+            TOKEN_INVALID,
+            &log_id,
+        )
+    };
     let internal = |err: PlatformError| {
         tracing::error!(error = %err, "user info failed");
-        v2_error(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "internal error; see the server log", &log_id)
+        v2_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "internal error; see the server log",
+            &log_id,
+        )
     };
     let Some(token) = bearer_token(&headers) else {
         return token_invalid();
@@ -238,7 +270,9 @@ async fn get_user_info(
     let params = Params::from_query(query.as_deref());
     let fields = match params.require("fields") {
         Ok(list) => parse_fields(list.split(','), Api::V2),
-        Err(err) => Err(format!("{err}: a comma-separated list such as open_id,display_name")),
+        Err(err) => Err(format!(
+            "{err}: a comma-separated list such as open_id,display_name"
+        )),
     };
     let fields = match fields {
         Ok(fields) if fields.is_empty() => Err("fields names no field".to_string()),
@@ -246,7 +280,9 @@ async fn get_user_info(
     };
     let fields = match fields {
         Ok(fields) => fields,
-        Err(message) => return v2_error(StatusCode::BAD_REQUEST, "invalid_params", &message, &log_id),
+        Err(message) => {
+            return v2_error(StatusCode::BAD_REQUEST, "invalid_params", &message, &log_id)
+        }
     };
     match render(&platform, &grant, &fields) {
         Ok(user) => Json(json!({
@@ -258,7 +294,10 @@ async fn get_user_info(
         Err(UserInfoError::ScopePermissionMissed { field, scope }) => v2_error(
             StatusCode::BAD_REQUEST,
             "scope_permission_missed",
-            &format!("The app is not approved for {scope}, which field {} needs.", field.name()),
+            &format!(
+                "The app is not approved for {scope}, which field {} needs.",
+                field.name()
+            ),
             &log_id,
         ),
         Err(UserInfoError::ScopeNotAuthorized { field, scope }) => v2_error(
@@ -283,7 +322,10 @@ mod tests {
     fn field_names_and_scopes_follow_the_migration_table() {
         assert_eq!(Field::parse("open_id", Api::V2), Some(Field::OpenId));
         assert_eq!(Field::parse("avatar_url_200", Api::V2), None);
-        assert_eq!(Field::parse("avatar_url_200", Api::V1), Some(Field::AvatarUrl200));
+        assert_eq!(
+            Field::parse("avatar_url_200", Api::V1),
+            Some(Field::AvatarUrl200)
+        );
         assert_eq!(Field::parse("email", Api::V2), None);
         assert_eq!(Field::Username.scopes(), &[USER_INFO_PROFILE]);
         assert_eq!(Field::LikesCount.scopes(), &[USER_INFO_STATS]);

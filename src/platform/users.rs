@@ -85,9 +85,7 @@ impl NewUser {
         {
             return Err(PlatformError::invalid(
                 "username",
-                format!(
-                    "{username:?} must be 1-{MAX_USERNAME} letters, digits, '_' or '.'"
-                ),
+                format!("{username:?} must be 1-{MAX_USERNAME} letters, digits, '_' or '.'"),
             ));
         }
         let display_name = match self.display_name {
@@ -101,11 +99,17 @@ impl NewUser {
             ));
         }
         if display_name.chars().any(char::is_control) {
-            return Err(PlatformError::invalid("display_name", "must not contain control characters"));
+            return Err(PlatformError::invalid(
+                "display_name",
+                "must not contain control characters",
+            ));
         }
         let bio = self.bio.unwrap_or_default();
         if bio.chars().count() > MAX_BIO {
-            return Err(PlatformError::invalid("bio", format!("must be at most {MAX_BIO} characters")));
+            return Err(PlatformError::invalid(
+                "bio",
+                format!("must be at most {MAX_BIO} characters"),
+            ));
         }
         let avatar_url = match self.avatar_url {
             Some(url) => {
@@ -122,7 +126,10 @@ impl NewUser {
             ("beans", self.beans),
         ] {
             if value < 0 {
-                return Err(PlatformError::invalid(field, format!("must not be negative (got {value})")));
+                return Err(PlatformError::invalid(
+                    field,
+                    format!("must not be negative (got {value})"),
+                ));
             }
         }
         Ok(User {
@@ -250,7 +257,9 @@ pub(crate) fn insert_seeds(conn: &Connection, now: i64) -> Result<(), PlatformEr
 
 /// A round avatar with the user's initial, as an SVG data: URI (no network needed to show it).
 fn generated_avatar(display_name: &str, username: &str) -> String {
-    const COLORS: [&str; 6] = ["#fe2c55", "#25f4ee", "#7b61ff", "#ff9f0a", "#30d158", "#0a84ff"];
+    const COLORS: [&str; 6] = [
+        "#fe2c55", "#25f4ee", "#7b61ff", "#ff9f0a", "#30d158", "#0a84ff",
+    ];
     let initial = display_name
         .chars()
         .next()
@@ -278,15 +287,21 @@ impl Platform {
     pub fn add_user(&self, user: NewUser) -> Result<User, PlatformError> {
         let mut user = user.validate()?;
         let now = self.now();
-        user.id = self.inner.store.write(|conn| insert_user(conn, &user, now))?;
+        user.id = self
+            .inner
+            .store
+            .write(|conn| insert_user(conn, &user, now))?;
         Ok(user)
     }
 
     /// All users, oldest first.
     pub fn users(&self) -> Result<Vec<User>, PlatformError> {
         self.inner.store.read(|conn| {
-            let mut stmt = conn.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))?;
-            let users = stmt.query_map([], user_from_row)?.collect::<Result<_, _>>()?;
+            let mut stmt =
+                conn.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))?;
+            let users = stmt
+                .query_map([], user_from_row)?
+                .collect::<Result<_, _>>()?;
             Ok(users)
         })
     }
@@ -298,9 +313,11 @@ impl Platform {
     /// Looks a user up by username, ignoring case.
     pub fn user_by_username(&self, username: &str) -> Result<Option<User>, PlatformError> {
         let found = self.inner.store.read(|conn| {
-            conn.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1"))?
-                .query_row([username.trim()], user_from_row)
-                .optional()
+            conn.prepare_cached(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE username = ?1"
+            ))?
+            .query_row([username.trim()], user_from_row)
+            .optional()
         })?;
         Ok(found)
     }
@@ -324,7 +341,9 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), users.len());
-        assert!(users.iter().all(|u| u.avatar_url.starts_with("data:image/svg+xml")));
+        assert!(users
+            .iter()
+            .all(|u| u.avatar_url.starts_with("data:image/svg+xml")));
         assert!(users.iter().any(|u| u.beans == 0) && users.iter().any(|u| u.beans > 0));
     }
 
@@ -334,7 +353,11 @@ mod tests {
             seed_users: false,
             ..PlatformOptions::default()
         };
-        assert!(Platform::in_memory(opts).unwrap().users().unwrap().is_empty());
+        assert!(Platform::in_memory(opts)
+            .unwrap()
+            .users()
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
@@ -364,13 +387,60 @@ mod tests {
         let p = platform();
         let cases = [
             (NewUser::default(), "username"),
-            (NewUser { username: "has space".into(), ..NewUser::default() }, "username"),
-            (NewUser { username: "x".repeat(25), ..NewUser::default() }, "username"),
-            (NewUser { username: "ok".into(), display_name: Some(" ".into()), ..NewUser::default() }, "display_name"),
-            (NewUser { username: "ok".into(), bio: Some("b".repeat(81)), ..NewUser::default() }, "bio"),
-            (NewUser { username: "ok".into(), avatar_url: Some("javascript:alert(1)".into()), ..NewUser::default() }, "avatar_url"),
-            (NewUser { username: "ok".into(), beans: -1, ..NewUser::default() }, "beans"),
-            (NewUser { username: "ok".into(), likes_count: -5, ..NewUser::default() }, "likes_count"),
+            (
+                NewUser {
+                    username: "has space".into(),
+                    ..NewUser::default()
+                },
+                "username",
+            ),
+            (
+                NewUser {
+                    username: "x".repeat(25),
+                    ..NewUser::default()
+                },
+                "username",
+            ),
+            (
+                NewUser {
+                    username: "ok".into(),
+                    display_name: Some(" ".into()),
+                    ..NewUser::default()
+                },
+                "display_name",
+            ),
+            (
+                NewUser {
+                    username: "ok".into(),
+                    bio: Some("b".repeat(81)),
+                    ..NewUser::default()
+                },
+                "bio",
+            ),
+            (
+                NewUser {
+                    username: "ok".into(),
+                    avatar_url: Some("javascript:alert(1)".into()),
+                    ..NewUser::default()
+                },
+                "avatar_url",
+            ),
+            (
+                NewUser {
+                    username: "ok".into(),
+                    beans: -1,
+                    ..NewUser::default()
+                },
+                "beans",
+            ),
+            (
+                NewUser {
+                    username: "ok".into(),
+                    likes_count: -5,
+                    ..NewUser::default()
+                },
+                "likes_count",
+            ),
         ];
         for (user, field) in cases {
             match p.add_user(user) {

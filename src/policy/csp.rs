@@ -7,8 +7,9 @@
 
 use super::trusted_domains::TrustedDomains;
 
-pub(super) fn content_security_policy(app_origin: &str, trusted: &TrustedDomains) -> String {
+pub(super) fn content_security_policy(app_origin: &str, trusted: &TrustedDomains, media_origin: Option<&str>) -> String {
     let trusted: String = trusted.iter().map(|o| format!(" {o}")).collect();
+    let media: String = media_origin.map(|o| format!(" {o}")).unwrap_or_default();
     let own = format!("'self' {app_origin}");
     [
         format!("default-src {own}"),
@@ -16,7 +17,7 @@ pub(super) fn content_security_policy(app_origin: &str, trusted: &TrustedDomains
         format!("style-src {own} 'unsafe-inline'"),
         format!("connect-src {own}{trusted}"),
         format!("img-src {own} data: blob: https:{trusted}"),
-        format!("media-src {own} data: blob: https:{trusted}"),
+        format!("media-src {own} data: blob: https:{trusted}{media}"),
         format!("font-src {own} data: https:"),
         format!("worker-src {own} blob:"),
         "frame-src 'none'".to_owned(),
@@ -39,7 +40,7 @@ mod tests {
             TrustedOrigin::parse("https://api.example.com").unwrap(),
             TrustedOrigin::parse("http://127.0.0.1:8787").unwrap(),
         ]);
-        let csp = content_security_policy("minihost://app", &trusted);
+        let csp = content_security_policy("minihost://app", &trusted, Some("http://127.0.0.1:9999"));
         assert_eq!(
             csp,
             "default-src 'self' minihost://app; \
@@ -47,7 +48,7 @@ mod tests {
              style-src 'self' minihost://app 'unsafe-inline'; \
              connect-src 'self' minihost://app https://api.example.com http://127.0.0.1:8787; \
              img-src 'self' minihost://app data: blob: https: https://api.example.com http://127.0.0.1:8787; \
-             media-src 'self' minihost://app data: blob: https: https://api.example.com http://127.0.0.1:8787; \
+             media-src 'self' minihost://app data: blob: https: https://api.example.com http://127.0.0.1:8787 http://127.0.0.1:9999; \
              font-src 'self' minihost://app data: https:; \
              worker-src 'self' minihost://app blob:; \
              frame-src 'none'; child-src 'none'; object-src 'none'; \

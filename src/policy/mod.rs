@@ -37,12 +37,24 @@ pub enum Navigation {
 #[derive(Debug, Clone)]
 pub struct Policy {
     trusted: TrustedDomains,
+    media_origin: Option<String>,
     csp: String,
 }
 
 impl Policy {
     pub fn new(config: &AppConfig) -> Policy {
-        Policy { csp: csp::content_security_policy(APP_ORIGIN, &config.trusted_domains), trusted: config.trusted_domains.clone() }
+        Policy::with_media_origin(config, None)
+    }
+
+    /// `media_origin` is the host's loopback media server, where shells that cannot play
+    /// media from a custom scheme send `<video>`/`<audio>` (see `media_server`).
+    pub fn with_media_origin(config: &AppConfig, media_origin: Option<String>) -> Policy {
+        let csp = csp::content_security_policy(APP_ORIGIN, &config.trusted_domains, media_origin.as_deref());
+        Policy { csp, trusted: config.trusted_domains.clone(), media_origin }
+    }
+
+    pub fn media_origin(&self) -> Option<&str> {
+        self.media_origin.as_deref()
     }
 
     /// The `Content-Security-Policy` header value for every app HTML response.

@@ -7,7 +7,7 @@ use axum::routing::{get, post};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -98,7 +98,8 @@ pub struct Host {
     child: Child,
     stdout: Lines,
     stderr: Lines,
-    pub data_dir: tempfile::TempDir,
+    /// Kept alive (and deleted) with the host.
+    _data_dir: tempfile::TempDir,
 }
 
 fn pump(stream: impl std::io::Read + Send + 'static) -> Lines {
@@ -137,7 +138,7 @@ impl Host {
             .expect("spawn minihost");
         let stdout = pump(child.stdout.take().unwrap());
         let stderr = pump(child.stderr.take().unwrap());
-        Host { child, stdout, stderr, data_dir }
+        Host { child, stdout, stderr, _data_dir: data_dir }
     }
 
     pub fn pid(&self) -> u32 {
@@ -200,9 +201,12 @@ impl Host {
         line.split_whitespace().nth(1).unwrap().parse().unwrap()
     }
 
-    pub fn data_path(&self) -> PathBuf {
-        self.data_dir.path().to_owned()
+    /// A counter of `/proc/PID/io` (rchar: bytes the host read).
+    pub fn proc_io(&self, field: &str) -> u64 {
+        let io = std::fs::read_to_string(format!("/proc/{}/io", self.pid())).unwrap();
+        io.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)).unwrap().parse().unwrap()
     }
+
 }
 
 impl Drop for Host {

@@ -18,6 +18,8 @@ pub struct Server {
     pub base: String,
     pub http: reqwest::Client,
     task: JoinHandle<()>,
+    /// The data dir of [`Server::temp`], removed when the server is dropped.
+    _dir: Option<TempDir>,
 }
 
 impl Server {
@@ -37,7 +39,16 @@ impl Server {
             base,
             http,
             task,
+            _dir: None,
         }
+    }
+
+    /// A server on a fresh data dir that lives as long as the server.
+    pub async fn temp(opts: PlatformOptions) -> Server {
+        let dir = data_dir();
+        let mut server = Server::open(dir.path(), opts).await;
+        server._dir = Some(dir);
+        server
     }
 
     pub async fn open(dir: &Path, opts: PlatformOptions) -> Server {
@@ -45,9 +56,9 @@ impl Server {
     }
 
     /// Stops serving and waits until the server task (and its platform handle) is gone.
-    pub async fn stop(self) {
+    pub async fn stop(mut self) {
         self.task.abort();
-        let _ = self.task.await;
+        let _ = (&mut self.task).await;
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -114,7 +125,13 @@ impl Server {
     }
 
     pub async fn admin_post(&self, path: &str, body: Value) -> Reply {
-        let response = self.http.post(self.url(path)).json(&body).send().await.unwrap();
+        let response = self
+            .http
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         Reply::read(response).await
     }
 
@@ -199,7 +216,9 @@ impl Reply {
 }
 
 pub fn query_param(url: &url::Url, name: &str) -> Option<String> {
-    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 /// The hidden inputs and action of the consent page's form, as a browser would submit them.
@@ -240,7 +259,10 @@ impl ConsentForm {
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.hidden.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.hidden
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Submits the form as the browser would after the user clicks `decision`.
@@ -264,7 +286,10 @@ impl ConsentForm {
 pub fn pkce_pair() -> (String, String) {
     use sha2::{Digest, Sha256};
     let verifier: String = (0..64)
-        .map(|i| b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~"[(i * 7 + 3) % 66] as char)
+        .map(|i| {
+            b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~"[(i * 7 + 3) % 66]
+                as char
+        })
         .collect();
     let challenge = hex::encode(Sha256::digest(verifier.as_bytes()));
     (verifier, challenge)
