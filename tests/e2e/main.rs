@@ -2,6 +2,7 @@
 //! server on loopback. Run with `xvfb-run -a cargo test --test e2e`.
 
 mod harness;
+mod lifecycle;
 mod policy;
 mod sdk;
 mod traversal;
