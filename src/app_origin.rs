@@ -42,15 +42,23 @@ impl AppOrigin {
         } else {
             tracing::debug!(target: "minihost::assets", %status, path, range, bytes = served.bytes_read, "served");
         }
-        let is_html = served.response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+        let content_type = served.response.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes().to_vec()).unwrap_or_default();
+        let is_html = content_type.starts_with(b"text/html");
+        let is_css = content_type.starts_with(b"text/css");
         let mut response = served.response;
         if is_html {
             response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, self.csp.clone());
-            if status == StatusCode::OK {
-                if let Some(rewritten) = std::str::from_utf8(response.body()).ok().and_then(sdk::rewrite_html) {
-                    response.headers_mut().insert(header::CONTENT_LENGTH, rewritten.len().into());
-                    *response.body_mut() = Cow::Owned(rewritten.into_bytes());
-                }
+        }
+        if (is_html || is_css) && status == StatusCode::OK {
+            let text = std::str::from_utf8(response.body()).ok();
+            let rewritten = text.and_then(|t| {
+                let t = if is_html { sdk::rewrite_html(t) } else { None };
+                let base = t.as_deref().or(text)?;
+                sdk::rewrite_safe_area(base).or(t)
+            });
+            if let Some(rewritten) = rewritten {
+                response.headers_mut().insert(header::CONTENT_LENGTH, rewritten.len().into());
+                *response.body_mut() = Cow::Owned(rewritten.into_bytes());
             }
         }
         response
@@ -78,5 +86,7 @@ mod tests {
         assert!(get("/app.js").headers().get(header::CONTENT_SECURITY_POLICY).is_none());
         assert_eq!(get("/__minihost/sdk.js").body().as_ref(), b"__minihost_sdk_install();\n");
         assert_eq!(get("/../x").status(), 403);
+        std::fs::write(dir.path().join("a.css"), "b{padding-bottom:env(safe-area-inset-bottom, 8px)}").unwrap();
+        assert_eq!(get("/a.css").body().as_ref(), b"b{padding-bottom:var(--minihost-safe-area-inset-bottom, 8px)}");
     }
 }

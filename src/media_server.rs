@@ -104,7 +104,7 @@ mod tests {
         assert_eq!(res.bytes().await.unwrap().len(), 10);
         assert_eq!(client.get(format!("{origin}/a.mp4")).send().await.unwrap().status(), 404, "no token, no file");
         assert_eq!(client.get(format!("{origin}/wrongtoken/a.mp4")).send().await.unwrap().status(), 404);
-        assert_eq!(client.get(format!("{base}%2e%2e/x")).send().await.unwrap().status(), 403);
+        assert_eq!(client.get(format!("{base}..%2fx")).send().await.unwrap().status(), 403);
         let whole = client.get(format!("{base}a.mp4")).send().await.unwrap();
         assert_eq!((whole.status().as_u16(), whole.bytes().await.unwrap().len()), (200, 1000), "streamed whole");
     }

@@ -55,6 +55,12 @@ pub fn rewrite_html(html: &str) -> Option<String> {
     Some(out)
 }
 
+/// WebKitGTK reports `env(safe-area-inset-*)` as 0, so served CSS reads the device's insets
+/// from the variables bridge-js defines instead. `None` when there is nothing to rewrite.
+pub fn rewrite_safe_area(css: &str) -> Option<String> {
+    css.contains("env(safe-area-inset-").then(|| css.replace("env(safe-area-inset-", "var(--minihost-safe-area-inset-"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

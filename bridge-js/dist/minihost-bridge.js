@@ -54,7 +54,8 @@
       interactiveTimeoutMs: positiveMs(ctx.interactiveTimeoutMs, DEFAULT_INTERACTIVE_TIMEOUT_MS),
       strict: ctx.strict === true,
       appOrigin: typeof ctx.appOrigin === "string" ? ctx.appOrigin : null,
-      mediaBase: typeof ctx.mediaBase === "string" ? ctx.mediaBase : null
+      mediaBase: typeof ctx.mediaBase === "string" ? ctx.mediaBase : null,
+      safeArea: isObject(ctx.safeArea) ? ctx.safeArea : null
     };
   }
 
@@ -504,6 +505,31 @@
     }
   }
 
+  // src/safe-area.js
+  var SIDES = ["top", "right", "bottom", "left"];
+  function installSafeArea(win, context) {
+    const inset = context.safeArea;
+    const doc = win.document;
+    if (!inset || !doc) return;
+    const css = `:root{${SIDES.map((s) => `--minihost-safe-area-inset-${s}:${Number(inset[s]) || 0}px`).join(";")}}`;
+    if (win.CSSStyleSheet && "adoptedStyleSheets" in doc) {
+      try {
+        const sheet = new win.CSSStyleSheet();
+        sheet.replaceSync(css);
+        doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, sheet];
+        return;
+      } catch (_) {
+      }
+    }
+    const add = () => {
+      const style = doc.createElement("style");
+      style.textContent = css;
+      (doc.head || doc.documentElement).appendChild(style);
+    };
+    if (doc.documentElement) add();
+    else doc.addEventListener("DOMContentLoaded", add, { once: true });
+  }
+
   // src/methods.js
   var isObject2 = (v) => typeof v === "object" && v !== null;
   function pick(source, keys) {
@@ -736,6 +762,7 @@
     prim.defineProperty(win, INSTALL_ENTRY, fixed(install));
     installPolicy(win, { prim, report });
     installMediaRoute(win, context, prim);
+    installSafeArea(win, context);
   }
 
   // src/entry.js

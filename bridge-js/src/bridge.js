@@ -13,6 +13,7 @@ import { createReporter, createGuard } from './reporter.js';
 import { createEvents } from './events.js';
 import { installPolicy } from './policy.js';
 import { installMediaRoute } from './media.js';
+import { installSafeArea } from './safe-area.js';
 import { createSdk } from './sdk.js';
 
 const REPLY_ENTRY = '__minihost_reply';
@@ -65,4 +66,5 @@ export function boot(win, rawContext) {
 
   installPolicy(win, { prim, report });
   installMediaRoute(win, context, prim);
+  installSafeArea(win, context);
 }

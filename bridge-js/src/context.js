@@ -44,5 +44,6 @@ export function normalizeContext(raw, win) {
     strict: ctx.strict === true,
     appOrigin: typeof ctx.appOrigin === 'string' ? ctx.appOrigin : null,
     mediaBase: typeof ctx.mediaBase === 'string' ? ctx.mediaBase : null,
+    safeArea: isObject(ctx.safeArea) ? ctx.safeArea : null,
   };
 }

@@ -17,6 +17,15 @@ pub struct DeviceInfo {
     pub system: &'static str,
 }
 
+/// Safe-area insets of the app's webview, in CSS px.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct SafeArea {
+    pub top: u32,
+    pub right: u32,
+    pub bottom: u32,
+    pub left: u32,
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HostContext {
@@ -27,6 +36,8 @@ pub struct HostContext {
     pub capabilities: &'static [&'static str],
     pub device: DeviceInfo,
     pub menu_button: Rect,
+    /// The status bar is drawn above the app's webview, so only the bottom inset remains.
+    pub safe_area: SafeArea,
     pub timeout_ms: u64,
     pub interactive_timeout_ms: u64,
     pub strict: bool,
@@ -52,6 +63,7 @@ impl HostContext {
                 system: device.system,
             },
             menu_button: layout.menu_button_rect(),
+            safe_area: SafeArea { top: 0, right: 0, bottom: device.bottom_inset, left: 0 },
             timeout_ms: 15_000,
             interactive_timeout_ms: 600_000,
             strict: false,

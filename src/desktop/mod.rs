@@ -235,6 +235,8 @@ fn run_effects(
                 match build_sheet(sheet_host, sheet_context, html, bridge.clone(), proxy.clone()) {
                     Ok(webview) => {
                         sheet_host.show_all();
+                        let _ = webview.focus();
+                        tracing::info!(target: "minihost::desktop", sheet = id, kind = sheet.kind(), "sheet shown");
                         surfaces.borrow_mut().sheet = Some((*id, webview));
                     }
                     Err(err) => {
@@ -245,6 +247,7 @@ fn run_effects(
                 }
             }
             Effect::CloseSheet { id } => {
+                tracing::info!(target: "minihost::desktop", sheet = id, "sheet closed");
                 let mut s = surfaces.borrow_mut();
                 if s.sheet.as_ref().is_some_and(|(open, _)| open == id) {
                     s.sheet = None;
@@ -304,6 +307,17 @@ fn wire_capsule(chrome: &chrome::Chrome, proxy: EventLoopProxy<UserEvent>) {
 }
 
 fn wire_window_state(window: &tao::window::Window, proxy: EventLoopProxy<UserEvent>) {
+    // Ctrl+Shift+D switches light/dark, like the capsule menu's entry.
+    let keys = proxy.clone();
+    window.gtk_window().connect_key_press_event(move |_, ev| {
+        let mods = ev.state() & (gtk::gdk::ModifierType::CONTROL_MASK | gtk::gdk::ModifierType::SHIFT_MASK);
+        let is_d = matches!(ev.keyval().to_lower(), k if k == gtk::gdk::keys::constants::d);
+        if is_d && mods == gtk::gdk::ModifierType::CONTROL_MASK | gtk::gdk::ModifierType::SHIFT_MASK {
+            let _ = keys.send_event(UserEvent::ToggleTheme);
+            return gtk::glib::Propagation::Stop;
+        }
+        gtk::glib::Propagation::Proceed
+    });
     window.gtk_window().connect_window_state_event(move |_, ev| {
         let iconified = gtk::gdk::WindowState::ICONIFIED;
         if ev.changed_mask().contains(iconified) {

@@ -257,6 +257,16 @@ pub async fn serve_with_shutdown(
         .await
 }
 
+/// Serves `platform` in the background on a free port of 127.0.0.1, as `minihost run` embeds it.
+/// Returns the base URL (`http://127.0.0.1:PORT`) and the server task; abort the task to stop.
+pub async fn spawn_on_loopback(
+    platform: Platform,
+) -> std::io::Result<(String, tokio::task::JoinHandle<std::io::Result<()>>)> {
+    let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
+    let base_url = format!("http://{}", listener.local_addr()?);
+    Ok((base_url, tokio::spawn(serve(listener, platform))))
+}
+
 /// The user's data directory for minihost, e.g. `~/.local/share/minihost` on Linux.
 pub fn default_data_dir() -> PathBuf {
     directories::ProjectDirs::from("", "", "minihost")

@@ -127,6 +127,7 @@ impl Store {
             Durability::Full => "FULL",
         };
         writer.pragma_update(None, "synchronous", sync)?;
+        if let Ok(v) = std::env::var("PROBE_CKPT") { writer.pragma_update(None, "wal_autocheckpoint", v.parse::<i64>().unwrap())?; }
         // Migrate before readers open so they never see a half-built schema.
         migrate(&mut writer)?;
         let readers = (0..READERS)

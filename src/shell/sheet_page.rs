@@ -17,16 +17,19 @@ fn avatar(url: &str, name: &str) -> String {
     }
 }
 
-/// Renders sheet `id`. Buttons carry their answer in `data-answer` / `data-user`.
+/// Renders sheet `id`. Buttons carry their answer in `data-answer` / `data-user`. The
+/// default action has focus, so Enter accepts and Escape dismisses, as in native dialogs.
 pub fn render(id: u64, sheet: &Sheet, theme: Theme) -> String {
     let body = match sheet {
         Sheet::Login { app_name, users } => {
             let rows: String = users
                 .iter()
-                .map(|u| {
+                .enumerate()
+                .map(|(i, u)| {
                     format!(
-                        r#"<button class="row" data-answer="sign_in" data-user="{}">{}<span><b>{}</b><small>@{}</small></span></button>"#,
+                        r#"<button class="row" data-answer="sign_in" data-user="{}"{}>{}<span><b>{}</b><small>@{}</small></span></button>"#,
                         escape(&u.username),
+                        if i == 0 { " autofocus" } else { "" },
                         avatar(&u.avatar_url, &u.display_name),
                         escape(&u.display_name),
                         escape(&u.username)
@@ -42,17 +45,14 @@ pub fn render(id: u64, sheet: &Sheet, theme: Theme) -> String {
             let items: String = scopes.iter().map(|s| format!(r#"<li><b>{}</b><small>{}</small></li>"#, escape(s.description), escape(&s.scope))).collect();
             format!(
                 r#"<div class="who">{}<span>{}</span></div><h1><b>{}</b> would like to access</h1><ul class="scopes">{items}</ul>
-<div class="actions"><button class="secondary" data-answer="deny">Cancel</button><button class="primary" data-answer="allow">Allow</button></div>"#,
+<div class="actions"><button class="secondary" data-answer="deny">Cancel</button><button class="primary" data-answer="allow" autofocus>Allow</button></div>"#,
                 avatar(&user.avatar_url, &user.display_name),
                 escape(&user.display_name),
                 escape(app_name)
             )
         }
     };
-    let kind = match sheet {
-        Sheet::Login { .. } => "login",
-        Sheet::Consent { .. } => "consent",
-    };
+    let kind = sheet.kind();
     let scheme = match theme {
         Theme::Light => "light",
         Theme::Dark => "dark",
@@ -90,6 +90,7 @@ function answer(a,user){if(sent)return;sent=true;var p={sheet:sheet,answer:a};if
 window.ipc.postMessage(JSON.stringify({id:1,method:'sheet.answer',params:p}));}
 document.addEventListener('click',function(e){var b=e.target.closest('[data-answer]');if(b)answer(b.dataset.answer,b.dataset.user);});
 document.addEventListener('keydown',function(e){if(e.key==='Escape')answer('dismiss');});
+var first=document.querySelector('[autofocus]');if(first)first.focus();
 })();"#;
 
 #[cfg(test)]

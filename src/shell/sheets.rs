@@ -47,6 +47,15 @@ pub enum Sheet {
     Consent { app_name: String, user: UserChoice, scopes: Vec<ScopeInfo> },
 }
 
+impl Sheet {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Sheet::Login { .. } => "login",
+            Sheet::Consent { .. } => "consent",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(tag = "answer", rename_all = "snake_case")]
 pub enum SheetAnswer {

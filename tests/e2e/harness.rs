@@ -26,11 +26,13 @@ pub fn serial() -> MutexGuard<'static, ()> {
 }
 
 type Results = Arc<(Mutex<HashMap<String, Value>>, Condvar)>;
+type Gates = Arc<Mutex<std::collections::HashSet<String>>>;
 
 /// A loopback HTTP server fixture pages POST their findings to (`/result/NAME`).
 pub struct Collector {
     pub url: String,
     results: Results,
+    gates: Gates,
     _rt: tokio::runtime::Runtime,
 }
 
@@ -38,10 +40,20 @@ impl Collector {
     pub fn start() -> Collector {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
         let results: Results = Arc::default();
+        let gates: Gates = Arc::default();
+        let g = gates.clone();
         let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let app = axum::Router::new()
             .route("/ping", get(|| async { "pong" }))
+            // Pages poll a gate to wait for the test (e.g. until a screenshot is taken).
+            .route(
+                "/gate/{name}",
+                get(move |UrlPath(name): UrlPath<String>| {
+                    let open = g.lock().unwrap().contains(&name);
+                    async move { if open { "open" } else { "closed" } }
+                }),
+            )
             .route(
                 "/result/{name}",
                 post(|State(r): State<Results>, UrlPath(name): UrlPath<String>, body: String| async move {
@@ -57,7 +69,12 @@ impl Collector {
             }))
             .with_state(results.clone());
         rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Collector { url, results, _rt: rt }
+        Collector { url, results, gates, _rt: rt }
+    }
+
+    /// Lets a page waiting on gate `name` go on.
+    pub fn open_gate(&self, name: &str) {
+        self.gates.lock().unwrap().insert(name.to_owned());
     }
 
     /// Waits for the page's report `name`.
@@ -79,13 +96,21 @@ impl Collector {
 
 /// Copies fixture app `name` into a temp dir, pointing it at the collector.
 pub fn fixture(name: &str, collector: &Collector) -> tempfile::TempDir {
+    fixture_with(name, collector, &[])
+}
+
+/// Like `fixture`, also replacing each `{{KEY}}` with its value.
+pub fn fixture_with(name: &str, collector: &Collector, vars: &[(&str, &str)]) -> tempfile::TempDir {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/apps").join(name);
     let dir = tempfile::tempdir().unwrap();
     let build = dir.path().join("build");
     std::fs::create_dir(&build).unwrap();
     for entry in std::fs::read_dir(&src).unwrap() {
         let path = entry.unwrap().path();
-        let text = std::fs::read_to_string(&path).unwrap().replace("{{COLLECTOR}}", &collector.url);
+        let mut text = std::fs::read_to_string(&path).unwrap().replace("{{COLLECTOR}}", &collector.url);
+        for (k, v) in vars {
+            text = text.replace(&format!("{{{{{k}}}}}"), v);
+        }
         std::fs::write(build.join(path.file_name().unwrap()), text).unwrap();
     }
     dir
@@ -98,8 +123,8 @@ pub struct Host {
     child: Child,
     stdout: Lines,
     stderr: Lines,
-    /// Kept alive (and deleted) with the host.
-    _data_dir: tempfile::TempDir,
+    /// Deleted with the host when the host made it.
+    _data_dir: Option<tempfile::TempDir>,
 }
 
 fn pump(stream: impl std::io::Read + Send + 'static) -> Lines {
@@ -118,15 +143,25 @@ fn pump(stream: impl std::io::Read + Send + 'static) -> Lines {
 impl Host {
     pub fn start(app: &Path, extra: &[&str]) -> Host {
         let data_dir = tempfile::tempdir().unwrap();
-        Host::start_with_data(app, data_dir, extra)
+        let mut host = Host::start_in(app, data_dir.path(), extra);
+        host._data_dir = Some(data_dir);
+        host
     }
 
-    pub fn start_with_data(app: &Path, data_dir: tempfile::TempDir, extra: &[&str]) -> Host {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_minihost"))
+    /// Takes over a `minihost run` spawned with piped stdout and stderr.
+    pub fn adopt(mut child: Child) -> Host {
+        let stdout = pump(child.stdout.take().unwrap());
+        let stderr = pump(child.stderr.take().unwrap());
+        Host { child, stdout, stderr, _data_dir: None }
+    }
+
+    /// Runs with platform state in `data_dir`, which outlives the host.
+    pub fn start_in(app: &Path, data_dir: &Path, extra: &[&str]) -> Host {
+        let child = Command::new(env!("CARGO_BIN_EXE_minihost"))
             .arg("run")
             .arg(app)
             .arg("--data-dir")
-            .arg(data_dir.path())
+            .arg(data_dir)
             .arg("--log-format")
             .arg("json")
             .args(extra)
@@ -136,9 +171,7 @@ impl Host {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn minihost");
-        let stdout = pump(child.stdout.take().unwrap());
-        let stderr = pump(child.stderr.take().unwrap());
-        Host { child, stdout, stderr, _data_dir: data_dir }
+        Host::adopt(child)
     }
 
     pub fn pid(&self) -> u32 {
@@ -207,6 +240,120 @@ impl Host {
         io.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)).unwrap().parse().unwrap()
     }
 
+}
+
+impl Host {
+    /// The host's X window (found by its title).
+    pub fn window(&self) -> String {
+        let end = Instant::now() + DEADLINE;
+        loop {
+            let out = Command::new("xdotool").args(["search", "--onlyvisible", "--name", "minihost"]).output().expect("xdotool (scripts/setup installs it)");
+            if let Some(id) = String::from_utf8_lossy(&out.stdout).lines().next() {
+                return id.to_owned();
+            }
+            assert!(Instant::now() < end, "no minihost window; stderr:\n{}", self.stderr());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Sends keys to the window (pointer moved onto it, so it has keyboard focus).
+    pub fn keys(&self, keys: &[&str]) {
+        let w = self.window();
+        let run = |args: &[&str]| assert!(Command::new("xdotool").args(args).status().unwrap().success(), "xdotool {args:?}");
+        run(&["mousemove", "--window", &w, "20", "300"]);
+        let mut args = vec!["key", "--clearmodifiers"];
+        args.extend_from_slice(keys);
+        run(&args);
+    }
+
+    pub fn screenshot(&self) -> Screenshot {
+        let dir = tempfile::tempdir().unwrap();
+        let png = dir.path().join("shot.png");
+        let ok = Command::new("import").args(["-window", &self.window()]).arg(&png).status().expect("import (ImageMagick)").success();
+        assert!(ok, "screenshot failed");
+        Screenshot::load(&png)
+    }
+
+    /// Takes screenshots until one satisfies `pred` (the page may not have painted yet).
+    pub fn screenshot_when(&self, what: &str, pred: impl Fn(&Screenshot) -> bool) -> Screenshot {
+        let end = Instant::now() + DEADLINE;
+        loop {
+            let shot = self.screenshot();
+            if pred(&shot) {
+                return shot;
+            }
+            if Instant::now() > end {
+                let kept = std::env::temp_dir().join("minihost-failed-shot.png");
+                let _ = std::fs::copy(&shot.png, &kept);
+                panic!("screen never showed {what}; last screenshot at {}", kept.display());
+            }
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+}
+
+/// A window screenshot as RGB pixels.
+pub struct Screenshot {
+    pub width: u32,
+    pub height: u32,
+    rgb: Vec<u8>,
+    png: std::path::PathBuf,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Screenshot {
+    fn load(png: &Path) -> Screenshot {
+        let dims = Command::new("convert").arg(png).args(["-format", "%w %h", "info:"]).output().unwrap();
+        let dims = String::from_utf8_lossy(&dims.stdout).to_string();
+        let mut it = dims.split_whitespace().map(|n| n.parse::<u32>().unwrap());
+        let (width, height) = (it.next().unwrap(), it.next().unwrap());
+        let raw = Command::new("convert").arg(png).args(["-depth", "8", "rgb:-"]).output().unwrap();
+        assert_eq!(raw.stdout.len(), (width * height * 3) as usize);
+        let keep = tempfile::tempdir().unwrap();
+        let kept = keep.path().join("shot.png");
+        std::fs::copy(png, &kept).unwrap();
+        Screenshot { width, height, rgb: raw.stdout, png: kept, _dir: Some(keep) }
+    }
+
+    pub fn pixel(&self, x: u32, y: u32) -> [u8; 3] {
+        let i = ((y * self.width + x) * 3) as usize;
+        [self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]]
+    }
+
+    /// Rows from the top, at column `x`, whose colour is within `tol` of `rgb`.
+    pub fn run_from_top(&self, x: u32, rgb: [u8; 3], tol: u8) -> u32 {
+        (0..self.height).take_while(|&y| close(self.pixel(x, y), rgb, tol)).count() as u32
+    }
+
+    /// Bounding box (left, top, right, bottom; right/bottom exclusive) of pixels inside
+    /// `area` that differ from `background` by more than `tol`.
+    pub fn bbox_not(&self, area: (u32, u32, u32, u32), background: [u8; 3], tol: u8) -> Option<(u32, u32, u32, u32)> {
+        let (l, t, r, b) = area;
+        let mut bb: Option<(u32, u32, u32, u32)> = None;
+        for y in t..b {
+            for x in l..r {
+                if !close(self.pixel(x, y), background, tol) {
+                    bb = Some(match bb {
+                        None => (x, y, x + 1, y + 1),
+                        Some((a, c, d, e)) => (a.min(x), c.min(y), d.max(x + 1), e.max(y + 1)),
+                    });
+                }
+            }
+        }
+        bb
+    }
+
+    /// Copies the PNG to `$MINIHOST_SCREENSHOTS/NAME.png` when that is set (README images).
+    pub fn publish(&self, name: &str) {
+        if let Some(dir) = std::env::var_os("MINIHOST_SCREENSHOTS") {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::copy(&self.png, Path::new(&dir).join(format!("{name}.png"))).unwrap();
+        }
+    }
+}
+
+pub fn close(a: [u8; 3], b: [u8; 3], tol: u8) -> bool {
+    a.iter().zip(b).all(|(x, y)| x.abs_diff(y) <= tol)
 }
 
 impl Drop for Host {

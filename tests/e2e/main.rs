@@ -1,6 +1,7 @@
 //! End-to-end tests: the real binary, a real WebKitGTK webview under Xvfb, a real platform
 //! server on loopback. Run with `xvfb-run -a cargo test --test e2e`.
 
+mod chrome;
 mod harness;
 mod lifecycle;
 mod policy;

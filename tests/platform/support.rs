@@ -8,7 +8,6 @@ use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde_json::Value;
 use tempfile::TempDir;
-use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub const REDIRECT: &str = "https://drama.example.com/auth/callback";
@@ -17,19 +16,14 @@ pub struct Server {
     pub platform: Platform,
     pub base: String,
     pub http: reqwest::Client,
-    task: JoinHandle<()>,
+    task: JoinHandle<std::io::Result<()>>,
     /// The data dir of [`Server::temp`], removed when the server is dropped.
     _dir: Option<TempDir>,
 }
 
 impl Server {
     pub async fn start(platform: Platform) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let serving = platform.clone();
-        let task = tokio::spawn(async move {
-            platform::serve(listener, serving).await.unwrap();
-        });
+        let (base, task) = platform::spawn_on_loopback(platform.clone()).await.unwrap();
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
