@@ -6,7 +6,7 @@ use minihost::app::App;
 use minihost::app_origin::AppOrigin;
 use minihost::assets::Assets;
 use minihost::media_server::MediaServer;
-use minihost::bridge::{Bridge, BridgeLog, BridgeOptions, HostContext, HOST_VERSION};
+use minihost::bridge::{Bridge, BridgeLog, BridgeOptions, HostContext};
 use minihost::config::Severity;
 use minihost::platform::{self, cli::PlatformCommand, HostApp, NewApp, Platform, PlatformOptions};
 use minihost::policy::Policy;
@@ -196,6 +196,7 @@ fn run(args: RunArgs) -> Result<()> {
 #[cfg(feature = "desktop")]
 #[allow(clippy::too_many_arguments)]
 fn run_desktop(origin: Arc<AppOrigin>, policy: Arc<Policy>, bridge: Arc<Bridge>, device: &'static Device, layout: Layout, context: HostContext, title: String, args: RunArgs, runtime: tokio::runtime::Runtime) -> Result<()> {
+    use minihost::bridge::HOST_VERSION;
     minihost::desktop::run(minihost::desktop::RunOptions {
         origin,
         bridge,

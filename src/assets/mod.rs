@@ -50,7 +50,7 @@ impl Assets {
     /// into memory. Range responses are cut to `MAX_CHUNK`.
     pub fn serve(&self, method: &Method, url_path: &str, range: Option<&str>) -> Served {
         match self.open(method, url_path, range, Some(MAX_CHUNK)) {
-            Err(served) => served,
+            Err(served) => *served,
             Ok(opened) => {
                 let (parts, slice) = opened.response.into_parts();
                 let mut body = Vec::new();
@@ -69,16 +69,16 @@ impl Assets {
     /// Resolves and opens `url_path` and decides status and headers, without reading the
     /// body: the caller reads the returned slice into memory or streams it. `cap` limits
     /// how much one range response carries.
-    pub fn open(&self, method: &Method, url_path: &str, range: Option<&str>, cap: Option<u64>) -> Result<Opened, Served> {
+    pub fn open(&self, method: &Method, url_path: &str, range: Option<&str>, cap: Option<u64>) -> Result<Opened, Box<Served>> {
         if method != Method::GET && method != Method::HEAD {
-            return Err(error(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are served"));
+            return Err(Box::new(error(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are served")));
         }
         let path = match resolve(&self.root, url_path) {
             Ok(f) => f,
-            Err(e @ PathError::NotFound) => return Err(error(StatusCode::NOT_FOUND, &e.to_string())),
-            Err(e) => return Err(error(StatusCode::FORBIDDEN, &e.to_string())),
+            Err(e @ PathError::NotFound) => return Err(Box::new(error(StatusCode::NOT_FOUND, &e.to_string()))),
+            Err(e) => return Err(Box::new(error(StatusCode::FORBIDDEN, &e.to_string()))),
         };
-        let io_error = |e: std::io::Error| error(StatusCode::INTERNAL_SERVER_ERROR, &format!("cannot read file: {e}"));
+        let io_error = |e: std::io::Error| Box::new(error(StatusCode::INTERNAL_SERVER_ERROR, &format!("cannot read file: {e}")));
         let file = File::open(&path).map_err(io_error)?;
         let len = file.metadata().map_err(io_error)?.len();
         let builder = Response::builder()
@@ -94,7 +94,7 @@ impl Assets {
                     .header(header::CONTENT_RANGE, format!("bytes */{len}"))
                     .body(Cow::Borrowed(&[][..]))
                     .expect("static headers are valid");
-                return Err(Served { response, file: Some(path), bytes_read: 0 });
+                return Err(Box::new(Served { response, file: Some(path), bytes_read: 0 }));
             }
             // A malformed Range header is ignored, as RFC 9110 allows.
             Some(Err(RangeError::Malformed)) => None,

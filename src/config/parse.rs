@@ -198,15 +198,15 @@ fn dev(cx: &mut Ctx, o: &Object, config: &mut AppConfig) {
             cx.error(p.value.start(), &dotted, "must not be empty");
             continue;
         }
-        let s = Some(s.to_owned());
+        let s = s.to_owned();
         match key {
-            "host" => dev.host = s.unwrap_or_default(),
-            "clientKey" => dev.client_key = s,
-            "name" => dev.name = s,
-            "iconUrl" => dev.icon_url = s,
-            "desc" => dev.desc = s,
-            "ppLink" => dev.pp_link = s,
-            _ => dev.tos_link = s,
+            "host" => dev.host = s,
+            "clientKey" => dev.client_key = Some(s),
+            "name" => dev.name = Some(s),
+            "iconUrl" => dev.icon_url = Some(s),
+            "desc" => dev.desc = Some(s),
+            "ppLink" => dev.pp_link = Some(s),
+            _ => dev.tos_link = Some(s),
         }
     }
     if let Some(p) = o.get("port") {

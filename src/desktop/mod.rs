@@ -107,11 +107,9 @@ pub fn run(opts: RunOptions) -> Result<(), DesktopError> {
                 apply(&surfaces, &[bridge.lifecycle("minis.destroy")]);
                 *control_flow = ControlFlow::Exit;
             }
-            Event::UserEvent(UserEvent::PageLoaded) => {
-                if !launched {
-                    launched = true;
-                    apply(&surfaces, &[bridge.lifecycle("minis.launch"), bridge.lifecycle("minis.show")]);
-                }
+            Event::UserEvent(UserEvent::PageLoaded) if !launched => {
+                launched = true;
+                apply(&surfaces, &[bridge.lifecycle("minis.launch"), bridge.lifecycle("minis.show")]);
             }
             Event::UserEvent(UserEvent::ToggleTheme) => {
                 let next = if *theme.borrow() == Theme::Light { Theme::Dark } else { Theme::Light };
@@ -291,13 +289,11 @@ fn wire_capsule(chrome: &chrome::Chrome, proxy: EventLoopProxy<UserEvent>) {
     let p = proxy;
     chrome.more.connect_clicked(move |button| {
         let menu = gtk::Menu::new();
-        let items: [(&str, fn() -> UserEvent); 2] =
-            [("Share…", || UserEvent::Lifecycle("minis.share")), ("Switch light/dark", || UserEvent::ToggleTheme)];
-        for (label, event) in items {
+        for (label, share) in [("Share…", true), ("Switch light/dark (Ctrl+Shift+D)", false)] {
             let item = gtk::MenuItem::with_label(label);
             let p = p.clone();
             item.connect_activate(move |_| {
-                let _ = p.send_event(event());
+                let _ = p.send_event(if share { UserEvent::Lifecycle("minis.share") } else { UserEvent::ToggleTheme });
             });
             menu.append(&item);
         }

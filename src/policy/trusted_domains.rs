@@ -171,7 +171,8 @@ mod tests {
     #[test]
     fn invalid_entries_name_the_problem() {
         use TrustedOriginError::*;
-        let cases: &[(&str, fn(&TrustedOriginError) -> bool)] = &[
+        type Check = fn(&TrustedOriginError) -> bool;
+        let cases: &[(&str, Check)] = &[
             ("https://*.example.com", |e| matches!(e, Wildcard(_))),
             ("*", |e| matches!(e, Wildcard(_))),
             ("http://example.com", |e| matches!(e, Scheme(..))),

@@ -8,7 +8,8 @@ fn sdk_url_loads_and_both_callback_styles_work() {
     let _g = serial();
     let collector = Collector::start();
     let app = fixture("sdk", &collector);
-    let host = Host::start(&app.path().join("build"), &["--device", "iphone-15-pro"]);
+    let log = app.path().join("bridge.jsonl");
+    let host = Host::start(&app.path().join("build"), &["--device", "iphone-15-pro", "--log-bridge", log.to_str().unwrap()]);
     let r = collector.wait("sdk", &host);
 
     assert_eq!(r["hasSdk"], true, "the SDK script URL was answered locally");
@@ -49,6 +50,12 @@ fn sdk_url_loads_and_both_callback_styles_work() {
     assert_eq!(token["scope"], "user.info.open_id", "{token}");
     assert!(token["access_token"].as_str().unwrap().starts_with("act."), "{token}");
     assert!(!token["open_id"].as_str().unwrap().is_empty());
+
+    // --log-bridge recorded the traffic: the init, the login calls and their replies.
+    let lines: Vec<Value> = std::fs::read_to_string(&log).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let methods: Vec<&str> = lines.iter().filter(|l| l["dir"] == "in").filter_map(|l| l["msg"]["method"].as_str()).collect();
+    assert!(methods.starts_with(&["init"]) && methods.iter().filter(|m| **m == "login").count() == 5, "{methods:?}");
+    assert!(lines.iter().any(|l| l["dir"] == "out" && l["eval"].as_str().is_some_and(|e| e.contains(code))), "the reply with the code is logged");
 }
 
 /// Minimal blocking form POST over reqwest's async client.
