@@ -3,6 +3,7 @@
 
 mod chrome;
 mod harness;
+mod hostile;
 mod lifecycle;
 mod policy;
 mod sdk;
