@@ -78,7 +78,7 @@ pub fn run(opts: RunOptions) -> Result<(), DesktopError> {
     overlay.show_all();
 
     let navbar = opts.bridge.navbar();
-    let chrome = Rc::new(chrome::Chrome::build(&fixed, &overlay, &opts.layout, &navbar));
+    let chrome = chrome::Chrome::build(&fixed, &overlay, &opts.layout, &navbar);
     let surfaces = Rc::new(RefCell::new(Surfaces { app: None, sheet: None }));
 
     let app = build_app_webview(&opts, &fixed, proxy.clone(), surfaces.clone())?;
@@ -86,7 +86,7 @@ pub fn run(opts: RunOptions) -> Result<(), DesktopError> {
     overlay.show_all();
 
     // Sheets get their own web context: the app's context has no handler for their scheme.
-    let sheet_context = Rc::new(RefCell::new(WebContext::new(None)));
+    let sheet_context = WebContext::new(None);
     let sheet_host = gtk::Box::new(gtk::Orientation::Vertical, 0);
     sheet_host.set_size_request(d.screen_width as i32, d.screen_height as i32);
     sheet_host.set_halign(gtk::Align::Start);
@@ -96,39 +96,80 @@ pub fn run(opts: RunOptions) -> Result<(), DesktopError> {
     wire_capsule(&chrome, proxy.clone());
     wire_window_state(&window, proxy.clone());
 
-    let bridge = opts.bridge.clone();
-    let theme = RefCell::new(opts.theme);
+    let mut shell = Shell { surfaces, chrome, sheet_host, sheet_context, bridge: opts.bridge.clone(), proxy, theme: opts.theme };
     let mut launched = false;
     event_loop.run(move |event, _, control_flow| {
         *control_flow = ControlFlow::Wait;
         match event {
             Event::NewEvents(StartCause::Init) => tracing::info!(target: "minihost::desktop", "window open"),
-            Event::WindowEvent { event: WindowEvent::CloseRequested, .. } => {
-                apply(&surfaces, &[bridge.lifecycle("minis.destroy")]);
+            Event::WindowEvent { event: WindowEvent::CloseRequested, .. } | Event::UserEvent(UserEvent::Quit) => {
+                apply(&shell.surfaces, &[shell.bridge.lifecycle("minis.destroy")]);
                 *control_flow = ControlFlow::Exit;
             }
             Event::UserEvent(UserEvent::PageLoaded) if !launched => {
                 launched = true;
-                apply(&surfaces, &[bridge.lifecycle("minis.launch"), bridge.lifecycle("minis.show")]);
+                apply(&shell.surfaces, &[shell.bridge.lifecycle("minis.launch"), shell.bridge.lifecycle("minis.show")]);
             }
             Event::UserEvent(UserEvent::ToggleTheme) => {
-                let next = if *theme.borrow() == Theme::Light { Theme::Dark } else { Theme::Light };
-                *theme.borrow_mut() = next;
-                set_dark(next == Theme::Dark);
-                let effects = bridge.set_theme(next);
-                run_effects(&effects, &surfaces, &chrome, &sheet_host, &sheet_context, &bridge, *theme.borrow(), &proxy);
+                shell.theme = if shell.theme == Theme::Light { Theme::Dark } else { Theme::Light };
+                set_dark(shell.theme == Theme::Dark);
+                let effects = shell.bridge.set_theme(shell.theme);
+                shell.run(&effects);
             }
-            Event::UserEvent(UserEvent::Quit) => {
-                apply(&surfaces, &[bridge.lifecycle("minis.destroy")]);
-                *control_flow = ControlFlow::Exit;
-            }
-            Event::UserEvent(UserEvent::Lifecycle(ev)) => apply(&surfaces, &[bridge.lifecycle(ev)]),
-            Event::UserEvent(UserEvent::Effects(effects)) => {
-                run_effects(&effects, &surfaces, &chrome, &sheet_host, &sheet_context, &bridge, *theme.borrow(), &proxy);
-            }
+            Event::UserEvent(UserEvent::Lifecycle(ev)) => apply(&shell.surfaces, &[shell.bridge.lifecycle(ev)]),
+            Event::UserEvent(UserEvent::Effects(effects)) => shell.run(&effects),
             _ => {}
         }
     });
+}
+
+/// What the event loop owns: the surfaces and everything needed to carry out effects.
+struct Shell {
+    surfaces: Rc<RefCell<Surfaces>>,
+    chrome: chrome::Chrome,
+    sheet_host: gtk::Box,
+    sheet_context: WebContext,
+    bridge: Arc<Bridge>,
+    proxy: EventLoopProxy<UserEvent>,
+    theme: Theme,
+}
+
+impl Shell {
+    fn run(&mut self, effects: &[Effect]) {
+        for e in effects {
+            match e {
+                Effect::Eval(_) => apply(&self.surfaces, std::slice::from_ref(e)),
+                Effect::Navbar(n) => self.chrome.apply(n),
+                Effect::ShowSheet { id, sheet } => {
+                    let html = sheet_page::render(*id, sheet, self.theme);
+                    match build_sheet(&self.sheet_host, &mut self.sheet_context, html, self.bridge.clone(), self.proxy.clone()) {
+                        Ok(webview) => {
+                            self.sheet_host.show_all();
+                            let _ = webview.focus();
+                            tracing::info!(target: "minihost::desktop", sheet = id, kind = sheet.kind(), "sheet shown");
+                            self.surfaces.borrow_mut().sheet = Some((*id, webview));
+                        }
+                        Err(err) => {
+                            tracing::error!(target: "minihost::desktop", "cannot show a sheet: {err}; treating it as dismissed");
+                            let effects = self.bridge.answer(*id, crate::shell::sheets::SheetAnswer::Dismiss);
+                            let _ = self.proxy.send_event(UserEvent::Effects(effects));
+                        }
+                    }
+                }
+                Effect::CloseSheet { id } => {
+                    tracing::info!(target: "minihost::desktop", sheet = id, "sheet closed");
+                    let mut s = self.surfaces.borrow_mut();
+                    if s.sheet.as_ref().is_some_and(|(open, _)| open == id) {
+                        s.sheet = None;
+                        for child in self.sheet_host.children() {
+                            self.sheet_host.remove(&child);
+                        }
+                        self.sheet_host.hide();
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn set_dark(dark: bool) {
@@ -213,56 +254,9 @@ fn apply(surfaces: &Rc<RefCell<Surfaces>>, effects: &[Effect]) {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run_effects(
-    effects: &[Effect],
-    surfaces: &Rc<RefCell<Surfaces>>,
-    chrome: &chrome::Chrome,
-    sheet_host: &gtk::Box,
-    sheet_context: &Rc<RefCell<WebContext>>,
-    bridge: &Arc<Bridge>,
-    theme: Theme,
-    proxy: &EventLoopProxy<UserEvent>,
-) {
-    for e in effects {
-        match e {
-            Effect::Eval(_) => apply(surfaces, std::slice::from_ref(e)),
-            Effect::Navbar(n) => chrome.apply(n),
-            Effect::ShowSheet { id, sheet } => {
-                let html = sheet_page::render(*id, sheet, theme);
-                match build_sheet(sheet_host, sheet_context, html, bridge.clone(), proxy.clone()) {
-                    Ok(webview) => {
-                        sheet_host.show_all();
-                        let _ = webview.focus();
-                        tracing::info!(target: "minihost::desktop", sheet = id, kind = sheet.kind(), "sheet shown");
-                        surfaces.borrow_mut().sheet = Some((*id, webview));
-                    }
-                    Err(err) => {
-                        tracing::error!(target: "minihost::desktop", "cannot show a sheet: {err}; treating it as dismissed");
-                        let effects = bridge.answer(*id, crate::shell::sheets::SheetAnswer::Dismiss);
-                        let _ = proxy.send_event(UserEvent::Effects(effects));
-                    }
-                }
-            }
-            Effect::CloseSheet { id } => {
-                tracing::info!(target: "minihost::desktop", sheet = id, "sheet closed");
-                let mut s = surfaces.borrow_mut();
-                if s.sheet.as_ref().is_some_and(|(open, _)| open == id) {
-                    s.sheet = None;
-                    for child in sheet_host.children() {
-                        sheet_host.remove(&child);
-                    }
-                    sheet_host.hide();
-                }
-            }
-        }
-    }
-}
-
-fn build_sheet(host: &gtk::Box, context: &Rc<RefCell<WebContext>>, html: String, bridge: Arc<Bridge>, proxy: EventLoopProxy<UserEvent>) -> Result<WebView, wry::Error> {
+fn build_sheet(host: &gtk::Box, context: &mut WebContext, html: String, bridge: Arc<Bridge>, proxy: EventLoopProxy<UserEvent>) -> Result<WebView, wry::Error> {
     let page: Cow<'static, [u8]> = Cow::Owned(html.into_bytes());
-    let mut ctx = context.borrow_mut();
-    WebViewBuilder::new_with_web_context(&mut ctx)
+    WebViewBuilder::new_with_web_context(context)
         .with_transparent(true)
         .with_custom_protocol(CHROME_SCHEME.into(), move |_id, _req| {
             http::Response::builder()
