@@ -13,6 +13,7 @@ fn sdk_url_loads_and_both_callback_styles_work() {
     let r = collector.wait("sdk", &host);
 
     assert_eq!(r["hasSdk"], true, "the SDK script URL was answered locally");
+    assert_eq!(r["hasEruda"], true, "the Eruda URL was answered locally");
     assert_eq!(r["beforeInit"], "TypeError", "methods are missing before init");
     assert_eq!(r["canIUseBeforeInit"], true);
     assert!(r.get("initReturn").is_none_or(Value::is_null), "init returns undefined: {r}");
