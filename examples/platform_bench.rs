@@ -155,7 +155,13 @@ fn prepare(dir: &Path, codes: usize) -> (App, Vec<String>) {
     (app, minted)
 }
 
-async fn start(dir: &Path, durability: Durability, app: App, codes: Vec<String>, http: &reqwest::Client) -> Target {
+async fn start(
+    dir: &Path,
+    durability: Durability,
+    app: App,
+    codes: Vec<String>,
+    http: &reqwest::Client,
+) -> Target {
     let platform = open(dir, durability);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -210,7 +216,9 @@ async fn exchange(http: &reqwest::Client, t: &Target) -> Option<String> {
 
 async fn user_info(http: &reqwest::Client, base: &str, token: &str) -> bool {
     let response = http
-        .get(format!("{base}/v2/user/info/?fields=open_id,union_id,display_name,avatar_url"))
+        .get(format!(
+            "{base}/v2/user/info/?fields=open_id,union_id,display_name,avatar_url"
+        ))
         .bearer_auth(token)
         .send()
         .await;
@@ -242,13 +250,18 @@ fn machine() -> String {
                 .map(|s| s.trim().to_string())
         })
         .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
     format!("{cores} cores, {cpu}")
 }
 
 fn main() {
     let cfg = config();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(cfg.concurrency)
@@ -267,7 +280,7 @@ fn main() {
         );
 
         // Enough codes for the fastest plausible rate; a run that drains them shows errors.
-        let codes_needed = 64 + 25_000 * (cfg.secs as usize + 1) * 2;
+        let codes_needed = 64 + 15_000 * (cfg.secs as usize + 1) * 2;
         for (durability, label) in [(Durability::Normal, "WAL, synchronous=NORMAL"), (Durability::Full, "WAL, synchronous=FULL")] {
             let dir = tempfile::tempdir_in(std::env::current_dir().unwrap()).unwrap();
             eprintln!("{label}: minting {codes_needed} codes in {}", dir.path().display());

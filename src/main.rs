@@ -139,7 +139,8 @@ fn run(args: RunArgs) -> Result<()> {
         redirect_uris: vec![],
         developer: None,
         webhook_url: None,
-        allowed_scopes: None,
+        // A Mini may only ask for these (the emulator enforces it at the token endpoint too).
+        allowed_scopes: Some(vec![platform::USER_INFO_OPEN_ID.to_owned(), platform::USER_INFO_BASIC.to_owned()]),
     })?;
     if created {
         println!("registered app {client_key} on the local platform; client secret: {}", registered.client_secret);

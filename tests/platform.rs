@@ -1084,6 +1084,26 @@ async fn legacy_v1_flow() {
         "{}",
         info.text
     );
+
+    // Revoke the v1 way; the token then fails with v1's bad-token code.
+    let mut revoke_url = url::Url::parse(&server.url("/oauth/revoke/")).unwrap();
+    revoke_url
+        .query_pairs_mut()
+        .append_pair("open_id", &refreshed.str("/data/open_id"))
+        .append_pair("access_token", &new_access);
+    let revoked = Reply::read(server.http.post(revoke_url).send().await.unwrap()).await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.text);
+    assert_eq!(revoked.json()["message"], "success");
+    let after = server
+        .http
+        .post(server.url("/user/info/"))
+        .json(&json!({"open_id": refreshed.str("/data/open_id"), "access_token": new_access}))
+        .send()
+        .await
+        .unwrap();
+    let after = Reply::read(after).await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(after.json()["error"]["code"], 10008);
 }
 
 #[tokio::test]

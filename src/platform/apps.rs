@@ -242,7 +242,7 @@ impl Platform {
     pub fn ensure_app(&self, app: NewApp) -> Result<(App, bool), PlatformError> {
         let app = app.validate()?;
         let now = self.now();
-        self.inner.store.write(|conn| {
+        self.inner.store.write(move |conn| {
             let redirect_json =
                 serde_json::to_string(&app.redirect_uris).expect("a list of strings serialises");
             let inserted = conn.execute(

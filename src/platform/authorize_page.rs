@@ -14,7 +14,7 @@ use axum::{Extension, Router};
 
 use super::apps::App;
 use super::http::{media_type, read_body, LogId, ParamError, Params};
-use super::{codes, scopes, CodeRequest, HostApp, Platform, PlatformError, User};
+use super::{codes, scopes, CodeRequest, HostApp, OAuthErrorKind, Platform, PlatformError, User};
 
 /// Remembers which test user last consented in this browser, so a later authorization that asks
 /// for nothing new can skip the page (unless `disable_auto_auth=1`), as TikTok's does.
@@ -49,7 +49,7 @@ enum Failure {
     Redirect {
         redirect_uri: String,
         state: Option<String>,
-        error: &'static str,
+        error: OAuthErrorKind,
         description: String,
     },
 }
@@ -100,45 +100,51 @@ fn validate(platform: &Platform, params: &Params, legacy: bool) -> Result<AuthRe
         )));
     }
     let state = params.get("state")?.map(str::to_string);
-    let redirect = |error: &'static str, description: String| Failure::Redirect {
+    let redirect = |error: OAuthErrorKind, description: String| Failure::Redirect {
         redirect_uri: redirect_uri.to_string(),
         state: state.clone(),
         error,
         description,
     };
-    let to_redirect = |err: ParamError| redirect("invalid_request", err.to_string());
+    let to_redirect = |err: ParamError| redirect(OAuthErrorKind::InvalidRequest, err.to_string());
     match params.get("response_type").map_err(to_redirect)? {
         Some("code") => {}
         Some(other) => {
             return Err(redirect(
-                "unsupported_response_type",
+                OAuthErrorKind::UnsupportedResponseType,
                 format!("response_type {other:?} is not supported; use code"),
             ))
         }
         None => {
             return Err(redirect(
-                "invalid_request",
+                OAuthErrorKind::InvalidRequest,
                 "response_type is required (code)".into(),
             ))
         }
     }
     let Some(scope_param) = params.get("scope").map_err(to_redirect)? else {
-        return Err(redirect("invalid_scope", "scope is required".into()));
+        return Err(redirect(
+            OAuthErrorKind::InvalidScope,
+            "scope is required".into(),
+        ));
     };
     let requested = scopes::parse_list(scope_param);
     if requested.is_empty() {
-        return Err(redirect("invalid_scope", "scope names no scope".into()));
+        return Err(redirect(
+            OAuthErrorKind::InvalidScope,
+            "scope names no scope".into(),
+        ));
     }
     for scope in &requested {
         if !scopes::is_known(scope) {
             return Err(redirect(
-                "invalid_scope",
+                OAuthErrorKind::InvalidScope,
                 format!("unknown scope {scope:?}"),
             ));
         }
         if !app.allows_scope(scope) {
             return Err(redirect(
-                "invalid_scope",
+                OAuthErrorKind::InvalidScope,
                 format!("app {client_key} is not approved for scope {scope:?}"),
             ));
         }
@@ -150,12 +156,12 @@ fn validate(platform: &Platform, params: &Params, legacy: bool) -> Result<AuthRe
             None => None,
             Some(challenge) => {
                 let challenge = codes::normalize_code_challenge(challenge)
-                    .map_err(|e| redirect("invalid_request", e.to_string()))?;
+                    .map_err(|e| redirect(OAuthErrorKind::InvalidRequest, e.to_string()))?;
                 match params.get("code_challenge_method").map_err(to_redirect)? {
                     Some("S256") => Some(challenge),
                     other => {
                         return Err(redirect(
-                            "invalid_request",
+                            OAuthErrorKind::InvalidRequest,
                             format!(
                                 "code_challenge_method must be S256 when code_challenge is \
                                  given (got {other:?})"
@@ -233,7 +239,7 @@ fn respond(result: Result<Response, Failure>, log_id: &str) -> Response {
             description,
         }) => {
             let mut pairs = vec![
-                ("error", error),
+                ("error", error.as_str()),
                 ("error_description", description.as_str()),
             ];
             if let Some(state) = &state {
@@ -305,7 +311,7 @@ pub(crate) async fn decide<const LEGACY: bool>(
             "deny" => Err(Failure::Redirect {
                 redirect_uri: req.redirect_uri.clone(),
                 state: req.state.clone(),
-                error: "access_denied",
+                error: OAuthErrorKind::AccessDenied,
                 description: "The user denied the authorization request.".into(),
             }),
             "allow" => {

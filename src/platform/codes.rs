@@ -56,12 +56,12 @@ impl Platform {
             .as_deref()
             .map(normalize_code_challenge)
             .transpose()?;
-        let code = ids::new_code();
+        let secret = ids::NewSecret::generate("");
         let now = self.now();
         let expires_at =
             now.saturating_add(i64::try_from(self.inner.opts.code_ttl).unwrap_or(i64::MAX));
-        self.inner.store.write(|conn| {
-            let tx = conn.transaction()?;
+        self.inner.store.write(move |conn| {
+            let tx = conn.savepoint()?;
             let app = grants::app_and_user(&tx, &req.client_key, req.user_id)?;
             grants::check_scopes(&app, &requested)?;
             if let Some(uri) = &req.redirect_uri {
@@ -74,12 +74,12 @@ impl Platform {
             }
             grants::add(&tx, req.user_id, &app.client_key, &requested, now)?;
             tx.prepare_cached(
-                "INSERT INTO auth_codes (code_hash, client_key, user_id, host_app, scopes, \
+                "INSERT INTO auth_codes (secret_hash, client_key, user_id, host_app, scopes, \
                  redirect_uri, code_challenge, created_at, expires_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
-                ids::secret_hash(&code),
+                secret.hash,
                 app.client_key,
                 req.user_id,
                 req.host_app.as_str(),
@@ -89,8 +89,9 @@ impl Platform {
                 now,
                 expires_at
             ])?;
+            let id = tx.last_insert_rowid();
             tx.commit()?;
-            Ok(code)
+            Ok(secret.finish(id))
         })
     }
 }
@@ -144,7 +145,7 @@ mod tests {
             ..CodeRequest::default()
         };
         let code = p.mint_code(req.clone()).unwrap();
-        assert_eq!(code.len(), 48);
+        assert!(code.len() > 40 && code.contains('!'), "{code}");
         assert_ne!(code, p.mint_code(req.clone()).unwrap());
         assert_eq!(
             p.granted_scopes(alice, "k").unwrap(),

@@ -1,5 +1,7 @@
 //! Errors of the platform's Rust API. HTTP handlers map them to each API's wire shape.
 
+use std::fmt;
+
 #[derive(Debug, thiserror::Error)]
 pub enum PlatformError {
     /// A caller-supplied value is malformed or out of range; `field` names it.
@@ -59,5 +61,3 @@ impl PlatformError {
         )
     }
 }
-
-use std::fmt;

@@ -113,11 +113,12 @@ impl Platform {
     ) -> Result<Vec<String>, PlatformError> {
         let requested = scopes::canonical(scopes.iter().map(String::as_str));
         let now = self.now();
-        self.inner.store.write(|conn| {
-            let tx = conn.transaction()?;
-            let app = app_and_user(&tx, client_key, user_id)?;
+        let client_key = client_key.to_string();
+        self.inner.store.write(move |conn| {
+            let tx = conn.savepoint()?;
+            let app = app_and_user(&tx, &client_key, user_id)?;
             check_scopes(&app, &requested)?;
-            let all = add(&tx, user_id, client_key, &requested, now)?;
+            let all = add(&tx, user_id, &client_key, &requested, now)?;
             tx.commit()?;
             Ok(all)
         })
@@ -131,8 +132,9 @@ impl Platform {
         client_key: Option<&str>,
     ) -> Result<RevokedGrant, PlatformError> {
         let now = self.now();
-        self.inner.store.write(|conn| {
-            let tx = conn.transaction()?;
+        let client_key = client_key.map(str::to_string);
+        self.inner.store.write(move |conn| {
+            let tx = conn.savepoint()?;
             if users::user_by_id(&tx, user_id)?.is_none() {
                 return Err(PlatformError::not_found("user", user_id));
             }

@@ -183,14 +183,16 @@ async fn access_token(
         let client_secret = params.require("client_secret")?;
         let code = params.require("code")?;
         expect_grant_type(&params, "authorization_code")?;
+        let exchange = super::CodeExchange {
+            client_key,
+            client_secret,
+            code,
+            redirect_uri: None,
+            code_verifier: None,
+        };
         platform
-            .exchange_code(super::CodeExchange {
-                client_key,
-                client_secret,
-                code,
-                redirect_uri: None,
-                code_verifier: None,
-            })
+            .exchange_code_async(exchange)
+            .await
             .map_err(|e| V1Error::from_oauth(e, BAD_CODE))
     }
     .await;
@@ -215,7 +217,8 @@ async fn refresh_token(
         // v1 refresh does not send client_secret; when it is sent, it must be right.
         let secret = params.get("client_secret")?;
         platform
-            .refresh_tokens(client_key, secret, refresh)
+            .refresh_tokens_async(client_key, secret, refresh)
+            .await
             .map_err(|e| V1Error::from_oauth(e, BAD_REFRESH_TOKEN))
     }
     .await;
@@ -236,8 +239,7 @@ async fn revoke(
         let params = v1_params(&platform, query.as_deref(), &headers, body).await?;
         let open_id = params.require("open_id")?;
         let token = params.require("access_token")?;
-        let grant = platform
-            .resolve_access_token(token)
+        let subject = user_info::subject(&platform, token)
             .map_err(|e| V1Error::from_oauth(e.into(), BAD_ACCESS_TOKEN))?
             .ok_or_else(|| {
                 V1Error::new(
@@ -246,7 +248,7 @@ async fn revoke(
                     "access_token is invalid or expired",
                 )
             })?;
-        if platform.open_id(grant.host_app, &grant.client_key, grant.user_id) != open_id {
+        if subject.open_id(&platform) != open_id {
             return Err(V1Error::new(
                 StatusCode::BAD_REQUEST,
                 INVALID_PARAM,
@@ -254,7 +256,8 @@ async fn revoke(
             ));
         }
         platform
-            .revoke_token(&grant.client_key, None, token)
+            .revoke_token_async(subject.client_key(), None, token)
+            .await
             .map_err(|e| V1Error::from_oauth(e, BAD_ACCESS_TOKEN))
     }
     .await;
@@ -353,19 +356,17 @@ async fn user_info(
                 "access_token is invalid or expired",
             )
         };
-        let grant = platform
-            .resolve_access_token(token)
+        let subject = user_info::subject(&platform, token)
             .map_err(|e| V1Error::from_oauth(e.into(), BAD_ACCESS_TOKEN))?
             .ok_or_else(token_invalid)?;
-        if platform.open_id(grant.host_app, &grant.client_key, grant.user_id) != open_id {
+        if subject.open_id(&platform) != open_id {
             return Err(V1Error::new(
                 StatusCode::BAD_REQUEST,
                 INVALID_PARAM,
                 "open_id does not match the access_token",
             ));
         }
-        user_info::render(&platform, &grant, &fields).map_err(|err| match err {
-            UserInfoError::UnknownUser => token_invalid(),
+        user_info::render(&platform, &subject, &fields).map_err(|err| match err {
             UserInfoError::ScopePermissionMissed { field, scope } => V1Error::new(
                 StatusCode::BAD_REQUEST,
                 SCOPE_ERROR,
@@ -382,7 +383,6 @@ async fn user_info(
                     field.name()
                 ),
             ),
-            UserInfoError::Platform(e) => V1Error::from_oauth(e.into(), SYSTEM_ERROR),
         })
     }
     .await;

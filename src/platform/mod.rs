@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
-pub use apps::{App, NewApp};
+pub use apps::{App, NewApp, DEFAULT_DEVELOPER};
 pub use clock::Clock;
 pub use codes::CodeRequest;
 pub use error::PlatformError;

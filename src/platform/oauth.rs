@@ -78,28 +78,33 @@ pub(crate) fn user_token_body(t: &IssuedTokens) -> Value {
     })
 }
 
-fn grant(platform: &Platform, params: &Params) -> Result<Value, OAuthError> {
+async fn grant(platform: &Platform, params: &Params) -> Result<Value, OAuthError> {
     let grant_type = params.require("grant_type")?;
     let client_key = params.require("client_key")?;
     let client_secret = params.require("client_secret")?;
     match grant_type {
         "authorization_code" => {
-            let tokens = platform.exchange_code(CodeExchange {
+            let exchange = CodeExchange {
                 client_key,
                 client_secret,
                 code: params.require("code")?,
                 redirect_uri: params.get("redirect_uri")?,
                 code_verifier: params.get("code_verifier")?,
-            })?;
+            };
+            let tokens = platform.exchange_code_async(exchange).await?;
             Ok(user_token_body(&tokens))
         }
         "refresh_token" => {
             let refresh = params.require("refresh_token")?;
-            let tokens = platform.refresh_tokens(client_key, Some(client_secret), refresh)?;
+            let tokens = platform
+                .refresh_tokens_async(client_key, Some(client_secret), refresh)
+                .await?;
             Ok(user_token_body(&tokens))
         }
         "client_credentials" => {
-            let t = platform.client_token(client_key, client_secret)?;
+            let t = platform
+                .client_token_async(client_key, client_secret)
+                .await?;
             Ok(
                 json!({ "access_token": t.access_token, "expires_in": t.expires_in, "token_type": "Bearer" }),
             )
@@ -124,7 +129,7 @@ async fn token(
         Ok(params) => params,
         Err(response) => return response,
     };
-    let mut response = match grant(&platform, &params) {
+    let mut response = match grant(&platform, &params).await {
         Ok(body) => Json(body).into_response(),
         Err(err) => error_response(&err, &log_id),
     };
@@ -145,13 +150,16 @@ async fn revoke(
         Ok(params) => params,
         Err(response) => return response,
     };
-    let result = (|| -> Result<(), OAuthError> {
+    let result = async {
         let client_key = params.require("client_key")?;
         let client_secret = params.require("client_secret")?;
         let token = params.require("token")?;
-        platform.revoke_token(client_key, Some(client_secret), token)?;
-        Ok(())
-    })();
+        platform
+            .revoke_token_async(client_key, Some(client_secret), token)
+            .await?;
+        Ok::<_, OAuthError>(())
+    }
+    .await;
     match result {
         Ok(()) => Json(json!({})).into_response(),
         Err(err) => error_response(&err, &log_id),

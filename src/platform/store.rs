@@ -3,7 +3,7 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
@@ -65,7 +65,7 @@ CREATE TABLE grants (
 
 CREATE TABLE auth_codes (
     id             INTEGER PRIMARY KEY,
-    code_hash      TEXT NOT NULL UNIQUE,
+    secret_hash    BLOB NOT NULL, -- SHA-256 of the code before its '!<id>' suffix
     client_key     TEXT NOT NULL REFERENCES apps (client_key),
     user_id        INTEGER NOT NULL REFERENCES users (id),
     host_app       TEXT NOT NULL,
@@ -77,11 +77,12 @@ CREATE TABLE auth_codes (
     used_at        INTEGER
 ) STRICT;
 
--- Access ('access'), refresh ('refresh') and client ('client') tokens. family_id is the code the
--- token descends from (through any refreshes), so a replayed code can revoke all of them.
+-- Access ('access'), refresh ('refresh') and client ('client') tokens, looked up by the row id
+-- their value ends with. family_id is the code the token descends from (through any
+-- refreshes), so a replayed code can revoke all of them.
 CREATE TABLE tokens (
-    id         INTEGER PRIMARY KEY,
-    token_hash TEXT NOT NULL UNIQUE,
+    id          INTEGER PRIMARY KEY,
+    secret_hash BLOB NOT NULL, -- SHA-256 of the token before its '!<id>' suffix
     kind       TEXT NOT NULL CHECK (kind IN ('access', 'refresh', 'client')),
     client_key TEXT NOT NULL REFERENCES apps (client_key),
     user_id    INTEGER REFERENCES users (id),
@@ -98,16 +99,31 @@ CREATE INDEX tokens_by_user_app ON tokens (user_id, client_key);
 
 const READERS: usize = 2;
 
+/// Most jobs committed together. Bounds the latency one batch adds to the jobs behind it.
+const MAX_BATCH: usize = 256;
+
+/// A write job: runs inside the current batch's transaction and returns how to deliver its
+/// result once the batch has committed (`None`) or failed to (`Some(error)`).
+type Job = Box<dyn FnOnce(&mut Connection) -> Delivery + Send>;
+type Delivery = Box<dyn FnOnce(Option<&rusqlite::Error>) + Send>;
+
+/// All writes go through one writer thread that commits whatever jobs are queued together
+/// (group commit): one WAL append, and with [`Durability::Full`] one fsync, per batch instead
+/// of per request. A job's caller hears back only after its batch is durable. Reads use their
+/// own connections and see committed state.
 pub(crate) struct Store {
-    writer: Mutex<Connection>,
-    /// Empty for in-memory stores, whose state exists only in the writer connection.
+    jobs: Option<mpsc::Sender<Job>>,
+    writer_thread: Option<std::thread::JoinHandle<()>>,
+    /// The writer connection; the writer thread holds it for a batch. In-memory stores read
+    /// through it between batches, as their state exists in no other connection.
+    writer: Arc<Mutex<Connection>>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
 }
 
 fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
-    // A panic while holding a connection leaves no half-done write behind (the transaction
-    // rolls back on drop), so the connection is still good.
+    // A panic while holding a connection leaves no half-done write behind (savepoints roll
+    // back on drop), so the connection is still good.
     conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
@@ -127,7 +143,6 @@ impl Store {
             Durability::Full => "FULL",
         };
         writer.pragma_update(None, "synchronous", sync)?;
-        if let Ok(v) = std::env::var("PROBE_CKPT") { writer.pragma_update(None, "wal_autocheckpoint", v.parse::<i64>().unwrap())?; }
         // Migrate before readers open so they never see a half-built schema.
         migrate(&mut writer)?;
         let readers = (0..READERS)
@@ -140,20 +155,32 @@ impl Store {
                 Ok(Mutex::new(reader))
             })
             .collect::<Result<Vec<_>, PlatformError>>()?;
-        Ok(Store {
-            writer: Mutex::new(writer),
-            readers,
-            next_reader: AtomicUsize::new(0),
-        })
+        Store::start(writer, readers)
     }
 
     pub(crate) fn open_memory() -> Result<Store, PlatformError> {
         let mut writer = Connection::open_in_memory()?;
         configure(&writer)?;
         migrate(&mut writer)?;
+        Store::start(writer, Vec::new())
+    }
+
+    fn start(writer: Connection, readers: Vec<Mutex<Connection>>) -> Result<Store, PlatformError> {
+        let writer = Arc::new(Mutex::new(writer));
+        let (jobs, queue) = mpsc::channel();
+        let conn = writer.clone();
+        let writer_thread = std::thread::Builder::new()
+            .name("minihost-platform-writer".into())
+            .spawn(move || write_batches(&conn, &queue))
+            .map_err(|source| PlatformError::Io {
+                context: "cannot start the platform writer thread".into(),
+                source,
+            })?;
         Ok(Store {
-            writer: Mutex::new(writer),
-            readers: Vec::new(),
+            jobs: Some(jobs),
+            writer_thread: Some(writer_thread),
+            writer,
+            readers,
             next_reader: AtomicUsize::new(0),
         })
     }
@@ -161,20 +188,20 @@ impl Store {
     /// Loads (or on first open creates) the id secret and seeds users once per database.
     pub(crate) fn init(&self, now: u64, seed_users: bool) -> Result<IdSecret, PlatformError> {
         let now = i64::try_from(now).unwrap_or(i64::MAX);
-        self.write(|conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.write(move |conn| {
+            let tx = conn.savepoint()?;
             let stored: Option<String> = tx
                 .query_row("SELECT value FROM meta WHERE key = 'id_secret'", [], |r| {
                     r.get(0)
                 })
                 .optional()?;
             let secret = match stored {
-                Some(hex) => IdSecret::from_hex(&hex)?,
+                Some(hex) => hex,
                 None => {
-                    let secret = IdSecret::generate();
+                    let secret = IdSecret::generate().to_hex();
                     tx.execute(
                         "INSERT INTO meta (key, value) VALUES ('id_secret', ?1)",
-                        [secret.to_hex()],
+                        [&secret],
                     )?;
                     if seed_users {
                         users::insert_seeds(&tx, now)?;
@@ -183,20 +210,64 @@ impl Store {
                 }
             };
             tx.commit()?;
-            Ok(secret)
+            IdSecret::from_hex(&secret)
         })
     }
 
-    /// Runs `f` on the single writer connection. Keep `f` short: it holds the write lock.
-    pub(crate) fn write<T, E>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, E>,
-    ) -> Result<T, E> {
-        f(&mut lock(&self.writer))
+    fn submit<T, E, F>(&self, job: F, reply: impl FnOnce(Result<T, E>) + Send + 'static)
+    where
+        T: Send + 'static,
+        E: From<rusqlite::Error> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+    {
+        let job: Job = Box::new(move |conn| {
+            let result = job(conn);
+            Box::new(move |commit_error| {
+                reply(match commit_error {
+                    Some(err) => Err(E::from(copy_error(err))),
+                    None => result,
+                })
+            })
+        });
+        // The writer thread lives as long as the store; a send can fail only if it died, and
+        // then the dropped reply tells the caller.
+        if let Some(jobs) = &self.jobs {
+            let _ = jobs.send(job);
+        }
     }
 
-    /// Runs `f` on a reader connection (the writer when in memory). Reads see the latest
-    /// committed state.
+    /// Runs `job` on the writer thread and waits until its batch is committed. Use savepoints
+    /// in `job` for atomicity; its error does not undo what it committed to its savepoint.
+    pub(crate) fn write<T, E, F>(&self, job: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<rusqlite::Error> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+    {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.submit(job, move |result| {
+            let _ = tx.send(result);
+        });
+        rx.recv().unwrap_or_else(|_| Err(E::from(writer_gone())))
+    }
+
+    /// [`Store::write`] for async callers: waits without blocking the runtime's threads, which
+    /// is what lets concurrent requests share a commit.
+    pub(crate) async fn write_async<T, E, F>(&self, job: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<rusqlite::Error> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.submit(job, move |result| {
+            let _ = tx.send(result);
+        });
+        rx.await.unwrap_or_else(|_| Err(E::from(writer_gone())))
+    }
+
+    /// Runs `f` on a reader connection (the writer between batches when in memory). Reads see
+    /// the latest committed state.
     pub(crate) fn read<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
         if self.readers.is_empty() {
             return f(&lock(&self.writer));
@@ -209,6 +280,72 @@ impl Store {
         }
         f(&lock(&self.readers[start % self.readers.len()]))
     }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // Closing the queue lets the writer finish what is queued and stop.
+        self.jobs = None;
+        if let Some(thread) = self.writer_thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn write_batches(conn: &Mutex<Connection>, queue: &mpsc::Receiver<Job>) {
+    while let Ok(first) = queue.recv() {
+        let mut conn = lock(conn);
+        // If another process holds the write lock past the busy timeout, run this batch's
+        // jobs one by one: each savepoint is then its own transaction and reports its own error.
+        let batched = conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+        let mut deliveries: Vec<Delivery> = Vec::new();
+        let mut next = Some(first);
+        while let Some(job) = next {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut conn)));
+            match outcome {
+                Ok(delivery) if batched => deliveries.push(delivery),
+                Ok(delivery) => delivery(None),
+                // The job's reply was dropped with it, which its caller sees as an error.
+                Err(_) => tracing::error!("a platform write job panicked"),
+            }
+            next = if deliveries.len() < MAX_BATCH {
+                queue.try_recv().ok()
+            } else {
+                None
+            };
+        }
+        if batched {
+            let committed = conn.execute_batch("COMMIT");
+            if committed.is_err() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            drop(conn);
+            let error = committed.err();
+            for delivery in deliveries {
+                delivery(error.as_ref());
+            }
+        }
+    }
+}
+
+/// rusqlite errors are not `Clone`; every job of a failed batch gets its own copy.
+fn copy_error(err: &rusqlite::Error) -> rusqlite::Error {
+    match err {
+        rusqlite::Error::SqliteFailure(code, message) => {
+            rusqlite::Error::SqliteFailure(*code, message.clone())
+        }
+        other => rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+            Some(other.to_string()),
+        ),
+    }
+}
+
+fn writer_gone() -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+        Some("the platform writer stopped".into()),
+    )
 }
 
 fn configure(conn: &Connection) -> Result<(), PlatformError> {
@@ -269,6 +406,74 @@ mod tests {
             .unwrap();
         let err = Platform::open(dir.path(), PlatformOptions::default()).unwrap_err();
         assert!(err.to_string().contains("schema version 99"), "{err}");
+    }
+
+    #[test]
+    fn a_panicking_write_job_fails_alone_and_the_writer_goes_on() {
+        let platform = Platform::in_memory(PlatformOptions::default()).unwrap();
+        let store = &platform.inner.store;
+        let failed: Result<(), PlatformError> = store.write(|_| panic!("job bug"));
+        assert!(failed.unwrap_err().to_string().contains("writer"));
+        let count: i64 = store
+            .write(|conn| conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0)))
+            .unwrap();
+        assert!(count > 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_async_writes_all_commit_and_are_visible_to_readers() {
+        let dir = tempfile::tempdir().unwrap();
+        let platform = Platform::open(dir.path(), PlatformOptions::default()).unwrap();
+        let tasks: Vec<_> = (0..200)
+            .map(|i| {
+                let platform = platform.clone();
+                tokio::spawn(async move {
+                    platform
+                        .inner
+                        .store
+                        .write_async(move |conn| {
+                            conn.execute(
+                                "INSERT INTO meta (key, value) VALUES (?1, 'v')",
+                                [format!("k{i}")],
+                            )
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for task in tasks {
+            assert_eq!(task.await.unwrap().unwrap(), 1);
+        }
+        let count: i64 = platform
+            .inner
+            .store
+            .read(|conn| {
+                conn.query_row("SELECT COUNT(*) FROM meta WHERE key LIKE 'k%'", [], |r| {
+                    r.get(0)
+                })
+            })
+            .unwrap();
+        assert_eq!(count, 200);
+    }
+
+    #[test]
+    fn a_failed_statement_in_a_batch_does_not_undo_the_others() {
+        let platform = Platform::in_memory(PlatformOptions::default()).unwrap();
+        let store = &platform.inner.store;
+        let dup = store.write(|conn| {
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('id_secret', 'x')",
+                [],
+            )
+        });
+        assert!(dup.is_err(), "the key exists");
+        store
+            .write(|conn| conn.execute("INSERT INTO meta (key, value) VALUES ('other', 'y')", []))
+            .unwrap();
+        let n: i64 = store
+            .read(|conn| conn.query_row("SELECT COUNT(*) FROM meta", [], |r| r.get(0)))
+            .unwrap();
+        assert_eq!(n, 2);
     }
 
     #[test]

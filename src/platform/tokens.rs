@@ -2,7 +2,7 @@
 //! client credentials, revocation, expiry, and resolving a bearer token. Errors are OAuth's
 //! (`invalid_grant`, ...), independent of any wire format.
 
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::apps::{app_by_key, App};
 use super::{codes, ids, scopes, HostApp, Platform, PlatformError};
@@ -14,7 +14,6 @@ pub enum OAuthErrorKind {
     InvalidClient,
     InvalidGrant,
     InvalidScope,
-    UnauthorizedClient,
     UnsupportedGrantType,
     UnsupportedResponseType,
     AccessDenied,
@@ -29,7 +28,6 @@ impl OAuthErrorKind {
             OAuthErrorKind::InvalidClient => "invalid_client",
             OAuthErrorKind::InvalidGrant => "invalid_grant",
             OAuthErrorKind::InvalidScope => "invalid_scope",
-            OAuthErrorKind::UnauthorizedClient => "unauthorized_client",
             OAuthErrorKind::UnsupportedGrantType => "unsupported_grant_type",
             OAuthErrorKind::UnsupportedResponseType => "unsupported_response_type",
             OAuthErrorKind::AccessDenied => "access_denied",
@@ -187,24 +185,69 @@ struct TokenRow {
 }
 
 fn token_row(conn: &Connection, token: &str) -> rusqlite::Result<Option<TokenRow>> {
-    conn.prepare_cached(
-        "SELECT id, kind, client_key, user_id, host_app, scopes, family_id, expires_at, revoked_at \
-         FROM tokens WHERE token_hash = ?1",
-    )?
-    .query_row([ids::secret_hash(token)], |r| {
-        Ok(TokenRow {
-            id: r.get(0)?,
-            kind: r.get(1)?,
-            client_key: r.get(2)?,
-            user_id: r.get(3)?,
-            host_app: r.get(4)?,
-            scopes: r.get(5)?,
-            family_id: r.get(6)?,
-            expires_at: r.get(7)?,
-            revoked_at: r.get(8)?,
+    let Some((id, hash)) = ids::parse_secret(token) else {
+        return Ok(None);
+    };
+    let row = conn
+        .prepare_cached(
+            "SELECT id, kind, client_key, user_id, host_app, scopes, family_id, expires_at, \
+             revoked_at, secret_hash FROM tokens WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            let stored: Vec<u8> = r.get(9)?;
+            Ok(ids::constant_time_eq(&stored, &hash).then_some(TokenRow {
+                id: r.get(0)?,
+                kind: r.get(1)?,
+                client_key: r.get(2)?,
+                user_id: r.get(3)?,
+                host_app: r.get(4)?,
+                scopes: r.get(5)?,
+                family_id: r.get(6)?,
+                expires_at: r.get(7)?,
+                revoked_at: r.get(8)?,
+            }))
         })
-    })
-    .optional()
+        .optional()?;
+    Ok(row.flatten())
+}
+
+struct CodeRow {
+    id: i64,
+    client_key: String,
+    user_id: i64,
+    host: String,
+    scopes: String,
+    redirect_uri: Option<String>,
+    challenge: Option<String>,
+    expires_at: i64,
+    used_at: Option<i64>,
+}
+
+fn code_row(conn: &Connection, code: &str) -> rusqlite::Result<Option<CodeRow>> {
+    let Some((id, hash)) = ids::parse_secret(code) else {
+        return Ok(None);
+    };
+    let row = conn
+        .prepare_cached(
+            "SELECT id, client_key, user_id, host_app, scopes, redirect_uri, code_challenge, \
+             expires_at, used_at, secret_hash FROM auth_codes WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            let stored: Vec<u8> = r.get(9)?;
+            Ok(ids::constant_time_eq(&stored, &hash).then_some(CodeRow {
+                id: r.get(0)?,
+                client_key: r.get(1)?,
+                user_id: r.get(2)?,
+                host: r.get(3)?,
+                scopes: r.get(4)?,
+                redirect_uri: r.get(5)?,
+                challenge: r.get(6)?,
+                expires_at: r.get(7)?,
+                used_at: r.get(8)?,
+            }))
+        })
+        .optional()?;
+    Ok(row.flatten())
 }
 
 #[derive(Clone, Copy)]
@@ -219,14 +262,14 @@ struct NewToken<'a> {
 }
 
 fn insert_token(conn: &Connection, t: NewToken<'_>, now: i64) -> rusqlite::Result<String> {
-    let token = ids::new_token(t.kind.prefix());
+    let secret = ids::NewSecret::generate(t.kind.prefix());
     let expires_at = now.saturating_add(i64::try_from(t.ttl).unwrap_or(i64::MAX));
     conn.prepare_cached(
-        "INSERT INTO tokens (token_hash, kind, client_key, user_id, host_app, scopes, family_id, \
+        "INSERT INTO tokens (secret_hash, kind, client_key, user_id, host_app, scopes, family_id, \
          issued_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
-        ids::secret_hash(&token),
+        secret.hash,
         t.kind.as_str(),
         t.client_key,
         t.user_id,
@@ -236,7 +279,7 @@ fn insert_token(conn: &Connection, t: NewToken<'_>, now: i64) -> rusqlite::Resul
         now,
         expires_at
     ])?;
-    Ok(token)
+    Ok(secret.finish(conn.last_insert_rowid()))
 }
 
 fn revoke_family(conn: &Connection, family_id: i64, now: i64) -> rusqlite::Result<usize> {
@@ -257,7 +300,7 @@ fn authenticate(
         OAuthError::invalid_client(format!("client_key {client_key:?} is not registered"))
     })?;
     if let Some(secret) = secret {
-        if !constant_time_eq(secret.as_bytes(), app.client_secret.as_bytes()) {
+        if !ids::constant_time_eq(secret.as_bytes(), app.client_secret.as_bytes()) {
             return Err(OAuthError::invalid_client(format!(
                 "client_secret is wrong for client_key {client_key:?}"
             )));
@@ -266,12 +309,34 @@ fn authenticate(
     Ok(app)
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 fn remaining(expires_at: i64, now: i64) -> u64 {
     expires_at.saturating_sub(now).max(0).unsigned_abs()
+}
+
+/// The grant behind a user access token that is known, unexpired at `now` and not revoked.
+pub(crate) fn live_access_grant(
+    conn: &Connection,
+    token: &str,
+    now: i64,
+) -> Result<Option<AccessGrant>, PlatformError> {
+    let Some(row) = token_row(conn, token)? else {
+        return Ok(None);
+    };
+    let (Some(user_id), true, None, true) = (
+        row.user_id,
+        row.kind == Kind::Access.as_str(),
+        row.revoked_at,
+        now < row.expires_at,
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(AccessGrant {
+        user_id,
+        host_app: parse_host(&row.host_app)?,
+        client_key: row.client_key,
+        scopes: scopes::split_stored(&row.scopes),
+        expires_at: row.expires_at.max(0).unsigned_abs(),
+    }))
 }
 
 fn parse_host(stored: &str) -> Result<HostApp, PlatformError> {
@@ -280,227 +345,347 @@ fn parse_host(stored: &str) -> Result<HostApp, PlatformError> {
         .map_err(|_| PlatformError::Corrupt(format!("unknown host app {stored:?} in tokens")))
 }
 
+/// What token jobs need from the options, copied so that jobs own all their inputs.
+#[derive(Clone, Copy)]
+struct Lifetimes {
+    access: u64,
+    refresh: u64,
+    client: u64,
+    rotate: bool,
+}
+
+/// Tokens as a job issues them; the open_id is derived after the commit.
+struct Issued {
+    tokens: IssuedTokens,
+    host_app: String,
+}
+
+fn exchange_job(
+    client_key: String,
+    client_secret: String,
+    code: String,
+    redirect_uri: Option<String>,
+    code_verifier: Option<String>,
+    life: Lifetimes,
+    now: i64,
+) -> impl FnOnce(&mut Connection) -> Result<Issued, OAuthError> + Send + 'static {
+    move |conn| {
+        let tx = conn.savepoint()?;
+        authenticate(&tx, &client_key, Some(&client_secret))?;
+        let Some(code) = code_row(&tx, &code)? else {
+            return Err(OAuthError::invalid_grant(
+                "code is invalid or was never issued",
+            ));
+        };
+        if code.client_key != client_key {
+            return Err(OAuthError::invalid_grant(
+                "code was issued to a different client_key",
+            ));
+        }
+        if code.used_at.is_some() {
+            let revoked = revoke_family(&tx, code.id, now)?;
+            tx.commit()?;
+            tracing::warn!(
+                client_key,
+                revoked,
+                "authorization code replayed; its tokens are revoked"
+            );
+            return Err(OAuthError::invalid_grant(
+                "code has already been used; the tokens issued from it are now revoked",
+            ));
+        }
+        if now >= code.expires_at {
+            return Err(OAuthError::invalid_grant("code has expired"));
+        }
+        check_redirect_uri(code.redirect_uri.as_deref(), redirect_uri.as_deref())?;
+        check_verifier(code.challenge.as_deref(), code_verifier.as_deref())?;
+        tx.prepare_cached("UPDATE auth_codes SET used_at = ?1 WHERE id = ?2")?
+            .execute(params![now, code.id])?;
+        let access = NewToken {
+            kind: Kind::Access,
+            client_key: &client_key,
+            user_id: Some(code.user_id),
+            host_app: &code.host,
+            scopes: &code.scopes,
+            family_id: Some(code.id),
+            ttl: life.access,
+        };
+        let refresh = NewToken {
+            kind: Kind::Refresh,
+            ttl: life.refresh,
+            ..access
+        };
+        let refresh_token = insert_token(&tx, refresh, now)?;
+        let access_token = insert_token(&tx, access, now)?;
+        tx.commit()?;
+        Ok(Issued {
+            tokens: IssuedTokens {
+                access_token,
+                expires_in: life.access,
+                refresh_token,
+                refresh_expires_in: life.refresh,
+                open_id: String::new(),
+                scopes: scopes::split_stored(&code.scopes),
+                user_id: code.user_id,
+                client_key,
+            },
+            host_app: code.host,
+        })
+    }
+}
+
+fn check_redirect_uri(bound: Option<&str>, sent: Option<&str>) -> Result<(), OAuthError> {
+    match (bound, sent) {
+        (Some(_), None) => Err(OAuthError::invalid_request(
+            "redirect_uri is required: this code was issued with a redirect_uri",
+        )),
+        (Some(bound), Some(sent)) if bound != sent => Err(OAuthError::invalid_grant(
+            "redirect_uri does not match the one used at authorization",
+        )),
+        (None, Some(_)) => Err(OAuthError::invalid_grant(
+            "redirect_uri was not used at authorization (Minis codes take none)",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn check_verifier(challenge: Option<&str>, verifier: Option<&str>) -> Result<(), OAuthError> {
+    match (challenge, verifier) {
+        (Some(_), None) => Err(OAuthError::invalid_request(
+            "code_verifier is required: this code was issued with a code_challenge",
+        )),
+        (Some(challenge), Some(verifier)) => {
+            if !codes::verifier_is_well_formed(verifier) {
+                return Err(OAuthError::invalid_request(
+                    "code_verifier must be 43-128 characters of A-Z a-z 0-9 - . _ ~",
+                ));
+            }
+            if codes::challenge_for_verifier(verifier) != challenge {
+                return Err(OAuthError::invalid_grant(
+                    "code_verifier does not match the code_challenge (hex SHA-256)",
+                ));
+            }
+            Ok(())
+        }
+        (None, Some(_)) => Err(OAuthError::invalid_grant(
+            "code_verifier was sent but no code_challenge was used at authorization",
+        )),
+        (None, None) => Ok(()),
+    }
+}
+
+fn refresh_job(
+    client_key: String,
+    client_secret: Option<String>,
+    refresh_token: String,
+    life: Lifetimes,
+    now: i64,
+) -> impl FnOnce(&mut Connection) -> Result<Issued, OAuthError> + Send + 'static {
+    move |conn| {
+        let tx = conn.savepoint()?;
+        authenticate(&tx, &client_key, client_secret.as_deref())?;
+        let row = token_row(&tx, &refresh_token)?
+            .filter(|r| r.kind == Kind::Refresh.as_str())
+            .ok_or_else(|| {
+                OAuthError::invalid_grant("refresh_token is invalid or was never issued")
+            })?;
+        if row.client_key != client_key {
+            return Err(OAuthError::invalid_grant(
+                "refresh_token was issued to a different client_key",
+            ));
+        }
+        if row.revoked_at.is_some() {
+            return Err(OAuthError::invalid_grant("refresh_token has been revoked"));
+        }
+        if now >= row.expires_at {
+            return Err(OAuthError::invalid_grant("refresh_token has expired"));
+        }
+        let user_id = row
+            .user_id
+            .ok_or_else(|| PlatformError::Corrupt("refresh token without a user".into()))?;
+        let access = NewToken {
+            kind: Kind::Access,
+            client_key: &client_key,
+            user_id: Some(user_id),
+            host_app: &row.host_app,
+            scopes: &row.scopes,
+            family_id: row.family_id,
+            ttl: life.access,
+        };
+        let access_token = insert_token(&tx, access, now)?;
+        let (refresh_token, refresh_expires_in) = if life.rotate {
+            tx.prepare_cached("UPDATE tokens SET revoked_at = ?1 WHERE id = ?2")?
+                .execute(params![now, row.id])?;
+            let next = NewToken {
+                kind: Kind::Refresh,
+                ttl: life.refresh,
+                ..access
+            };
+            (insert_token(&tx, next, now)?, life.refresh)
+        } else {
+            (refresh_token, remaining(row.expires_at, now))
+        };
+        tx.commit()?;
+        Ok(Issued {
+            tokens: IssuedTokens {
+                access_token,
+                expires_in: life.access,
+                refresh_token,
+                refresh_expires_in,
+                open_id: String::new(),
+                scopes: scopes::split_stored(&row.scopes),
+                user_id,
+                client_key,
+            },
+            host_app: row.host_app,
+        })
+    }
+}
+
+fn client_token_job(
+    client_key: String,
+    client_secret: String,
+    life: Lifetimes,
+    now: i64,
+) -> impl FnOnce(&mut Connection) -> Result<ClientToken, OAuthError> + Send + 'static {
+    move |conn| {
+        let tx = conn.savepoint()?;
+        authenticate(&tx, &client_key, Some(&client_secret))?;
+        let token = NewToken {
+            kind: Kind::Client,
+            client_key: &client_key,
+            user_id: None,
+            host_app: HostApp::TikTok.as_str(),
+            scopes: "",
+            family_id: None,
+            ttl: life.client,
+        };
+        let access_token = insert_token(&tx, token, now)?;
+        tx.commit()?;
+        Ok(ClientToken {
+            access_token,
+            expires_in: life.client,
+        })
+    }
+}
+
+fn revoke_job(
+    client_key: String,
+    client_secret: Option<String>,
+    token: String,
+    now: i64,
+) -> impl FnOnce(&mut Connection) -> Result<bool, OAuthError> + Send + 'static {
+    move |conn| {
+        let tx = conn.savepoint()?;
+        authenticate(&tx, &client_key, client_secret.as_deref())?;
+        let Some(row) = token_row(&tx, &token)? else {
+            return Ok(false);
+        };
+        if row.client_key != client_key {
+            return Err(OAuthError::invalid_request(
+                "token was issued to a different client_key",
+            ));
+        }
+        let revoked = match row.family_id {
+            Some(family) => revoke_family(&tx, family, now)?,
+            None => tx.execute(
+                "UPDATE tokens SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+                params![now, row.id],
+            )?,
+        };
+        tx.commit()?;
+        Ok(revoked > 0)
+    }
+}
+
 impl Platform {
+    fn lifetimes(&self) -> Lifetimes {
+        let opts = &self.inner.opts;
+        Lifetimes {
+            access: opts.access_token_ttl,
+            refresh: opts.refresh_token_ttl,
+            client: opts.client_token_ttl,
+            rotate: opts.rotate_refresh_tokens,
+        }
+    }
+
+    fn with_open_id(&self, issued: Issued) -> Result<IssuedTokens, OAuthError> {
+        let host_app = parse_host(&issued.host_app)?;
+        let t = issued.tokens;
+        Ok(IssuedTokens {
+            open_id: self.open_id(host_app, &t.client_key, t.user_id),
+            ..t
+        })
+    }
+
+    fn exchange_job(
+        &self,
+        req: CodeExchange<'_>,
+    ) -> impl FnOnce(&mut Connection) -> Result<Issued, OAuthError> + Send + 'static {
+        exchange_job(
+            req.client_key.to_string(),
+            req.client_secret.to_string(),
+            req.code.to_string(),
+            req.redirect_uri.map(str::to_string),
+            req.code_verifier.map(str::to_string),
+            self.lifetimes(),
+            self.now(),
+        )
+    }
+
     /// `grant_type=authorization_code`. The code is consumed only by a successful exchange; a
     /// second use fails with `invalid_grant` and revokes every token minted from the code.
     pub fn exchange_code(&self, req: CodeExchange<'_>) -> Result<IssuedTokens, OAuthError> {
-        let now = self.now();
-        let opts = &self.inner.opts;
-        let (tokens, host_app) =
-            self.inner.store.write(|conn| {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                authenticate(&tx, req.client_key, Some(req.client_secret))?;
-                let row = tx
-                    .prepare_cached(
-                        "SELECT id, client_key, user_id, host_app, scopes, redirect_uri, \
-                     code_challenge, expires_at, used_at FROM auth_codes WHERE code_hash = ?1",
-                    )?
-                    .query_row([ids::secret_hash(req.code)], |r| {
-                        Ok((
-                            r.get::<_, i64>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, i64>(2)?,
-                            r.get::<_, String>(3)?,
-                            r.get::<_, String>(4)?,
-                            r.get::<_, Option<String>>(5)?,
-                            r.get::<_, Option<String>>(6)?,
-                            r.get::<_, i64>(7)?,
-                            r.get::<_, Option<i64>>(8)?,
-                        ))
-                    })
-                    .optional()?;
-                let Some((
-                    code_id,
-                    client_key,
-                    user_id,
-                    host,
-                    scope_list,
-                    redirect_uri,
-                    challenge,
-                    expires_at,
-                    used_at,
-                )) = row
-                else {
-                    return Err(OAuthError::invalid_grant(
-                        "code is invalid or was never issued",
-                    ));
-                };
-                if client_key != req.client_key {
-                    return Err(OAuthError::invalid_grant(
-                        "code was issued to a different client_key",
-                    ));
-                }
-                if used_at.is_some() {
-                    let revoked = revoke_family(&tx, code_id, now)?;
-                    tx.commit()?;
-                    tracing::warn!(
-                        client_key,
-                        revoked,
-                        "authorization code replayed; its tokens are revoked"
-                    );
-                    return Err(OAuthError::invalid_grant(
-                        "code has already been used; the tokens issued from it are now revoked",
-                    ));
-                }
-                if now >= expires_at {
-                    return Err(OAuthError::invalid_grant("code has expired"));
-                }
-                match (redirect_uri.as_deref(), req.redirect_uri) {
-                    (Some(_), None) => {
-                        return Err(OAuthError::invalid_request(
-                            "redirect_uri is required: this code was issued with a redirect_uri",
-                        ))
-                    }
-                    (Some(bound), Some(sent)) if bound != sent => {
-                        return Err(OAuthError::invalid_grant(
-                            "redirect_uri does not match the one used at authorization",
-                        ))
-                    }
-                    (None, Some(_)) => {
-                        return Err(OAuthError::invalid_grant(
-                            "redirect_uri was not used at authorization (Minis codes take none)",
-                        ))
-                    }
-                    _ => {}
-                }
-                match (challenge.as_deref(), req.code_verifier) {
-                    (Some(_), None) => {
-                        return Err(OAuthError::invalid_request(
-                            "code_verifier is required: this code was issued with a code_challenge",
-                        ))
-                    }
-                    (Some(challenge), Some(verifier)) => {
-                        if !codes::verifier_is_well_formed(verifier) {
-                            return Err(OAuthError::invalid_request(
-                                "code_verifier must be 43-128 characters of A-Z a-z 0-9 - . _ ~",
-                            ));
-                        }
-                        if codes::challenge_for_verifier(verifier) != challenge {
-                            return Err(OAuthError::invalid_grant(
-                                "code_verifier does not match the code_challenge (hex SHA-256)",
-                            ));
-                        }
-                    }
-                    (None, Some(_)) => return Err(OAuthError::invalid_grant(
-                        "code_verifier was sent but no code_challenge was used at authorization",
-                    )),
-                    (None, None) => {}
-                }
-                tx.prepare_cached("UPDATE auth_codes SET used_at = ?1 WHERE id = ?2")?
-                    .execute(params![now, code_id])?;
-                let base = NewToken {
-                    kind: Kind::Access,
-                    client_key: &client_key,
-                    user_id: Some(user_id),
-                    host_app: &host,
-                    scopes: &scope_list,
-                    family_id: Some(code_id),
-                    ttl: opts.access_token_ttl,
-                };
-                let refresh = NewToken {
-                    kind: Kind::Refresh,
-                    ttl: opts.refresh_token_ttl,
-                    ..base
-                };
-                let refresh_token = insert_token(&tx, refresh, now)?;
-                let access_token = insert_token(&tx, base, now)?;
-                tx.commit()?;
-                Ok::<_, OAuthError>((
-                    IssuedTokens {
-                        access_token,
-                        expires_in: opts.access_token_ttl,
-                        refresh_token,
-                        refresh_expires_in: opts.refresh_token_ttl,
-                        open_id: String::new(),
-                        scopes: scopes::split_stored(&scope_list),
-                        user_id,
-                        client_key,
-                    },
-                    host,
-                ))
-            })?;
-        let host_app = parse_host(&host_app)?;
-        Ok(IssuedTokens {
-            open_id: self.open_id(host_app, &tokens.client_key, tokens.user_id),
-            ..tokens
-        })
+        let issued = self.inner.store.write(self.exchange_job(req))?;
+        self.with_open_id(issued)
+    }
+
+    /// [`Platform::exchange_code`] without blocking the async runtime.
+    pub(crate) async fn exchange_code_async(
+        &self,
+        req: CodeExchange<'_>,
+    ) -> Result<IssuedTokens, OAuthError> {
+        let issued = self.inner.store.write_async(self.exchange_job(req)).await?;
+        self.with_open_id(issued)
     }
 
     /// `grant_type=refresh_token`: a new access token with the same scopes. With
     /// `rotate_refresh_tokens` the refresh token is replaced and the old one revoked; otherwise
-    /// the same refresh token comes back with its remaining lifetime.
+    /// the same refresh token comes back with its remaining lifetime. `client_secret: None`
+    /// skips the secret check, for the v1 API that does not send it.
     pub fn refresh_tokens(
         &self,
         client_key: &str,
         client_secret: Option<&str>,
         refresh_token: &str,
     ) -> Result<IssuedTokens, OAuthError> {
-        let now = self.now();
-        let opts = &self.inner.opts;
-        let (tokens, host_app) = self.inner.store.write(|conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            authenticate(&tx, client_key, client_secret)?;
-            let row = token_row(&tx, refresh_token)?
-                .filter(|r| r.kind == Kind::Refresh.as_str())
-                .ok_or_else(|| {
-                    OAuthError::invalid_grant("refresh_token is invalid or was never issued")
-                })?;
-            if row.client_key != client_key {
-                return Err(OAuthError::invalid_grant(
-                    "refresh_token was issued to a different client_key",
-                ));
-            }
-            if row.revoked_at.is_some() {
-                return Err(OAuthError::invalid_grant("refresh_token has been revoked"));
-            }
-            if now >= row.expires_at {
-                return Err(OAuthError::invalid_grant("refresh_token has expired"));
-            }
-            let user_id = row
-                .user_id
-                .ok_or_else(|| PlatformError::Corrupt("refresh token without a user".into()))?;
-            let access = NewToken {
-                kind: Kind::Access,
-                client_key,
-                user_id: Some(user_id),
-                host_app: &row.host_app,
-                scopes: &row.scopes,
-                family_id: row.family_id,
-                ttl: opts.access_token_ttl,
-            };
-            let access_token = insert_token(&tx, access, now)?;
-            let (refresh_token, refresh_expires_in) = if opts.rotate_refresh_tokens {
-                tx.prepare_cached("UPDATE tokens SET revoked_at = ?1 WHERE id = ?2")?
-                    .execute(params![now, row.id])?;
-                let next = NewToken {
-                    kind: Kind::Refresh,
-                    ttl: opts.refresh_token_ttl,
-                    ..access
-                };
-                (insert_token(&tx, next, now)?, opts.refresh_token_ttl)
-            } else {
-                (refresh_token.to_string(), remaining(row.expires_at, now))
-            };
-            tx.commit()?;
-            Ok::<_, OAuthError>((
-                IssuedTokens {
-                    access_token,
-                    expires_in: opts.access_token_ttl,
-                    refresh_token,
-                    refresh_expires_in,
-                    open_id: String::new(),
-                    scopes: scopes::split_stored(&row.scopes),
-                    user_id,
-                    client_key: client_key.to_string(),
-                },
-                row.host_app,
-            ))
-        })?;
-        let host_app = parse_host(&host_app)?;
-        Ok(IssuedTokens {
-            open_id: self.open_id(host_app, client_key, tokens.user_id),
-            ..tokens
-        })
+        let job = refresh_job(
+            client_key.to_string(),
+            client_secret.map(str::to_string),
+            refresh_token.to_string(),
+            self.lifetimes(),
+            self.now(),
+        );
+        let issued = self.inner.store.write(job)?;
+        self.with_open_id(issued)
+    }
+
+    /// [`Platform::refresh_tokens`] without blocking the async runtime.
+    pub(crate) async fn refresh_tokens_async(
+        &self,
+        client_key: &str,
+        client_secret: Option<&str>,
+        refresh_token: &str,
+    ) -> Result<IssuedTokens, OAuthError> {
+        let job = refresh_job(
+            client_key.to_string(),
+            client_secret.map(str::to_string),
+            refresh_token.to_string(),
+            self.lifetimes(),
+            self.now(),
+        );
+        let issued = self.inner.store.write_async(job).await?;
+        self.with_open_id(issued)
     }
 
     /// `grant_type=client_credentials`: an app token (`clt.`) with no user and no refresh token.
@@ -509,27 +694,27 @@ impl Platform {
         client_key: &str,
         client_secret: &str,
     ) -> Result<ClientToken, OAuthError> {
-        let now = self.now();
-        let ttl = self.inner.opts.client_token_ttl;
-        self.inner.store.write(|conn| {
-            let tx = conn.transaction()?;
-            authenticate(&tx, client_key, Some(client_secret))?;
-            let token = NewToken {
-                kind: Kind::Client,
-                client_key,
-                user_id: None,
-                host_app: HostApp::TikTok.as_str(),
-                scopes: "",
-                family_id: None,
-                ttl,
-            };
-            let access_token = insert_token(&tx, token, now)?;
-            tx.commit()?;
-            Ok(ClientToken {
-                access_token,
-                expires_in: ttl,
-            })
-        })
+        self.inner.store.write(client_token_job(
+            client_key.to_string(),
+            client_secret.to_string(),
+            self.lifetimes(),
+            self.now(),
+        ))
+    }
+
+    /// [`Platform::client_token`] without blocking the async runtime.
+    pub(crate) async fn client_token_async(
+        &self,
+        client_key: &str,
+        client_secret: &str,
+    ) -> Result<ClientToken, OAuthError> {
+        let job = client_token_job(
+            client_key.to_string(),
+            client_secret.to_string(),
+            self.lifetimes(),
+            self.now(),
+        );
+        self.inner.store.write_async(job).await
     }
 
     /// Revokes `token` (access or refresh) together with every token of the same authorization,
@@ -542,60 +727,50 @@ impl Platform {
         client_secret: Option<&str>,
         token: &str,
     ) -> Result<bool, OAuthError> {
-        let now = self.now();
-        self.inner.store.write(|conn| {
-            let tx = conn.transaction()?;
-            authenticate(&tx, client_key, client_secret)?;
-            let Some(row) = token_row(&tx, token)? else {
-                return Ok(false);
-            };
-            if row.client_key != client_key {
-                return Err(OAuthError::invalid_request(
-                    "token was issued to a different client_key",
-                ));
-            }
-            let revoked = match row.family_id {
-                Some(family) => revoke_family(&tx, family, now)?,
-                None => tx.execute(
-                    "UPDATE tokens SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
-                    params![now, row.id],
-                )?,
-            };
-            tx.commit()?;
-            Ok(revoked > 0)
-        })
+        self.inner.store.write(revoke_job(
+            client_key.to_string(),
+            client_secret.map(str::to_string),
+            token.to_string(),
+            self.now(),
+        ))
+    }
+
+    /// [`Platform::revoke_token`] without blocking the async runtime.
+    pub(crate) async fn revoke_token_async(
+        &self,
+        client_key: &str,
+        client_secret: Option<&str>,
+        token: &str,
+    ) -> Result<bool, OAuthError> {
+        let job = revoke_job(
+            client_key.to_string(),
+            client_secret.map(str::to_string),
+            token.to_string(),
+            self.now(),
+        );
+        self.inner.store.write_async(job).await
     }
 
     /// What a user access token stands for, or `None` when it is unknown, expired, revoked or
     /// not a user access token.
     pub fn resolve_access_token(&self, token: &str) -> Result<Option<AccessGrant>, PlatformError> {
         let now = self.now();
-        let row = self.inner.store.read(|conn| token_row(conn, token))?;
-        let Some(row) = row else { return Ok(None) };
-        let (Some(user_id), true, None, true) = (
-            row.user_id,
-            row.kind == Kind::Access.as_str(),
-            row.revoked_at,
-            now < row.expires_at,
-        ) else {
-            return Ok(None);
-        };
-        Ok(Some(AccessGrant {
-            user_id,
-            host_app: parse_host(&row.host_app)?,
-            client_key: row.client_key,
-            scopes: scopes::split_stored(&row.scopes),
-            expires_at: row.expires_at.max(0).unsigned_abs(),
-        }))
+        self.inner
+            .store
+            .read(|conn| live_access_grant(conn, token, now))
     }
 
     /// Makes `token` (any kind) expire now. Returns whether the token exists.
     pub fn expire_token(&self, token: &str) -> Result<bool, PlatformError> {
         let now = self.now();
-        let changed = self.inner.store.write(|conn| {
+        let token = token.to_string();
+        let changed = self.inner.store.write(move |conn| {
+            let Some(row) = token_row(conn, &token)? else {
+                return Ok::<_, rusqlite::Error>(0);
+            };
             conn.execute(
-                "UPDATE tokens SET expires_at = MIN(expires_at, ?1) WHERE token_hash = ?2",
-                params![now, ids::secret_hash(token)],
+                "UPDATE tokens SET expires_at = MIN(expires_at, ?1) WHERE id = ?2",
+                params![now, row.id],
             )
         })?;
         Ok(changed > 0)

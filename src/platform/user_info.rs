@@ -8,11 +8,12 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 use serde_json::{json, Map, Value};
 
-use super::apps::app_by_key;
+use super::apps::{app_by_key, App};
 use super::http::{bearer_token, LogId, Params};
 use super::scopes::{USER_INFO_BASIC, USER_INFO_OPEN_ID, USER_INFO_PROFILE, USER_INFO_STATS};
+use super::tokens::live_access_grant;
 use super::users::user_by_id;
-use super::{AccessGrant, Platform, PlatformError};
+use super::{AccessGrant, Platform, PlatformError, User};
 
 /// Which API generation a field name is looked up for: v1 also has `avatar_url_200`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,42 +137,52 @@ pub(crate) fn parse_fields<'a>(
 }
 
 pub(crate) enum UserInfoError {
-    /// The token's user no longer exists; callers report it like an invalid token.
-    UnknownUser,
     /// The app is not approved for any scope that unlocks the field.
-    ScopePermissionMissed {
-        field: Field,
-        scope: &'static str,
-    },
+    ScopePermissionMissed { field: Field, scope: &'static str },
     /// The user did not grant any scope that unlocks the field.
-    ScopeNotAuthorized {
-        field: Field,
-        scope: &'static str,
-    },
-    Platform(PlatformError),
+    ScopeNotAuthorized { field: Field, scope: &'static str },
 }
 
-impl From<PlatformError> for UserInfoError {
-    fn from(err: PlatformError) -> Self {
-        UserInfoError::Platform(err)
+/// Who a live access token speaks for: its grant, its app and its user, read in one snapshot.
+pub(crate) struct Subject {
+    grant: AccessGrant,
+    app: App,
+    user: User,
+}
+
+impl Subject {
+    pub(crate) fn open_id(&self, platform: &Platform) -> String {
+        platform.open_id(self.grant.host_app, &self.grant.client_key, self.user.id)
+    }
+
+    pub(crate) fn client_key(&self) -> &str {
+        &self.grant.client_key
     }
 }
 
-/// The requested fields of the token's user, checking the app's and the user's scopes.
+/// The subject of `token`, or `None` when the token is not a live user access token (or its
+/// user or app is gone).
+pub(crate) fn subject(platform: &Platform, token: &str) -> Result<Option<Subject>, PlatformError> {
+    let now = platform.now();
+    platform.inner.store.read(|conn| {
+        let Some(grant) = live_access_grant(conn, token, now)? else {
+            return Ok(None);
+        };
+        let app = app_by_key(conn, &grant.client_key)?;
+        let user = user_by_id(conn, grant.user_id)?;
+        Ok(app
+            .zip(user)
+            .map(|(app, user)| Subject { grant, app, user }))
+    })
+}
+
+/// The requested fields of the subject's user, checking the app's and the user's scopes.
 pub(crate) fn render(
     platform: &Platform,
-    grant: &AccessGrant,
+    subject: &Subject,
     fields: &[Field],
 ) -> Result<Map<String, Value>, UserInfoError> {
-    let (app, user) = platform.inner.store.read(|conn| {
-        Ok::<_, PlatformError>((
-            app_by_key(conn, &grant.client_key)?,
-            user_by_id(conn, grant.user_id)?,
-        ))
-    })?;
-    let (Some(app), Some(user)) = (app, user) else {
-        return Err(UserInfoError::UnknownUser);
-    };
+    let Subject { grant, app, user } = subject;
     for &field in fields {
         if !field.scopes().iter().any(|s| app.allows_scope(s)) {
             return Err(UserInfoError::ScopePermissionMissed {
@@ -262,8 +273,8 @@ async fn get_user_info(
     let Some(token) = bearer_token(&headers) else {
         return token_invalid();
     };
-    let grant = match platform.resolve_access_token(token) {
-        Ok(Some(grant)) => grant,
+    let subject = match subject(&platform, token) {
+        Ok(Some(subject)) => subject,
         Ok(None) => return token_invalid(),
         Err(err) => return internal(err),
     };
@@ -284,13 +295,12 @@ async fn get_user_info(
             return v2_error(StatusCode::BAD_REQUEST, "invalid_params", &message, &log_id)
         }
     };
-    match render(&platform, &grant, &fields) {
+    match render(&platform, &subject, &fields) {
         Ok(user) => Json(json!({
             "data": { "user": user },
             "error": { "code": "ok", "message": "", "log_id": log_id },
         }))
         .into_response(),
-        Err(UserInfoError::UnknownUser) => token_invalid(),
         Err(UserInfoError::ScopePermissionMissed { field, scope }) => v2_error(
             StatusCode::BAD_REQUEST,
             "scope_permission_missed",
@@ -310,7 +320,6 @@ async fn get_user_info(
             ),
             &log_id,
         ),
-        Err(UserInfoError::Platform(err)) => internal(err),
     }
 }
 

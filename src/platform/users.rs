@@ -287,10 +287,11 @@ impl Platform {
     pub fn add_user(&self, user: NewUser) -> Result<User, PlatformError> {
         let mut user = user.validate()?;
         let now = self.now();
+        let row = user.clone();
         user.id = self
             .inner
             .store
-            .write(|conn| insert_user(conn, &user, now))?;
+            .write(move |conn| insert_user(conn, &row, now))?;
         Ok(user)
     }
 
