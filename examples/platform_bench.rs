@@ -12,9 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use minihost::platform::{
-    self, App, CodeRequest, Durability, NewApp, Platform, PlatformOptions, USER_INFO_BASIC,
-};
+use minihost::platform::{self, App, CodeRequest, Durability, NewApp, Platform, PlatformOptions, USER_INFO_BASIC};
 use tokio::net::TcpListener;
 
 struct Config {
@@ -23,10 +21,7 @@ struct Config {
 }
 
 fn config() -> Config {
-    let mut cfg = Config {
-        secs: 5,
-        concurrency: 32,
-    };
+    let mut cfg = Config { secs: 5, concurrency: 32 };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
         let value = pair.get(1).and_then(|v| v.parse().ok());
@@ -155,13 +150,7 @@ fn prepare(dir: &Path, codes: usize) -> (App, Vec<String>) {
     (app, minted)
 }
 
-async fn start(
-    dir: &Path,
-    durability: Durability,
-    app: App,
-    codes: Vec<String>,
-    http: &reqwest::Client,
-) -> Target {
+async fn start(dir: &Path, durability: Durability, app: App, codes: Vec<String>, http: &reqwest::Client) -> Target {
     let platform = open(dir, durability);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -216,9 +205,7 @@ async fn exchange(http: &reqwest::Client, t: &Target) -> Option<String> {
 
 async fn user_info(http: &reqwest::Client, base: &str, token: &str) -> bool {
     let response = http
-        .get(format!(
-            "{base}/v2/user/info/?fields=open_id,union_id,display_name,avatar_url"
-        ))
+        .get(format!("{base}/v2/user/info/?fields=open_id,union_id,display_name,avatar_url"))
         .bearer_auth(token)
         .send()
         .await;
@@ -250,23 +237,15 @@ fn machine() -> String {
                 .map(|s| s.trim().to_string())
         })
         .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(0);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
     format!("{cores} cores, {cpu}")
 }
 
 fn main() {
     let cfg = config();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async {
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(cfg.concurrency)
-            .build()
-            .unwrap();
+        let http = reqwest::Client::builder().pool_max_idle_per_host(cfg.concurrency).build().unwrap();
         let mut phases = Vec::new();
 
         let ping = baseline(&http).await;
@@ -281,7 +260,10 @@ fn main() {
 
         // Enough codes for the fastest plausible rate; a run that drains them shows errors.
         let codes_needed = 64 + 15_000 * (cfg.secs as usize + 1) * 2;
-        for (durability, label) in [(Durability::Normal, "WAL, synchronous=NORMAL"), (Durability::Full, "WAL, synchronous=FULL")] {
+        for (durability, label) in [
+            (Durability::Normal, "WAL, synchronous=NORMAL"),
+            (Durability::Full, "WAL, synchronous=FULL"),
+        ] {
             let dir = tempfile::tempdir_in(std::env::current_dir().unwrap()).unwrap();
             eprintln!("{label}: minting {codes_needed} codes in {}", dir.path().display());
             let (app, codes) = prepare(dir.path(), codes_needed);
@@ -324,7 +306,12 @@ fn main() {
         }
 
         let base_rate = phases[0].rate();
-        println!("Machine: {}; {} concurrent keep-alive clients in the same process; {} s per round after 1 s warm-up.\n", machine(), cfg.concurrency, cfg.secs);
+        println!(
+            "Machine: {}; {} concurrent keep-alive clients in the same process; {} s per round after 1 s warm-up.\n",
+            machine(),
+            cfg.concurrency,
+            cfg.secs
+        );
         println!("| scenario | durability | ops | errors | ops/s | vs baseline | p50 ms | p99 ms | max ms |");
         println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
         for phase in &phases {

@@ -46,7 +46,11 @@ impl App {
         } else {
             let out = dir.join(&config.config.build.output_dir);
             if !out.is_dir() {
-                return Err(AppError::NoBuild { dir: out, output_dir: config.config.build.output_dir.clone(), config: config_path });
+                return Err(AppError::NoBuild {
+                    dir: out,
+                    output_dir: config.config.build.output_dir.clone(),
+                    config: config_path,
+                });
             }
             if !out.join("index.html").is_file() {
                 return Err(AppError::NoIndex(out));
@@ -74,7 +78,10 @@ impl App {
     pub fn title(&self) -> String {
         let c = &self.config.config.dev;
         c.name.clone().filter(|n| !n.contains("{{")).unwrap_or_else(|| {
-            self.root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "Mini".into())
+            self.root
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "Mini".into())
         })
     }
 }
@@ -110,6 +117,9 @@ mod tests {
         assert!(matches!(App::resolve(&d.path().join("nope")), Err(AppError::NoDir(_))));
         std::fs::write(d.path().join(CONFIG_FILE), "{\"dev\":{\"port\":true}}").unwrap();
         let err = App::resolve(d.path()).unwrap_err().to_string();
-        assert!(err.ends_with("minis.config.json:1:16: error: dev.port: expected a number, found a boolean"), "{err}");
+        assert!(
+            err.ends_with("minis.config.json:1:16: error: dev.port: expected a number, found a boolean"),
+            "{err}"
+        );
     }
 }

@@ -42,7 +42,12 @@ impl AppOrigin {
         } else {
             tracing::debug!(target: "minihost::assets", %status, path, range, bytes = served.bytes_read, "served");
         }
-        let content_type = served.response.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes().to_vec()).unwrap_or_default();
+        let content_type = served
+            .response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.as_bytes().to_vec())
+            .unwrap_or_default();
         let is_html = content_type.starts_with(b"text/html");
         let is_css = content_type.starts_with(b"text/css");
         let mut response = served.response;
@@ -74,19 +79,34 @@ mod tests {
     #[test]
     fn html_gets_csp_and_local_sdk() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("index.html"), r#"<script src="https://connect.tiktok-minis.com/drama/sdk.js"></script>"#).unwrap();
+        std::fs::write(
+            dir.path().join("index.html"),
+            r#"<script src="https://connect.tiktok-minis.com/drama/sdk.js"></script>"#,
+        )
+        .unwrap();
         std::fs::write(dir.path().join("app.js"), "1").unwrap();
-        let config = AppConfig::parse(Path::new("c"), r#"{"domain":{"trustedDomains":["https://a.example"]}}"#).unwrap().config;
+        let config = AppConfig::parse(Path::new("c"), r#"{"domain":{"trustedDomains":["https://a.example"]}}"#)
+            .unwrap()
+            .config;
         let origin = AppOrigin::new(Assets::new(dir.path()).unwrap(), Arc::new(Policy::new(&config)));
         let get = |p: &str| origin.respond(&Request::get(format!("minihost://app{p}")).body(()).unwrap());
         let index = get("/");
-        assert!(index.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("connect-src 'self' minihost://app https://a.example"));
-        assert_eq!(std::str::from_utf8(index.body()).unwrap(), r#"<script src="/__minihost/sdk.js"></script>"#);
+        assert!(index.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .contains("connect-src 'self' minihost://app https://a.example"));
+        assert_eq!(
+            std::str::from_utf8(index.body()).unwrap(),
+            r#"<script src="/__minihost/sdk.js"></script>"#
+        );
         assert_eq!(index.headers()[header::CONTENT_LENGTH], index.body().len().to_string().as_str());
         assert!(get("/app.js").headers().get(header::CONTENT_SECURITY_POLICY).is_none());
         assert_eq!(get("/__minihost/sdk.js").body().as_ref(), b"__minihost_sdk_install();\n");
         assert_eq!(get("/../x").status(), 403);
         std::fs::write(dir.path().join("a.css"), "b{padding-bottom:env(safe-area-inset-bottom, 8px)}").unwrap();
-        assert_eq!(get("/a.css").body().as_ref(), b"b{padding-bottom:var(--minihost-safe-area-inset-bottom, 8px)}");
+        assert_eq!(
+            get("/a.css").body().as_ref(),
+            b"b{padding-bottom:var(--minihost-safe-area-inset-bottom, 8px)}"
+        );
     }
 }

@@ -7,10 +7,10 @@ pub mod app_origin;
 pub mod assets;
 pub mod bridge;
 pub mod config;
+#[cfg(feature = "desktop")]
+pub mod desktop;
 pub mod media_server;
 pub mod platform;
 pub mod policy;
 pub mod sdk;
 pub mod shell;
-#[cfg(feature = "desktop")]
-pub mod desktop;

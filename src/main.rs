@@ -5,9 +5,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use minihost::app::App;
 use minihost::app_origin::AppOrigin;
 use minihost::assets::Assets;
-use minihost::media_server::MediaServer;
 use minihost::bridge::{Bridge, BridgeLog, BridgeOptions, HostContext};
 use minihost::config::Severity;
+use minihost::media_server::MediaServer;
 use minihost::platform::{self, cli::PlatformCommand, HostApp, NewApp, Platform, PlatformOptions};
 use minihost::policy::Policy;
 use minihost::shell::sheets::ConsentMode;
@@ -92,12 +92,25 @@ fn main() -> Result<()> {
             rt.block_on(platform::cli::run(cmd)).map_err(Into::into)
         }
         Command::Devices => {
-            println!("{:<20} {:<26} {:>9} {:>5} {:>6} {:>7}  capsule (l,t,r,b)", "ID", "NAME", "SCREEN", "DPR", "STATUS", "BOTTOM");
+            println!(
+                "{:<20} {:<26} {:>9} {:>5} {:>6} {:>7}  capsule (l,t,r,b)",
+                "ID", "NAME", "SCREEN", "DPR", "STATUS", "BOTTOM"
+            );
             for d in DEVICES {
                 let c = d.capsule;
                 println!(
                     "{:<20} {:<26} {:>4}x{:<4} {:>5} {:>6} {:>7}  {},{},{},{}",
-                    d.id, d.name, d.screen_width, d.screen_height, d.pixel_ratio, d.status_bar_height, d.bottom_inset, c.left, c.top, c.right, c.bottom
+                    d.id,
+                    d.name,
+                    d.screen_width,
+                    d.screen_height,
+                    d.pixel_ratio,
+                    d.status_bar_height,
+                    d.bottom_inset,
+                    c.left,
+                    c.top,
+                    c.right,
+                    c.bottom
                 );
             }
             Ok(())
@@ -128,11 +141,20 @@ fn run(args: RunArgs) -> Result<()> {
     }
     let config = &loaded.config;
     let device = Device::find(&args.device).with_context(|| {
-        format!("unknown device `{}`; known: {}", args.device, DEVICES.iter().map(|d| d.id).collect::<Vec<_>>().join(", "))
+        format!(
+            "unknown device `{}`; known: {}",
+            args.device,
+            DEVICES.iter().map(|d| d.id).collect::<Vec<_>>().join(", ")
+        )
     })?;
 
-    let platform = Platform::open(&data_dir, PlatformOptions::default()).with_context(|| format!("opening platform data in {}", data_dir.display()))?;
-    let client_key = config.dev.client_key.clone().unwrap_or_else(|| format!("minihost-{}", slug(&app.title())));
+    let platform = Platform::open(&data_dir, PlatformOptions::default())
+        .with_context(|| format!("opening platform data in {}", data_dir.display()))?;
+    let client_key = config
+        .dev
+        .client_key
+        .clone()
+        .unwrap_or_else(|| format!("minihost-{}", slug(&app.title())));
     let (registered, created) = platform.ensure_app(NewApp {
         client_key: client_key.clone(),
         client_secret: None,
@@ -143,7 +165,10 @@ fn run(args: RunArgs) -> Result<()> {
         allowed_scopes: Some(vec![platform::USER_INFO_OPEN_ID.to_owned(), platform::USER_INFO_BASIC.to_owned()]),
     })?;
     if created {
-        println!("registered app {client_key} on the local platform; client secret: {}", registered.client_secret);
+        println!(
+            "registered app {client_key} on the local platform; client secret: {}",
+            registered.client_secret
+        );
     }
 
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
@@ -167,7 +192,10 @@ fn run(args: RunArgs) -> Result<()> {
     if let Some(name) = &user {
         if platform.user_by_username(name)?.is_none() {
             let known: Vec<String> = platform.users()?.into_iter().map(|u| u.username).collect();
-            bail!("no test user `{name}`; known users: {} (add one with `minihost platform user add`)", known.join(", "));
+            bail!(
+                "no test user `{name}`; known users: {} (add one with `minihost platform user add`)",
+                known.join(", ")
+            );
         }
     }
     // WebKitGTK plays media only over http(s): <video>/<audio> go through a loopback server.
@@ -185,7 +213,14 @@ fn run(args: RunArgs) -> Result<()> {
         None => None,
     };
     let title = app.title();
-    let opts = BridgeOptions { client_key: client_key.clone(), app_name: title.clone(), host_app: args.host_app, consent: args.consent, user, theme: args.theme };
+    let opts = BridgeOptions {
+        client_key: client_key.clone(),
+        app_name: title.clone(),
+        host_app: args.host_app,
+        consent: args.consent,
+        user,
+        theme: args.theme,
+    };
     let bridge = Arc::new(Bridge::new(policy.clone(), platform, config, opts, log).map_err(|e| anyhow::anyhow!(e.error_msg))?);
     let layout = Layout::new(device, config.navbar.style);
     let mut context = HostContext::new("ipc", Some(client_key), device, &layout);
@@ -196,7 +231,17 @@ fn run(args: RunArgs) -> Result<()> {
 
 #[cfg(feature = "desktop")]
 #[allow(clippy::too_many_arguments)]
-fn run_desktop(origin: Arc<AppOrigin>, policy: Arc<Policy>, bridge: Arc<Bridge>, device: &'static Device, layout: Layout, context: HostContext, title: String, args: RunArgs, runtime: tokio::runtime::Runtime) -> Result<()> {
+fn run_desktop(
+    origin: Arc<AppOrigin>,
+    policy: Arc<Policy>,
+    bridge: Arc<Bridge>,
+    device: &'static Device,
+    layout: Layout,
+    context: HostContext,
+    title: String,
+    args: RunArgs,
+    runtime: tokio::runtime::Runtime,
+) -> Result<()> {
     use minihost::bridge::HOST_VERSION;
     minihost::desktop::run(minihost::desktop::RunOptions {
         origin,
@@ -216,10 +261,22 @@ fn run_desktop(origin: Arc<AppOrigin>, policy: Arc<Policy>, bridge: Arc<Bridge>,
 
 #[cfg(not(feature = "desktop"))]
 #[allow(clippy::too_many_arguments)]
-fn run_desktop(_: Arc<AppOrigin>, _: Arc<Policy>, _: Arc<Bridge>, _: &'static Device, _: Layout, _: HostContext, _: String, _: RunArgs, _: tokio::runtime::Runtime) -> Result<()> {
+fn run_desktop(
+    _: Arc<AppOrigin>,
+    _: Arc<Policy>,
+    _: Arc<Bridge>,
+    _: &'static Device,
+    _: Layout,
+    _: HostContext,
+    _: String,
+    _: RunArgs,
+    _: tokio::runtime::Runtime,
+) -> Result<()> {
     bail!("this minihost was built without the `desktop` feature, so it cannot open a window")
 }
 
 fn slug(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect()
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect()
 }

@@ -34,9 +34,17 @@ impl MediaServer {
         let origin = format!("http://{}", listener.local_addr()?);
         let token: String = hex::encode(rand::random::<[u8; 16]>());
         let base = format!("{origin}/{token}/");
-        let media = Arc::new(Media { assets, prefix: format!("/{token}/") });
+        let media = Arc::new(Media {
+            assets,
+            prefix: format!("/{token}/"),
+        });
         let router = axum::Router::new().fallback(serve).with_state(media);
-        Ok(MediaServer { listener, origin, base, router })
+        Ok(MediaServer {
+            listener,
+            origin,
+            base,
+            router,
+        })
     }
 
     pub async fn run(self) -> std::io::Result<()> {
@@ -46,7 +54,10 @@ impl MediaServer {
 
 async fn serve(State(media): State<Arc<Media>>, req: Request) -> Response {
     let Some(path) = req.uri().path().strip_prefix(media.prefix.as_str()).map(|p| format!("/{p}")) else {
-        return Response::builder().status(StatusCode::NOT_FOUND).body(Body::empty()).expect("static response");
+        return Response::builder()
+            .status(StatusCode::NOT_FOUND)
+            .body(Body::empty())
+            .expect("static response");
     };
     let method = req.method().clone();
     let range = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -56,7 +67,10 @@ async fn serve(State(media): State<Arc<Media>>, req: Request) -> Response {
     // Resolving touches the file system: keep it off the async workers.
     let opened = tokio::task::spawn_blocking(move || m.assets.open(&method, &p, r.as_deref(), None)).await;
     let mut response = match opened {
-        Err(_) => Response::builder().status(StatusCode::INTERNAL_SERVER_ERROR).body(Body::empty()).expect("static response"),
+        Err(_) => Response::builder()
+            .status(StatusCode::INTERNAL_SERVER_ERROR)
+            .body(Body::empty())
+            .expect("static response"),
         Ok(Err(served)) => {
             tracing::debug!(target: "minihost::assets", status = %served.response.status(), path, via = "media", "served");
             let (parts, body) = served.response.into_parts();
@@ -74,7 +88,10 @@ async fn serve(State(media): State<Arc<Media>>, req: Request) -> Response {
                     let seek = file.seek(std::io::SeekFrom::Start(s.start)).await;
                     if let Err(e) = seek {
                         tracing::error!(target: "minihost::assets", path, "seek failed: {e}");
-                        return Response::builder().status(StatusCode::INTERNAL_SERVER_ERROR).body(Body::empty()).expect("static response");
+                        return Response::builder()
+                            .status(StatusCode::INTERNAL_SERVER_ERROR)
+                            .body(Body::empty())
+                            .expect("static response");
                     }
                     Body::from_stream(ReaderStream::with_capacity(file.take(s.len), 64 * 1024))
                 }
@@ -82,7 +99,9 @@ async fn serve(State(media): State<Arc<Media>>, req: Request) -> Response {
             Response::from_parts(parts, body)
         }
     };
-    response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, header::HeaderValue::from_static("*"));
+    response
+        .headers_mut()
+        .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, header::HeaderValue::from_static("*"));
     response
 }
 
@@ -98,14 +117,27 @@ mod tests {
         let (base, origin) = (server.base.clone(), server.origin.clone());
         tokio::spawn(server.run());
         let client = reqwest::Client::new();
-        let res = client.get(format!("{base}a.mp4")).header("Range", "bytes=10-19").send().await.unwrap();
+        let res = client
+            .get(format!("{base}a.mp4"))
+            .header("Range", "bytes=10-19")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 206);
         assert_eq!(res.headers()["content-range"], "bytes 10-19/1000");
         assert_eq!(res.bytes().await.unwrap().len(), 10);
-        assert_eq!(client.get(format!("{origin}/a.mp4")).send().await.unwrap().status(), 404, "no token, no file");
+        assert_eq!(
+            client.get(format!("{origin}/a.mp4")).send().await.unwrap().status(),
+            404,
+            "no token, no file"
+        );
         assert_eq!(client.get(format!("{origin}/wrongtoken/a.mp4")).send().await.unwrap().status(), 404);
         assert_eq!(client.get(format!("{base}..%2fx")).send().await.unwrap().status(), 403);
         let whole = client.get(format!("{base}a.mp4")).send().await.unwrap();
-        assert_eq!((whole.status().as_u16(), whole.bytes().await.unwrap().len()), (200, 1000), "streamed whole");
+        assert_eq!(
+            (whole.status().as_u16(), whole.bytes().await.unwrap().len()),
+            (200, 1000),
+            "streamed whole"
+        );
     }
 }

@@ -49,7 +49,9 @@ pub fn rewrite_html(html: &str) -> Option<String> {
     for (url, local) in INTERCEPTED {
         let rest = url.trim_start_matches("https:");
         for spelling in [url.to_string(), format!("http:{rest}"), rest.to_owned()] {
-            out = out.replace(&format!("\"{spelling}\""), &format!("\"{local}\"")).replace(&format!("'{spelling}'"), &format!("'{local}'"));
+            out = out
+                .replace(&format!("\"{spelling}\""), &format!("\"{local}\""))
+                .replace(&format!("'{spelling}'"), &format!("'{local}'"));
         }
     }
     Some(out)
@@ -58,7 +60,8 @@ pub fn rewrite_html(html: &str) -> Option<String> {
 /// WebKitGTK reports `env(safe-area-inset-*)` as 0, so served CSS reads the device's insets
 /// from the variables bridge-js defines instead. `None` when there is nothing to rewrite.
 pub fn rewrite_safe_area(css: &str) -> Option<String> {
-    css.contains("env(safe-area-inset-").then(|| css.replace("env(safe-area-inset-", "var(--minihost-safe-area-inset-"))
+    css.contains("env(safe-area-inset-")
+        .then(|| css.replace("env(safe-area-inset-", "var(--minihost-safe-area-inset-"))
 }
 
 #[cfg(test)]

@@ -4,7 +4,11 @@ use std::process::Command;
 
 fn minihost(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_minihost")).args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -20,8 +24,20 @@ fn bad_config_fails_with_file_line_column_and_key() {
     let (code, _, err) = minihost(&["run", dir.path().to_str().unwrap(), "--data-dir", data.path().to_str().unwrap()]);
     assert_ne!(code, 0);
     let file = dir.path().join("minis.config.json");
-    assert!(err.contains(&format!("{}:2:30: error: navbar.bgColorDark: `dark` is not a hex colour", file.display())), "{err}");
-    assert!(err.contains(&format!("{}:3:34: error: domain.trustedDomains[0]: `https://*.example.com` contains a wildcard", file.display())), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}:2:30: error: navbar.bgColorDark: `dark` is not a hex colour",
+            file.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{}:3:34: error: domain.trustedDomains[0]: `https://*.example.com` contains a wildcard",
+            file.display()
+        )),
+        "{err}"
+    );
 }
 
 #[test]
@@ -49,7 +65,14 @@ fn unknown_device_and_user_are_named() {
 fn devices_lists_every_profile() {
     let (code, out, _) = minihost(&["devices"]);
     assert_eq!(code, 0);
-    for id in ["iphone-se", "iphone-14", "iphone-15-pro", "iphone-15-pro-max", "pixel-7", "android-small"] {
+    for id in [
+        "iphone-se",
+        "iphone-14",
+        "iphone-15-pro",
+        "iphone-15-pro-max",
+        "pixel-7",
+        "android-small",
+    ] {
         assert!(out.lines().any(|l| l.starts_with(id)), "{id} missing:\n{out}");
     }
     assert!(out.contains("299,62,386,94"), "capsule of iPhone 15 Pro:\n{out}");
@@ -59,7 +82,16 @@ fn devices_lists_every_profile() {
 fn help_describes_run() {
     let (code, out, _) = minihost(&["run", "--help"]);
     assert_eq!(code, 0);
-    for flag in ["--user", "--signed-out", "--data-dir", "--log-bridge", "--device", "--theme", "--consent", "--platform"] {
+    for flag in [
+        "--user",
+        "--signed-out",
+        "--data-dir",
+        "--log-bridge",
+        "--device",
+        "--theme",
+        "--consent",
+        "--platform",
+    ] {
         assert!(out.contains(flag), "{flag} missing from --help");
     }
 }

@@ -6,8 +6,7 @@ mod support;
 
 use minihost::platform::cli::{self, AppCommand, PlatformCommand, UserCommand};
 use minihost::platform::{
-    CodeRequest, HostApp, NewApp, PlatformOptions, USER_INFO_BASIC, USER_INFO_OPEN_ID,
-    USER_INFO_PROFILE, USER_INFO_STATS,
+    CodeRequest, HostApp, NewApp, PlatformOptions, USER_INFO_BASIC, USER_INFO_OPEN_ID, USER_INFO_PROFILE, USER_INFO_STATS,
 };
 use reqwest::StatusCode;
 use serde_json::json;
@@ -44,9 +43,7 @@ async fn minis_flow_bridge_login_code_then_token_then_user_info() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.headers["cache-control"], "no-store");
     let body = reply.json();
-    let expected_open_id = server
-        .platform
-        .open_id(HostApp::TikTok, &app.client_key, alice.id);
+    let expected_open_id = server.platform.open_id(HostApp::TikTok, &app.client_key, alice.id);
     assert_eq!(body["open_id"], expected_open_id.as_str());
     assert_eq!(body["scope"], USER_INFO_OPEN_ID);
     assert_eq!(body["expires_in"], 86_400);
@@ -61,14 +58,8 @@ async fn minis_flow_bridge_login_code_then_token_then_user_info() {
     assert_eq!(info.status, StatusCode::OK, "{}", info.text);
     let user = &info.json()["data"]["user"];
     assert_eq!(user["open_id"], expected_open_id.as_str());
-    assert_eq!(
-        user["union_id"],
-        server.platform.union_id(&app.developer, alice.id).as_str()
-    );
-    assert_eq!(
-        info.json()["error"],
-        json!({"code": "ok", "message": "", "log_id": info.log_id})
-    );
+    assert_eq!(user["union_id"], server.platform.union_id(&app.developer, alice.id).as_str());
+    assert_eq!(info.json()["error"], json!({"code": "ok", "message": "", "log_id": info.log_id}));
     // Only the requested fields come back.
     assert_eq!(user.as_object().unwrap().len(), 2);
 
@@ -82,10 +73,7 @@ async fn minis_flow_bridge_login_code_then_token_then_user_info() {
     let code = minis_code(&server, &app.client_key, "alice", &[USER_INFO_BASIC]);
     let basic = server.exchange(&app, &code).await.str("/access_token");
     let info = server
-        .user_info(
-            &basic,
-            "open_id,display_name,avatar_url,avatar_url_100,avatar_large_url",
-        )
+        .user_info(&basic, "open_id,display_name,avatar_url,avatar_url_100,avatar_large_url")
         .await;
     let user = &info.json()["data"]["user"];
     assert_eq!(user["display_name"], alice.display_name.as_str());
@@ -93,10 +81,7 @@ async fn minis_flow_bridge_login_code_then_token_then_user_info() {
     assert_eq!(user["avatar_large_url"], alice.avatar_url.as_str());
     assert_eq!(user["open_id"], expected_open_id.as_str());
     assert_eq!(
-        server
-            .platform
-            .granted_scopes(alice.id, &app.client_key)
-            .unwrap(),
+        server.platform.granted_scopes(alice.id, &app.client_key).unwrap(),
         vec![USER_INFO_OPEN_ID, USER_INFO_BASIC]
     );
 }
@@ -127,10 +112,7 @@ async fn web_flow_with_state_and_pkce() {
         )
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
-    assert!(page.headers["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
+    assert!(page.headers["content-type"].to_str().unwrap().starts_with("text/html"));
     assert!(page.headers["content-security-policy"]
         .to_str()
         .unwrap()
@@ -145,10 +127,7 @@ async fn web_flow_with_state_and_pkce() {
         "Deny",
         REDIRECT,
     ] {
-        assert!(
-            page.text.contains(expected),
-            "consent page lacks {expected:?}"
-        );
+        assert!(page.text.contains(expected), "consent page lacks {expected:?}");
     }
     assert!(!page.text.contains("<x>"), "state must be escaped");
     let form = ConsentForm::parse(&page.text);
@@ -206,16 +185,8 @@ async fn web_flow_remembers_the_user_unless_auto_auth_is_disabled() {
     let page = server
         .get(&authorize_url(&server, "/v2/auth/authorize/", &params)[server.base.len()..])
         .await;
-    let back = ConsentForm::parse(&page.text)
-        .submit(&server, Some(carol.id), "allow")
-        .await;
-    let cookie = back.headers["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let back = ConsentForm::parse(&page.text).submit(&server, Some(carol.id), "allow").await;
+    let cookie = back.headers["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
 
     let again = server
         .http
@@ -237,9 +208,7 @@ async fn web_flow_remembers_the_user_unless_auto_auth_is_disabled() {
         .await;
     assert_eq!(
         tokens.str("/open_id"),
-        server
-            .platform
-            .open_id(HostApp::TikTok, &app.client_key, carol.id)
+        server.platform.open_id(HostApp::TikTok, &app.client_key, carol.id)
     );
 
     let mut forced = params.to_vec();
@@ -255,12 +224,7 @@ async fn web_flow_remembers_the_user_unless_auto_auth_is_disabled() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("Allow"));
     // The remembered user is preselected.
-    assert!(
-        page.text
-            .contains(&format!("value=\"{}\" checked", carol.id)),
-        "{}",
-        page.text
-    );
+    assert!(page.text.contains(&format!("value=\"{}\" checked", carol.id)), "{}", page.text);
 }
 
 #[tokio::test]
@@ -282,14 +246,9 @@ async fn web_flow_deny_redirects_with_access_denied_and_state() {
             )[server.base.len()..],
         )
         .await;
-    let back = ConsentForm::parse(&page.text)
-        .submit(&server, None, "deny")
-        .await;
+    let back = ConsentForm::parse(&page.text).submit(&server, None, "deny").await;
     let location = back.location();
-    assert_eq!(
-        query_param(&location, "error").as_deref(),
-        Some("access_denied")
-    );
+    assert_eq!(query_param(&location, "error").as_deref(), Some("access_denied"));
     assert!(query_param(&location, "error_description").is_some());
     assert_eq!(query_param(&location, "state").as_deref(), Some("xyz"));
     assert_eq!(query_param(&location, "code"), None);
@@ -312,11 +271,7 @@ async fn authorize_errors_redirect_only_to_registered_uris() {
         ("response_type", "code"),
     ];
     // Unregistered, near-miss and missing redirect_uri: an error page, never a redirect.
-    for redirect in [
-        Some(evil),
-        Some("https://drama.example.com/auth/callback/"),
-        None,
-    ] {
+    for redirect in [Some(evil), Some("https://drama.example.com/auth/callback/"), None] {
         let mut params = base.to_vec();
         if let Some(r) = redirect {
             params.push(("redirect_uri", r));
@@ -363,19 +318,14 @@ async fn authorize_errors_redirect_only_to_registered_uris() {
         ("response_type", "token", "unsupported_response_type"),
         ("code_challenge", "not-hex", "invalid_request"),
     ] {
-        let mut params: Vec<(&str, &str)> =
-            base.iter().copied().filter(|(k, _)| *k != name).collect();
+        let mut params: Vec<(&str, &str)> = base.iter().copied().filter(|(k, _)| *k != name).collect();
         params.push(("redirect_uri", REDIRECT));
         params.push((name, value));
         let reply = server
             .get(&authorize_url(&server, "/v2/auth/authorize/", &params)[server.base.len()..])
             .await;
         let location = reply.location();
-        assert_eq!(
-            query_param(&location, "error").as_deref(),
-            Some(error),
-            "{name}={value}"
-        );
+        assert_eq!(query_param(&location, "error").as_deref(), Some(error), "{name}={value}");
         assert_eq!(query_param(&location, "state").as_deref(), Some("s"));
     }
 }
@@ -419,11 +369,7 @@ async fn token_exchange_enforces_redirect_uri_and_pkce_bindings() {
     assert!(missing
         .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_request")
         .contains("redirect_uri"));
-    let mismatch = attempt(
-        Some("https://drama.example.com/other"),
-        Some(verifier.clone()),
-    )
-    .await;
+    let mismatch = attempt(Some("https://drama.example.com/other"), Some(verifier.clone())).await;
     assert!(mismatch
         .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_grant")
         .contains("redirect_uri"));
@@ -461,10 +407,7 @@ async fn code_replay_is_invalid_grant_and_revokes_the_tokens_it_minted() {
     let first = server.exchange(&app, &code).await;
     assert_eq!(first.status, StatusCode::OK);
     let access = first.str("/access_token");
-    assert_eq!(
-        server.user_info(&access, "display_name").await.status,
-        StatusCode::OK
-    );
+    assert_eq!(server.user_info(&access, "display_name").await.status, StatusCode::OK);
 
     let replay = server.exchange(&app, &code).await;
     let description = replay.assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
@@ -491,10 +434,7 @@ async fn concurrent_exchanges_of_one_code_let_exactly_one_through() {
     let app = server.app("awminidrama", &[]);
     let code = minis_code(&server, &app.client_key, "alice", &[USER_INFO_OPEN_ID]);
     let replies = futures_join_all((0..8).map(|_| server.exchange(&app, &code))).await;
-    let ok: Vec<&Reply> = replies
-        .iter()
-        .filter(|r| r.status == StatusCode::OK)
-        .collect();
+    let ok: Vec<&Reply> = replies.iter().filter(|r| r.status == StatusCode::OK).collect();
     assert_eq!(ok.len(), 1, "exactly one exchange wins");
     for reply in replies.iter().filter(|r| r.status != StatusCode::OK) {
         reply.assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
@@ -507,9 +447,7 @@ async fn concurrent_exchanges_of_one_code_let_exactly_one_through() {
 }
 
 /// Runs futures concurrently on the current task (no extra dependency needed).
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<F::Output> {
+async fn futures_join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
     let handles: Vec<_> = futures.map(Box::pin).collect();
     let mut outputs: Vec<Option<F::Output>> = handles.iter().map(|_| None).collect();
     let mut handles: Vec<_> = handles.into_iter().map(Some).collect();
@@ -574,10 +512,7 @@ async fn refresh_with_rotation() {
     let server = Server::temp(opts).await;
     let app = server.app("awminidrama", &[]);
     let first = server
-        .exchange(
-            &app,
-            &minis_code(&server, &app.client_key, "bob", &[USER_INFO_BASIC]),
-        )
+        .exchange(&app, &minis_code(&server, &app.client_key, "bob", &[USER_INFO_BASIC]))
         .await;
     let old_refresh = first.str("/refresh_token");
 
@@ -588,19 +523,14 @@ async fn refresh_with_rotation() {
     assert_eq!(refreshed.json()["refresh_expires_in"], 31_536_000);
     assert_eq!(refreshed.str("/open_id"), first.str("/open_id"));
     assert_eq!(refreshed.str("/scope"), USER_INFO_BASIC);
-    let info = server
-        .user_info(&refreshed.str("/access_token"), "display_name")
-        .await;
+    let info = server.user_info(&refreshed.str("/access_token"), "display_name").await;
     assert_eq!(info.json()["data"]["user"]["display_name"], "Bob Okafor");
 
     server
         .refresh(&app, &old_refresh)
         .await
         .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
-    assert_eq!(
-        server.refresh(&app, &new_refresh).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(server.refresh(&app, &new_refresh).await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -608,10 +538,7 @@ async fn refresh_without_rotation_returns_the_same_refresh_token() {
     let server = Server::temp(PlatformOptions::default()).await;
     let app = server.app("awminidrama", &[]);
     let first = server
-        .exchange(
-            &app,
-            &minis_code(&server, &app.client_key, "bob", &[USER_INFO_BASIC]),
-        )
+        .exchange(&app, &minis_code(&server, &app.client_key, "bob", &[USER_INFO_BASIC]))
         .await;
     let refreshed = server.refresh(&app, &first.str("/refresh_token")).await;
     assert_eq!(refreshed.str("/refresh_token"), first.str("/refresh_token"));
@@ -623,10 +550,7 @@ async fn revoke_then_user_info_is_401() {
     let server = Server::temp(PlatformOptions::default()).await;
     let app = server.app("awminidrama", &[]);
     let tokens = server
-        .exchange(
-            &app,
-            &minis_code(&server, &app.client_key, "alice", &[USER_INFO_BASIC]),
-        )
+        .exchange(&app, &minis_code(&server, &app.client_key, "alice", &[USER_INFO_BASIC]))
         .await;
     let access = tokens.str("/access_token");
 
@@ -644,10 +568,7 @@ async fn revoke_then_user_info_is_401() {
     Reply::read(wrong)
         .await
         .assert_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
-    assert_eq!(
-        server.user_info(&access, "open_id").await.status,
-        StatusCode::OK
-    );
+    assert_eq!(server.user_info(&access, "open_id").await.status, StatusCode::OK);
 
     let revoke = server
         .http
@@ -678,17 +599,12 @@ async fn expiry_via_the_clock_gives_401_then_refresh_or_relogin_recovers() {
     let server = Server::temp(PlatformOptions::default()).await;
     let app = server.app("awminidrama", &[]);
     let tokens = server
-        .exchange(
-            &app,
-            &minis_code(&server, &app.client_key, "alice", &[USER_INFO_OPEN_ID]),
-        )
+        .exchange(&app, &minis_code(&server, &app.client_key, "alice", &[USER_INFO_OPEN_ID]))
         .await;
     let access = tokens.str("/access_token");
     let unused_code = minis_code(&server, &app.client_key, "alice", &[USER_INFO_OPEN_ID]);
 
-    let advanced = server
-        .admin_post("/__admin/clock/advance", json!({"seconds": 86_400}))
-        .await;
+    let advanced = server.admin_post("/__admin/clock/advance", json!({"seconds": 86_400})).await;
     assert_eq!(advanced.status, StatusCode::OK, "{}", advanced.text);
     assert!(advanced.json()["offset"].as_u64().unwrap() >= 86_400);
 
@@ -704,30 +620,19 @@ async fn expiry_via_the_clock_gives_401_then_refresh_or_relogin_recovers() {
     // Re-login on 401: the refresh token (365 days) still works, and so does a new code.
     let refreshed = server.refresh(&app, &tokens.str("/refresh_token")).await;
     assert_eq!(
-        server
-            .user_info(&refreshed.str("/access_token"), "open_id")
-            .await
-            .status,
+        server.user_info(&refreshed.str("/access_token"), "open_id").await.status,
         StatusCode::OK
     );
     let relogin = server
-        .exchange(
-            &app,
-            &minis_code(&server, &app.client_key, "alice", &[USER_INFO_OPEN_ID]),
-        )
+        .exchange(&app, &minis_code(&server, &app.client_key, "alice", &[USER_INFO_OPEN_ID]))
         .await;
     assert_eq!(
-        server
-            .user_info(&relogin.str("/access_token"), "open_id")
-            .await
-            .status,
+        server.user_info(&relogin.str("/access_token"), "open_id").await.status,
         StatusCode::OK
     );
 
     // Past the refresh token's lifetime, only a new login helps.
-    server
-        .admin_post("/__admin/clock/advance", json!({"seconds": 31_536_000}))
-        .await;
+    server.admin_post("/__admin/clock/advance", json!({"seconds": 31_536_000})).await;
     server
         .refresh(&app, &tokens.str("/refresh_token"))
         .await
@@ -752,20 +657,12 @@ async fn user_info_is_gated_by_scope_and_validates_fields() {
     let all = server
         .exchange(
             &full,
-            &minis_code(
-                &server,
-                "awfull",
-                "dave",
-                &[USER_INFO_BASIC, USER_INFO_PROFILE, USER_INFO_STATS],
-            ),
+            &minis_code(&server, "awfull", "dave", &[USER_INFO_BASIC, USER_INFO_PROFILE, USER_INFO_STATS]),
         )
         .await
         .str("/access_token");
     let info = server
-        .user_info(
-            &all,
-            "follower_count,following_count,likes_count,video_count,is_verified,username",
-        )
+        .user_info(&all, "follower_count,following_count,likes_count,video_count,is_verified,username")
         .await;
     let user = &info.json()["data"]["user"];
     assert_eq!(user["follower_count"], dave.follower_count);
@@ -776,20 +673,14 @@ async fn user_info_is_gated_by_scope_and_validates_fields() {
     assert_eq!(user["username"], "dave");
 
     let basic = server
-        .exchange(
-            &full,
-            &minis_code(&server, "awfull", "dave", &[USER_INFO_BASIC]),
-        )
+        .exchange(&full, &minis_code(&server, "awfull", "dave", &[USER_INFO_BASIC]))
         .await
         .str("/access_token");
     let message = server
         .user_info(&basic, "display_name,follower_count")
         .await
         .assert_api_error(StatusCode::UNAUTHORIZED, "scope_not_authorized");
-    assert!(
-        message.contains("follower_count") && message.contains(USER_INFO_STATS),
-        "{message}"
-    );
+    assert!(message.contains("follower_count") && message.contains(USER_INFO_STATS), "{message}");
     let message = server
         .user_info(&basic, "open_id,email")
         .await
@@ -815,10 +706,7 @@ async fn user_info_is_gated_by_scope_and_validates_fields() {
 
     // An app not approved for the profile scope: scope_permission_missed.
     let minis = server
-        .exchange(
-            &minis_only,
-            &minis_code(&server, "awminis", "dave", &[USER_INFO_BASIC]),
-        )
+        .exchange(&minis_only, &minis_code(&server, "awminis", "dave", &[USER_INFO_BASIC]))
         .await
         .str("/access_token");
     server
@@ -827,15 +715,7 @@ async fn user_info_is_gated_by_scope_and_validates_fields() {
         .assert_api_error(StatusCode::BAD_REQUEST, "scope_permission_missed");
 
     // Missing or malformed tokens.
-    let anonymous = Reply::read(
-        server
-            .http
-            .get(server.url("/v2/user/info/?fields=open_id"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let anonymous = Reply::read(server.http.get(server.url("/v2/user/info/?fields=open_id")).send().await.unwrap()).await;
     anonymous.assert_api_error(StatusCode::UNAUTHORIZED, "access_token_invalid");
     server
         .user_info("act.forged", "open_id")
@@ -885,30 +765,15 @@ async fn identities_are_scoped_by_app_developer_and_host_app() {
             })
             .unwrap();
         let tokens = server.exchange(app, &code).await;
-        let info = server
-            .user_info(&tokens.str("/access_token"), "open_id,union_id")
-            .await;
+        let info = server.user_info(&tokens.str("/access_token"), "open_id,union_id").await;
         assert_eq!(info.str("/data/user/open_id"), tokens.str("/open_id"));
-        ids.push((
-            info.str("/data/user/open_id"),
-            info.str("/data/user/union_id"),
-        ));
+        ids.push((info.str("/data/user/open_id"), info.str("/data/user/union_id")));
     }
     let open_ids: std::collections::HashSet<_> = ids.iter().map(|(o, _)| o).collect();
-    assert_eq!(
-        open_ids.len(),
-        4,
-        "open_id differs per app and per host app"
-    );
-    assert_eq!(
-        ids[0].1, ids[1].1,
-        "union_id is shared by a developer's apps"
-    );
+    assert_eq!(open_ids.len(), 4, "open_id differs per app and per host app");
+    assert_eq!(ids[0].1, ids[1].1, "union_id is shared by a developer's apps");
     assert_ne!(ids[0].1, ids[2].1, "union_id differs across developers");
-    assert_eq!(
-        ids[0].1, ids[3].1,
-        "union_id does not depend on the host app"
-    );
+    assert_eq!(ids[0].1, ids[3].1, "union_id does not depend on the host app");
 }
 
 #[tokio::test]
@@ -954,10 +819,7 @@ async fn legacy_v1_flow() {
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
     let form = ConsentForm::parse(&page.text);
     assert_eq!(form.action, "/platform/oauth/connect/");
-    let location = form
-        .submit(&server, Some(alice.id), "allow")
-        .await
-        .location();
+    let location = form.submit(&server, Some(alice.id), "allow").await.location();
     assert_eq!(query_param(&location, "state").as_deref(), Some("csrf123"));
     let code = query_param(&location, "code").unwrap();
 
@@ -991,12 +853,7 @@ async fn legacy_v1_flow() {
     assert_eq!(data["log_id"], reply.log_id.as_str());
     let access = data["access_token"].as_str().unwrap().to_string();
     let open_id = data["open_id"].as_str().unwrap().to_string();
-    assert_eq!(
-        open_id,
-        server
-            .platform
-            .open_id(HostApp::TikTok, &app.client_key, alice.id)
-    );
+    assert_eq!(open_id, server.platform.open_id(HostApp::TikTok, &app.client_key, alice.id));
 
     // POST /user/info/ with a JSON body.
     let fields = [
@@ -1020,14 +877,8 @@ async fn legacy_v1_flow() {
     let body = info.json();
     assert_eq!(body["error"]["code"], 0);
     assert_eq!(body["data"]["user"]["display_name"], "Alice Lin");
-    assert_eq!(
-        body["data"]["user"]["avatar_url_200"],
-        alice.avatar_url.as_str()
-    );
-    assert_eq!(
-        body["data"]["user"].as_object().unwrap().len(),
-        fields.len()
-    );
+    assert_eq!(body["data"]["user"]["avatar_url_200"], alice.avatar_url.as_str());
+    assert_eq!(body["data"]["user"].as_object().unwrap().len(), fields.len());
 
     // v1 errors: a replayed code, a mismatched open_id, a bad field.
     let replay = Reply::read(server.http.post(token_url(&code)).send().await.unwrap()).await;
@@ -1035,10 +886,7 @@ async fn legacy_v1_flow() {
     let body = replay.json();
     assert_eq!(body["message"], "error");
     assert_eq!(body["data"]["error_code"], 10007);
-    assert!(body["data"]["description"]
-        .as_str()
-        .unwrap()
-        .contains("already been used"));
+    assert!(body["data"]["description"].as_str().unwrap().contains("already been used"));
     let mismatch = server
         .http
         .post(server.url("/user/info/"))
@@ -1078,12 +926,7 @@ async fn legacy_v1_flow() {
         .await
         .unwrap();
     let info = Reply::read(info).await;
-    assert_eq!(
-        info.json()["data"]["user"]["display_name"],
-        "Alice Lin",
-        "{}",
-        info.text
-    );
+    assert_eq!(info.json()["data"]["user"]["display_name"], "Alice Lin", "{}", info.text);
 
     // Revoke the v1 way; the token then fails with v1's bad-token code.
     let mut revoke_url = url::Url::parse(&server.url("/oauth/revoke/")).unwrap();
@@ -1119,21 +962,13 @@ async fn admin_api_creates_users_mints_codes_expires_tokens_and_lists_requests()
         .await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.text);
     assert_eq!(created.json()["user"]["beans"], 250);
-    let duplicate = server
-        .admin_post("/__admin/users", json!({"username": "ERIN"}))
-        .await;
+    let duplicate = server.admin_post("/__admin/users", json!({"username": "ERIN"})).await;
     assert_eq!(duplicate.status, StatusCode::CONFLICT);
-    let bad = server
-        .admin_post("/__admin/users", json!({"username": "erin2", "beans": -3}))
-        .await;
+    let bad = server.admin_post("/__admin/users", json!({"username": "erin2", "beans": -3})).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad.json()["field"], "beans");
     let users = server.get("/__admin/users").await.json();
-    assert!(users["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|u| u["username"] == "erin"));
+    assert!(users["users"].as_array().unwrap().iter().any(|u| u["username"] == "erin"));
 
     let minted = server
         .admin_post(
@@ -1146,40 +981,27 @@ async fn admin_api_creates_users_mints_codes_expires_tokens_and_lists_requests()
     assert_eq!(tokens.str("/open_id"), minted.str("/open_id"));
     let access = tokens.str("/access_token");
     assert_eq!(
-        server
-            .user_info(&access, "display_name")
-            .await
-            .str("/data/user/display_name"),
+        server.user_info(&access, "display_name").await.str("/data/user/display_name"),
         "Erin Q"
     );
 
     let grant = server
-        .get(&format!(
-            "/__admin/grants?username=erin&client_key={}",
-            app.client_key
-        ))
+        .get(&format!("/__admin/grants?username=erin&client_key={}", app.client_key))
         .await;
     assert_eq!(grant.json()["scopes"], json!([USER_INFO_BASIC]));
 
-    let expired = server
-        .admin_post("/__admin/tokens/expire", json!({"token": access}))
-        .await;
+    let expired = server.admin_post("/__admin/tokens/expire", json!({"token": access})).await;
     assert_eq!(expired.status, StatusCode::OK, "{}", expired.text);
     server
         .user_info(&access, "display_name")
         .await
         .assert_api_error(StatusCode::UNAUTHORIZED, "access_token_invalid");
-    let missing = server
-        .admin_post("/__admin/tokens/expire", json!({"token": "act.nope"}))
-        .await;
+    let missing = server.admin_post("/__admin/tokens/expire", json!({"token": "act.nope"})).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 
     // Revoking the grant kills the refresh token and forgets consent.
     let revoked = server
-        .admin_post(
-            "/__admin/grants/revoke",
-            json!({"username": "erin", "client_key": app.client_key}),
-        )
+        .admin_post("/__admin/grants/revoke", json!({"username": "erin", "client_key": app.client_key}))
         .await;
     assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.text);
     assert_eq!(revoked.json()["client_keys"], json!([app.client_key]));
@@ -1189,11 +1011,7 @@ async fn admin_api_creates_users_mints_codes_expires_tokens_and_lists_requests()
         .await
         .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
     let erin = server.user("erin");
-    assert!(server
-        .platform
-        .granted_scopes(erin.id, &app.client_key)
-        .unwrap()
-        .is_empty());
+    assert!(server.platform.granted_scopes(erin.id, &app.client_key).unwrap().is_empty());
 
     let clock = server.get("/__admin/clock").await.json();
     assert!(clock["now"].as_u64().unwrap() > 1_600_000_000);
@@ -1224,10 +1042,7 @@ async fn admin_request_log_masks_secrets_from_v1_query_strings() {
     let reply = Reply::read(server.http.post(server.url(&url)).send().await.unwrap()).await;
     assert_eq!(reply.json()["data"]["error_code"], 10007);
     let log = server.get("/__admin/requests").await.text;
-    assert!(
-        !log.contains(&app.client_secret),
-        "secret leaked into the request log: {log}"
-    );
+    assert!(!log.contains(&app.client_secret), "secret leaked into the request log: {log}");
     assert!(log.contains("client_secret=***"), "{log}");
 }
 
@@ -1239,17 +1054,7 @@ async fn hostile_input_gets_clear_4xx_and_leaves_state_intact() {
     let token_url = server.url("/v2/oauth/token/");
     let post_raw = |url: String, content_type: &'static str, body: Vec<u8>| {
         let http = server.http.clone();
-        async move {
-            Reply::read(
-                http.post(url)
-                    .header("content-type", content_type)
-                    .body(body)
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await
-        }
+        async move { Reply::read(http.post(url).header("content-type", content_type).body(body).send().await.unwrap()).await }
     };
     let form = "application/x-www-form-urlencoded";
 
@@ -1291,12 +1096,7 @@ async fn hostile_input_gets_clear_4xx_and_leaves_state_intact() {
     assert!(json_body
         .assert_oauth_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request")
         .contains("Content-Type"));
-    let binary = post_raw(
-        token_url.clone(),
-        form,
-        vec![0xff, 0xfe, b'=', 0x00, b'&', b'%', b'Z'],
-    )
-    .await;
+    let binary = post_raw(token_url.clone(), form, vec![0xff, 0xfe, b'=', 0x00, b'&', b'%', b'Z']).await;
     binary.assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
     let huge = post_raw(token_url.clone(), form, vec![b'a'; 200 * 1024]).await;
     assert!(huge
@@ -1316,19 +1116,13 @@ async fn hostile_input_gets_clear_4xx_and_leaves_state_intact() {
     for (body, content_type) in [
         (b"{".to_vec(), "application/json"),
         (br#"{"username": 5}"#.to_vec(), "application/json"),
-        (
-            br#"{"username": "zed", "color": "red"}"#.to_vec(),
-            "application/json",
-        ),
+        (br#"{"username": "zed", "color": "red"}"#.to_vec(), "application/json"),
         (br#"["zed"]"#.to_vec(), "application/json"),
         (b"username=zed".to_vec(), form),
     ] {
         let reply = post_raw(admin.clone(), content_type, body).await;
         assert!(reply.status.is_client_error(), "{}", reply.text);
-        assert!(!reply.json()["error_description"]
-            .as_str()
-            .unwrap()
-            .is_empty());
+        assert!(!reply.json()["error_description"].as_str().unwrap().is_empty());
     }
     let unknown = post_raw(
         admin.clone(),
@@ -1344,16 +1138,11 @@ async fn hostile_input_gets_clear_4xx_and_leaves_state_intact() {
     )
     .await;
     assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE);
-    let negative = server
-        .admin_post("/__admin/clock/advance", json!({"seconds": -5}))
-        .await;
+    let negative = server.admin_post("/__admin/clock/advance", json!({"seconds": -5})).await;
     assert_eq!(negative.status, StatusCode::BAD_REQUEST);
     assert_eq!(negative.json()["field"], "seconds", "{}", negative.text);
     let mistyped = server
-        .admin_post(
-            "/__admin/users",
-            json!({"username": "zed", "beans": "lots"}),
-        )
+        .admin_post("/__admin/users", json!({"username": "zed", "beans": "lots"}))
         .await;
     assert_eq!(mistyped.status, StatusCode::BAD_REQUEST);
     assert_eq!(mistyped.json()["field"], "beans", "{}", mistyped.text);
@@ -1380,22 +1169,13 @@ async fn hostile_input_gets_clear_4xx_and_leaves_state_intact() {
     let bare = server.get("/v2/auth/authorize/").await;
     assert_eq!(bare.status, StatusCode::BAD_REQUEST);
     assert!(bare.text.contains("client_key is required"));
-    assert!(
-        bare.text.contains(&bare.log_id),
-        "the error page shows the log id"
-    );
+    assert!(bare.text.contains(&bare.log_id), "the error page shows the log id");
 
     // Nothing was created or broken along the way.
     assert_eq!(server.platform.users().unwrap(), users_before);
     let code = minis_code(&server, &app.client_key, "alice", &[USER_INFO_OPEN_ID]);
     let ok = server.exchange(&app, &code).await;
-    assert_eq!(
-        server
-            .user_info(&ok.str("/access_token"), "open_id")
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(server.user_info(&ok.str("/access_token"), "open_id").await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -1403,18 +1183,13 @@ async fn data_survives_a_restart_on_the_same_data_dir() {
     let dir = data_dir();
     let server = Server::open(dir.path(), PlatformOptions::default()).await;
     let app = server.app("awminidrama", &[REDIRECT]);
-    let added = server
-        .admin_post("/__admin/users", json!({"username": "frank", "beans": 77}))
-        .await;
+    let added = server.admin_post("/__admin/users", json!({"username": "frank", "beans": 77})).await;
     assert_eq!(added.status, StatusCode::OK);
     let code = minis_code(&server, &app.client_key, "frank", &[USER_INFO_BASIC]);
     let tokens = server.exchange(&app, &code).await;
     let pending_code = minis_code(&server, &app.client_key, "alice", &[USER_INFO_OPEN_ID]);
     let revoked = server
-        .exchange(
-            &app,
-            &minis_code(&server, &app.client_key, "bob", &[USER_INFO_OPEN_ID]),
-        )
+        .exchange(&app, &minis_code(&server, &app.client_key, "bob", &[USER_INFO_OPEN_ID]))
         .await;
     let revoke = server
         .http
@@ -1437,31 +1212,18 @@ async fn data_survives_a_restart_on_the_same_data_dir() {
     assert_eq!(frank.beans, 77);
     assert_eq!(server.platform.app(&app.client_key).unwrap().unwrap(), app);
     assert_eq!(
-        server
-            .platform
-            .granted_scopes(frank.id, &app.client_key)
-            .unwrap(),
+        server.platform.granted_scopes(frank.id, &app.client_key).unwrap(),
         vec![USER_INFO_BASIC]
     );
     // Same per-data-dir secret: same open_id.
     assert_eq!(
         tokens.str("/open_id"),
-        server
-            .platform
-            .open_id(HostApp::TikTok, &app.client_key, frank.id)
+        server.platform.open_id(HostApp::TikTok, &app.client_key, frank.id)
     );
     // Tokens survive; so does their revocation and the used/unused state of codes.
-    let info = server
-        .user_info(&tokens.str("/access_token"), "open_id")
-        .await;
+    let info = server.user_info(&tokens.str("/access_token"), "open_id").await;
     assert_eq!(info.str("/data/user/open_id"), tokens.str("/open_id"));
-    assert_eq!(
-        server
-            .refresh(&app, &tokens.str("/refresh_token"))
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(server.refresh(&app, &tokens.str("/refresh_token")).await.status, StatusCode::OK);
     server
         .user_info(&revoked.str("/access_token"), "open_id")
         .await
@@ -1470,21 +1232,9 @@ async fn data_survives_a_restart_on_the_same_data_dir() {
         .exchange(&app, &code)
         .await
         .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
-    assert_eq!(
-        server.exchange(&app, &pending_code).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(server.exchange(&app, &pending_code).await.status, StatusCode::OK);
     // Seeds were not added a second time.
-    assert_eq!(
-        server
-            .platform
-            .users()
-            .unwrap()
-            .iter()
-            .filter(|u| u.username == "alice")
-            .count(),
-        1
-    );
+    assert_eq!(server.platform.users().unwrap().iter().filter(|u| u.username == "alice").count(), 1);
 }
 
 #[tokio::test]
@@ -1528,15 +1278,10 @@ async fn cli_additions_are_seen_by_a_running_server_on_the_same_data_dir() {
     assert_eq!(creds.status, StatusCode::OK, "{}", creds.text);
     let app = server.platform.app("awfromcli").unwrap().unwrap();
     assert_eq!(app.developer, "studio-cli");
-    assert_eq!(
-        app.webhook_url.as_deref(),
-        Some("https://drama.example.com/hooks/tiktok")
-    );
+    assert_eq!(app.webhook_url.as_deref(), Some("https://drama.example.com/hooks/tiktok"));
     let code = minis_code(&server, "awfromcli", "gina", &[USER_INFO_BASIC]);
     let tokens = server.exchange(&app, &code).await;
-    let info = server
-        .user_info(&tokens.str("/access_token"), "display_name")
-        .await;
+    let info = server.user_info(&tokens.str("/access_token"), "display_name").await;
     assert_eq!(info.str("/data/user/display_name"), "Gina From CLI");
 
     // A bad CLI invocation fails with an error naming the field, adding nothing.
@@ -1569,12 +1314,7 @@ async fn admin_api_refuses_peers_that_are_not_known_to_be_loopback() {
     let reply = Reply::read(reqwest::get(format!("{base}/__admin/users")).await.unwrap()).await;
     reply.assert_oauth_error(StatusCode::FORBIDDEN, "forbidden");
     // The public API still works there.
-    let missing = Reply::read(
-        reqwest::get(format!("{base}/v2/user/info/?fields=open_id"))
-            .await
-            .unwrap(),
-    )
-    .await;
+    let missing = Reply::read(reqwest::get(format!("{base}/v2/user/info/?fields=open_id")).await.unwrap()).await;
     missing.assert_api_error(StatusCode::UNAUTHORIZED, "access_token_invalid");
     task.abort();
 }

@@ -39,7 +39,9 @@ pub struct Served {
 impl Assets {
     /// `root` must exist; it is canonicalised once so symlink checks are cheap.
     pub fn new(root: &Path) -> std::io::Result<Assets> {
-        Ok(Assets { root: root.canonicalize()? })
+        Ok(Assets {
+            root: root.canonicalize()?,
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -61,7 +63,11 @@ impl Assets {
                     }
                 }
                 let bytes_read = body.len() as u64;
-                Served { response: Response::from_parts(parts, Cow::Owned(body)), file: Some(opened.file), bytes_read }
+                Served {
+                    response: Response::from_parts(parts, Cow::Owned(body)),
+                    file: Some(opened.file),
+                    bytes_read,
+                }
             }
         }
     }
@@ -94,7 +100,11 @@ impl Assets {
                     .header(header::CONTENT_RANGE, format!("bytes */{len}"))
                     .body(Cow::Borrowed(&[][..]))
                     .expect("static headers are valid");
-                return Err(Box::new(Served { response, file: Some(path), bytes_read: 0 }));
+                return Err(Box::new(Served {
+                    response,
+                    file: Some(path),
+                    bytes_read: 0,
+                }));
             }
             // A malformed Range header is ignored, as RFC 9110 allows.
             Some(Err(RangeError::Malformed)) => None,
@@ -108,7 +118,10 @@ impl Assets {
             builder = builder.header(header::CONTENT_RANGE, format!("bytes {start}-{}/{len}", start + count - 1));
         }
         let slice = (method != Method::HEAD).then_some(Slice { file, start, len: count });
-        Ok(Opened { response: builder.body(slice).expect("headers are valid"), file: path })
+        Ok(Opened {
+            response: builder.body(slice).expect("headers are valid"),
+            file: path,
+        })
     }
 }
 
@@ -140,9 +153,15 @@ fn error(status: StatusCode, message: &str) -> Served {
     let response = Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
-        .body(Cow::Owned(format!("{} {}: {message}\n", status.as_u16(), status.canonical_reason().unwrap_or("")).into_bytes()))
+        .body(Cow::Owned(
+            format!("{} {}: {message}\n", status.as_u16(), status.canonical_reason().unwrap_or("")).into_bytes(),
+        ))
         .expect("static headers are valid");
-    Served { response, file: None, bytes_read: 0 }
+    Served {
+        response,
+        file: None,
+        bytes_read: 0,
+    }
 }
 
 #[cfg(test)]
@@ -153,7 +172,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("index.html"), "<h1>hi</h1>").unwrap();
         std::fs::create_dir(dir.path().join("media")).unwrap();
-        std::fs::write(dir.path().join("media/clip.mp4"), (0..=255u8).cycle().take(10_000).collect::<Vec<_>>()).unwrap();
+        std::fs::write(
+            dir.path().join("media/clip.mp4"),
+            (0..=255u8).cycle().take(10_000).collect::<Vec<_>>(),
+        )
+        .unwrap();
         let assets = Assets::new(dir.path()).unwrap();
         (dir, assets)
     }
@@ -197,7 +220,10 @@ mod tests {
     fn head_sends_headers_only() {
         let (_d, a) = tree();
         let s = a.serve(&Method::HEAD, "/media/clip.mp4", None);
-        assert_eq!((s.response.status().as_u16(), header(&s, "content-length"), s.response.body().len()), (200, "10000", 0));
+        assert_eq!(
+            (s.response.status().as_u16(), header(&s, "content-length"), s.response.body().len()),
+            (200, "10000", 0)
+        );
         assert_eq!(a.serve(&Method::POST, "/", None).response.status(), 405);
     }
 
@@ -211,7 +237,10 @@ mod tests {
         let s = a.serve(&Method::GET, "/big.mp4", Some("bytes=0-"));
         assert_eq!(s.response.status(), 206);
         assert_eq!(s.bytes_read, MAX_CHUNK);
-        assert_eq!(header(&s, "content-range"), format!("bytes 0-{}/{}", MAX_CHUNK - 1, 3 * MAX_CHUNK + 7));
+        assert_eq!(
+            header(&s, "content-range"),
+            format!("bytes 0-{}/{}", MAX_CHUNK - 1, 3 * MAX_CHUNK + 7)
+        );
     }
 
     #[test]

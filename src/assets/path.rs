@@ -26,9 +26,7 @@ pub fn resolve(root: &Path, url_path: &str) -> Result<PathBuf, PathError> {
         match &*seg {
             "" | "." => continue,
             ".." => return Err(PathError::Traversal),
-            s if s.contains(['/', '\\', '\0']) || (s.len() >= 2 && s.as_bytes()[1] == b':') => {
-                return Err(PathError::BadSegment)
-            }
+            s if s.contains(['/', '\\', '\0']) || (s.len() >= 2 && s.as_bytes()[1] == b':') => return Err(PathError::BadSegment),
             s => out.push(s),
         }
     }

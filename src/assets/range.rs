@@ -51,8 +51,14 @@ pub fn parse_range(header: &str, len: u64) -> Result<ByteRange, RangeError> {
     parsed
         .into_iter()
         .find_map(|pair| match pair {
-            (Some(a), last) if a < len => Some(ByteRange { start: a, end: last.map_or(len - 1, |b| b.min(len - 1)) }),
-            (None, Some(n)) if n > 0 && len > 0 => Some(ByteRange { start: len.saturating_sub(n), end: len - 1 }),
+            (Some(a), last) if a < len => Some(ByteRange {
+                start: a,
+                end: last.map_or(len - 1, |b| b.min(len - 1)),
+            }),
+            (None, Some(n)) if n > 0 && len > 0 => Some(ByteRange {
+                start: len.saturating_sub(n),
+                end: len - 1,
+            }),
             _ => None,
         })
         .ok_or(RangeError::Unsatisfiable)

@@ -59,7 +59,12 @@ mod tests {
 
     #[test]
     fn documented_examples_are_supported() {
-        for example in ["login.success.code", "authorize.object.scope", "getMenuButtonBoundingClientRect.return.left", "onShow.callback.launch_from.anchor"] {
+        for example in [
+            "login.success.code",
+            "authorize.object.scope",
+            "getMenuButtonBoundingClientRect.return.left",
+            "onShow.callback.launch_from.anchor",
+        ] {
             assert!(CAPABILITIES.contains(&example), "{example}");
         }
         for e in CAPABILITIES {

@@ -63,7 +63,12 @@ impl HostContext {
                 system: device.system,
             },
             menu_button: layout.menu_button_rect(),
-            safe_area: SafeArea { top: 0, right: 0, bottom: device.bottom_inset, left: 0 },
+            safe_area: SafeArea {
+                top: 0,
+                right: 0,
+                bottom: device.bottom_inset,
+                left: 0,
+            },
             timeout_ms: 15_000,
             interactive_timeout_ms: 600_000,
             strict: false,

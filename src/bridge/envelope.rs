@@ -35,8 +35,8 @@ impl Envelope {
             let msg = format!("message of {} bytes exceeds the {MAX_MESSAGE_BYTES}-byte limit", raw.len());
             return Err((None, BridgeError::new(ErrorCode::TooLarge, msg)));
         }
-        let env: RawEnvelope = serde_json::from_str(raw)
-            .map_err(|e| (None, BridgeError::new(ErrorCode::Malformed, format!("not a bridge message: {e}"))))?;
+        let env: RawEnvelope =
+            serde_json::from_str(raw).map_err(|e| (None, BridgeError::new(ErrorCode::Malformed, format!("not a bridge message: {e}"))))?;
         let id = match env.id {
             None | Some(Value::Null) => None,
             Some(id @ (Value::Number(_) | Value::String(_))) => Some(id),
@@ -58,7 +58,11 @@ impl Envelope {
     pub fn params<T: serde::de::DeserializeOwned>(&self) -> Result<T, BridgeError> {
         serde_path_to_error::deserialize(&self.params).map_err(|e| {
             let path = e.path().to_string();
-            let msg = if path == "." { format!("invalid params: {}", e.inner()) } else { format!("invalid params: {path}: {}", e.inner()) };
+            let msg = if path == "." {
+                format!("invalid params: {}", e.inner())
+            } else {
+                format!("invalid params: {path}: {}", e.inner())
+            };
             BridgeError::new(ErrorCode::InvalidParams, msg)
         })
     }
@@ -67,9 +71,20 @@ impl Envelope {
 #[derive(Serialize)]
 #[serde(untagged)]
 enum Outgoing<'a, T: Serialize> {
-    Ok { id: &'a Value, ok: bool, result: T },
-    Err { id: Option<&'a Value>, ok: bool, error: &'a BridgeError },
-    Event { event: &'a str, data: T },
+    Ok {
+        id: &'a Value,
+        ok: bool,
+        result: T,
+    },
+    Err {
+        id: Option<&'a Value>,
+        ok: bool,
+        error: &'a BridgeError,
+    },
+    Event {
+        event: &'a str,
+        data: T,
+    },
 }
 
 fn script<T: Serialize>(out: &Outgoing<T>) -> String {
@@ -113,7 +128,14 @@ mod tests {
         assert_eq!(err("not json").1, ErrorCode::Malformed as u32);
         assert_eq!(err("[1,2]").1, ErrorCode::Malformed as u32);
         assert_eq!(err(r#"{"id":{},"method":"x"}"#).1, ErrorCode::Malformed as u32);
-        assert_eq!(err(r#"{"id":1,"method":5}"#), (Some(json!(1)), ErrorCode::Malformed as u32, "`method` must be a non-empty string".into()));
+        assert_eq!(
+            err(r#"{"id":1,"method":5}"#),
+            (
+                Some(json!(1)),
+                ErrorCode::Malformed as u32,
+                "`method` must be a non-empty string".into()
+            )
+        );
         assert_eq!(err(r#"{"id":"a","method":"x","params":[1]}"#).0, Some(json!("a")));
         let huge = format!(r#"{{"id":1,"method":"x","params":{{"p":"{}"}}}}"#, "a".repeat(MAX_MESSAGE_BYTES));
         assert_eq!(err(&huge).1, ErrorCode::TooLarge as u32);
@@ -133,9 +155,18 @@ mod tests {
 
     #[test]
     fn reply_scripts() {
-        assert_eq!(ok_script(&json!(3), json!({"status":"unknown"})), r#"__minihost_reply({"id":3,"ok":true,"result":{"status":"unknown"}})"#);
+        assert_eq!(
+            ok_script(&json!(3), json!({"status":"unknown"})),
+            r#"__minihost_reply({"id":3,"ok":true,"result":{"status":"unknown"}})"#
+        );
         let e = BridgeError::new(ErrorCode::Unsupported, "no");
-        assert_eq!(error_script(None, &e), r#"__minihost_reply({"id":null,"ok":false,"error":{"error_code":10001,"error_msg":"no"}})"#);
-        assert_eq!(event_script("minis.hide", json!({})), r#"__minihost_reply({"event":"minis.hide","data":{}})"#);
+        assert_eq!(
+            error_script(None, &e),
+            r#"__minihost_reply({"id":null,"ok":false,"error":{"error_code":10001,"error_msg":"no"}})"#
+        );
+        assert_eq!(
+            event_script("minis.hide", json!({})),
+            r#"__minihost_reply({"event":"minis.hide","data":{}})"#
+        );
     }
 }

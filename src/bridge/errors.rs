@@ -34,7 +34,10 @@ pub struct BridgeError {
 
 impl BridgeError {
     pub fn new(code: ErrorCode, msg: impl Into<String>) -> BridgeError {
-        BridgeError { error_code: code as u32, error_msg: msg.into() }
+        BridgeError {
+            error_code: code as u32,
+            error_msg: msg.into(),
+        }
     }
 
     pub fn code(&self) -> u32 {

@@ -19,13 +19,19 @@ pub struct BridgeLog {
 
 impl BridgeLog {
     pub fn create(path: &Path) -> std::io::Result<BridgeLog> {
-        Ok(BridgeLog { out: Mutex::new(BufWriter::new(File::create(path)?)), start: Instant::now() })
+        Ok(BridgeLog {
+            out: Mutex::new(BufWriter::new(File::create(path)?)),
+            start: Instant::now(),
+        })
     }
 
     fn write(&self, line: serde_json::Value) {
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
         // Logging must never break the bridge; a full disk loses log lines only.
-        let written = serde_json::to_writer(&mut *out, &line).map_err(std::io::Error::from).and_then(|_| writeln!(out)).and_then(|_| out.flush());
+        let written = serde_json::to_writer(&mut *out, &line)
+            .map_err(std::io::Error::from)
+            .and_then(|_| writeln!(out))
+            .and_then(|_| out.flush());
         if let Err(e) = written {
             tracing::warn!(target: "minihost::bridge", "bridge log write failed: {e}");
         }
@@ -46,7 +52,9 @@ impl BridgeLog {
     pub(super) fn effects(&self, effects: &[Effect]) {
         for e in effects {
             let line = match e {
-                Effect::Eval(script) => json!({ "t": self.ms(), "dir": "out", "eval": script.chars().take(MAX_LOGGED).collect::<String>() }),
+                Effect::Eval(script) => {
+                    json!({ "t": self.ms(), "dir": "out", "eval": script.chars().take(MAX_LOGGED).collect::<String>() })
+                }
                 Effect::ShowSheet { id, sheet } => json!({ "t": self.ms(), "dir": "sheet", "id": id, "sheet": sheet }),
                 Effect::CloseSheet { id } => json!({ "t": self.ms(), "dir": "sheet-closed", "id": id }),
                 Effect::Navbar(n) => json!({ "t": self.ms(), "dir": "navbar", "navbar": n }),

@@ -95,16 +95,35 @@ type Outcome = Result<Value, BridgeError>;
 pub const SILENT_SCOPE: &str = "user.info.open_id";
 
 impl Bridge {
-    pub fn new(policy: Arc<Policy>, platform: Platform, config: &AppConfig, opts: BridgeOptions, log: Option<BridgeLog>) -> Result<Bridge, BridgeError> {
+    pub fn new(
+        policy: Arc<Policy>,
+        platform: Platform,
+        config: &AppConfig,
+        opts: BridgeOptions,
+        log: Option<BridgeLog>,
+    ) -> Result<Bridge, BridgeError> {
         let user = match &opts.user {
-            Some(name) => Some(platform.user_by_username(name)?.ok_or_else(|| {
-                BridgeError::new(ErrorCode::NotLoggedIn, format!("no test user `{name}` on the platform"))
-            })?),
+            Some(name) => Some(
+                platform
+                    .user_by_username(name)?
+                    .ok_or_else(|| BridgeError::new(ErrorCode::NotLoggedIn, format!("no test user `{name}` on the platform")))?,
+            ),
             None => None,
         };
         let navbar = NavbarState::new(&config.navbar, opts.theme, &opts.app_name);
-        let state = State { user, navbar, pending: HashMap::new(), next_sheet: 1 };
-        Ok(Bridge { policy, platform, opts, state: Mutex::new(state), log })
+        let state = State {
+            user,
+            navbar,
+            pending: HashMap::new(),
+            next_sheet: 1,
+        };
+        Ok(Bridge {
+            policy,
+            platform,
+            opts,
+            state: Mutex::new(state),
+            log,
+        })
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -192,8 +211,14 @@ impl Bridge {
                 tracing::info!(target: "minihost::analytics", event = p.event_name, params = %p.params, "reportEvent");
                 json!({"isSuccess": true})
             })),
-            m if m.starts_with("sheet.") => Some(Err(BridgeError::new(ErrorCode::Forbidden, "host sheets cannot be answered by the app"))),
-            m => Some(Err(BridgeError::new(ErrorCode::Unsupported, format!("`{m}` is not a TTMinis method this host supports")))),
+            m if m.starts_with("sheet.") => Some(Err(BridgeError::new(
+                ErrorCode::Forbidden,
+                "host sheets cannot be answered by the app",
+            ))),
+            m => Some(Err(BridgeError::new(
+                ErrorCode::Unsupported,
+                format!("`{m}` is not a TTMinis method this host supports"),
+            ))),
         };
         if let (Some(outcome), false) = (outcome, one_way) {
             effects.push(self.reply(&env, outcome));
@@ -255,7 +280,9 @@ impl Bridge {
         }
         let p: P = env.params()?;
         let mut st = self.state();
-        st.navbar.set_colors(&p.front, &p.background).map_err(|e| BridgeError::new(ErrorCode::InvalidParams, e.to_string()))?;
+        st.navbar
+            .set_colors(&p.front, &p.background)
+            .map_err(|e| BridgeError::new(ErrorCode::InvalidParams, e.to_string()))?;
         effects.push(Effect::Navbar(st.navbar.clone()));
         Ok(json!({ "is_success": true }))
     }
@@ -269,14 +296,30 @@ impl Bridge {
             return_scopes: Option<bool>,
         }
         let p: P = env.params()?;
-        let call = env.id.clone().ok_or_else(|| BridgeError::new(ErrorCode::Malformed, format!("`{}` needs an `id`", env.method)))?;
+        let call = env
+            .id
+            .clone()
+            .ok_or_else(|| BridgeError::new(ErrorCode::Malformed, format!("`{}` needs an `id`", env.method)))?;
         let (flow, default_scope) = match env.method.as_str() {
-            "login" => (Flow::Login { return_scopes: p.return_scopes.unwrap_or(false) }, SILENT_SCOPE),
+            "login" => (
+                Flow::Login {
+                    return_scopes: p.return_scopes.unwrap_or(false),
+                },
+                SILENT_SCOPE,
+            ),
             _ => (Flow::Authorize, "user.info.basic"),
         };
         let scopes = scopes::parse(p.scope.as_deref().unwrap_or(default_scope))?;
         let mut st = self.state();
-        let pending = Pending { call, flow, scopes, awaiting: Sheet::Login { app_name: String::new(), users: vec![] } };
+        let pending = Pending {
+            call,
+            flow,
+            scopes,
+            awaiting: Sheet::Login {
+                app_name: String::new(),
+                users: vec![],
+            },
+        };
         Ok(Some(self.advance(&mut st, pending)))
     }
 
@@ -285,12 +328,22 @@ impl Bridge {
         let result = (|| -> Result<Option<Sheet>, BridgeError> {
             if st.user.is_none() {
                 match self.opts.consent {
-                    ConsentMode::Ask => return Ok(Some(Sheet::Login { app_name: self.opts.app_name.clone(), users: self.user_choices()? })),
+                    ConsentMode::Ask => {
+                        return Ok(Some(Sheet::Login {
+                            app_name: self.opts.app_name.clone(),
+                            users: self.user_choices()?,
+                        }))
+                    }
                     ConsentMode::Allow => {
                         let first = self.platform.users()?.into_iter().next();
                         st.user = Some(first.ok_or_else(|| BridgeError::new(ErrorCode::NotLoggedIn, "the platform has no test users"))?);
                     }
-                    ConsentMode::Deny => return Err(BridgeError::new(ErrorCode::NotLoggedIn, "login cancelled: no user is signed in (--consent deny)")),
+                    ConsentMode::Deny => {
+                        return Err(BridgeError::new(
+                            ErrorCode::NotLoggedIn,
+                            "login cancelled: no user is signed in (--consent deny)",
+                        ))
+                    }
                 }
             }
             let user = st.user.clone().expect("signed in above");
@@ -303,7 +356,13 @@ impl Bridge {
                 ConsentMode::Ask => Ok(Some(Sheet::Consent {
                     app_name: self.opts.app_name.clone(),
                     user: choice(&user),
-                    scopes: missing.iter().map(|s| ScopeInfo { scope: s.to_string(), description: describe_scope(s) }).collect(),
+                    scopes: missing
+                        .iter()
+                        .map(|s| ScopeInfo {
+                            scope: s.to_string(),
+                            description: describe_scope(s),
+                        })
+                        .collect(),
                 })),
                 ConsentMode::Allow => {
                     self.platform.grant(user.id, &self.opts.client_key, &p.scopes)?;
@@ -328,7 +387,10 @@ impl Bridge {
     /// All consent is in place: grant the silent scope and mint a code.
     fn finish(&self, st: &State, p: &Pending) -> Effect {
         let outcome = (|| -> Outcome {
-            let user = st.user.as_ref().ok_or_else(|| BridgeError::new(ErrorCode::NotLoggedIn, "no user is signed in"))?;
+            let user = st
+                .user
+                .as_ref()
+                .ok_or_else(|| BridgeError::new(ErrorCode::NotLoggedIn, "no user is signed in"))?;
             let granted = self.platform.grant(user.id, &self.opts.client_key, &[SILENT_SCOPE.to_owned()])?;
             let code = self.platform.mint_code(CodeRequest {
                 client_key: self.opts.client_key.clone(),
@@ -391,10 +453,16 @@ impl Bridge {
                     st.user = Some(user);
                     effects.extend(self.advance(&mut st, p));
                 }
-                Ok(None) => effects.push(cancelled(&p, BridgeError::new(ErrorCode::NotLoggedIn, format!("no test user `{username}`")))),
+                Ok(None) => effects.push(cancelled(
+                    &p,
+                    BridgeError::new(ErrorCode::NotLoggedIn, format!("no test user `{username}`")),
+                )),
                 Err(e) => effects.push(cancelled(&p, e.into())),
             },
-            (Sheet::Login { .. }, _) => effects.push(cancelled(&p, BridgeError::new(ErrorCode::NotLoggedIn, "login cancelled by the user"))),
+            (Sheet::Login { .. }, _) => effects.push(cancelled(
+                &p,
+                BridgeError::new(ErrorCode::NotLoggedIn, "login cancelled by the user"),
+            )),
             (Sheet::Consent { scopes, .. }, SheetAnswer::Allow) => {
                 let scopes: Vec<String> = scopes.iter().map(|s| s.scope.clone()).collect();
                 let user = st.user.as_ref().map(|u| u.id);
@@ -439,7 +507,10 @@ impl Bridge {
     pub fn set_theme(&self, theme: Theme) -> Vec<Effect> {
         let mut st = self.state();
         st.navbar.set_theme(theme);
-        vec![Effect::Navbar(st.navbar.clone()), Effect::Eval(event_script("host.theme", json!({ "theme": theme })))]
+        vec![
+            Effect::Navbar(st.navbar.clone()),
+            Effect::Eval(event_script("host.theme", json!({ "theme": theme }))),
+        ]
     }
 
     /// A lifecycle event for the page (`minis.launch`, `minis.show`, `minis.hide`, ...).
@@ -458,7 +529,11 @@ fn denied() -> BridgeError {
 }
 
 fn choice(u: &User) -> UserChoice {
-    UserChoice { username: u.username.clone(), display_name: u.display_name.clone(), avatar_url: u.avatar_url.clone() }
+    UserChoice {
+        username: u.username.clone(),
+        display_name: u.display_name.clone(),
+        avatar_url: u.avatar_url.clone(),
+    }
 }
 
 #[derive(Deserialize)]

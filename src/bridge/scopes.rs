@@ -30,8 +30,14 @@ mod tests {
 
     #[test]
     fn parses_and_rejects() {
-        assert_eq!(parse(" user.info.basic ,user.info.open_id,user.info.basic").unwrap(), ["user.info.basic", "user.info.open_id"]);
-        assert_eq!(parse("user.info.basic,user.info.phone").unwrap_err().error_code, ErrorCode::ScopeNotAllowed as u32);
+        assert_eq!(
+            parse(" user.info.basic ,user.info.open_id,user.info.basic").unwrap(),
+            ["user.info.basic", "user.info.open_id"]
+        );
+        assert_eq!(
+            parse("user.info.basic,user.info.phone").unwrap_err().error_code,
+            ErrorCode::ScopeNotAllowed as u32
+        );
         assert_eq!(parse(" , ").unwrap_err().error_code, ErrorCode::InvalidParams as u32);
     }
 }

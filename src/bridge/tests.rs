@@ -9,7 +9,14 @@ fn bridge_with(user: Option<&str>, consent: ConsentMode) -> Bridge {
     let config = AppConfig::parse(Path::new("c"), r#"{"dev":{"clientKey":"ck"}}"#).unwrap().config;
     let platform = Platform::in_memory(PlatformOptions::default()).unwrap();
     platform
-        .ensure_app(NewApp { client_key: "ck".into(), client_secret: None, redirect_uris: vec![], developer: None, webhook_url: None, allowed_scopes: None })
+        .ensure_app(NewApp {
+            client_key: "ck".into(),
+            client_secret: None,
+            redirect_uris: vec![],
+            developer: None,
+            webhook_url: None,
+            allowed_scopes: None,
+        })
         .unwrap();
     let opts = BridgeOptions {
         client_key: "ck".into(),
@@ -24,9 +31,15 @@ fn bridge_with(user: Option<&str>, consent: ConsentMode) -> Bridge {
 
 /// The single reply among `effects`, decoded.
 fn reply(effects: &[Effect]) -> Value {
-    let evals: Vec<&String> = effects.iter().filter_map(|e| if let Effect::Eval(s) = e { Some(s) } else { None }).collect();
+    let evals: Vec<&String> = effects
+        .iter()
+        .filter_map(|e| if let Effect::Eval(s) = e { Some(s) } else { None })
+        .collect();
     assert_eq!(evals.len(), 1, "expected exactly one reply in {effects:?}");
-    let json = evals[0].strip_prefix("__minihost_reply(").and_then(|s| s.strip_suffix(')')).unwrap();
+    let json = evals[0]
+        .strip_prefix("__minihost_reply(")
+        .and_then(|s| s.strip_suffix(')'))
+        .unwrap();
     serde_json::from_str(json).unwrap()
 }
 
@@ -35,31 +48,59 @@ fn call(b: &Bridge, id: u64, method: &str, params: Value) -> Vec<Effect> {
 }
 
 fn sheet(effects: &[Effect]) -> (u64, Sheet) {
-    effects.iter().find_map(|e| if let Effect::ShowSheet { id, sheet } = e { Some((*id, sheet.clone())) } else { None }).expect("a sheet")
+    effects
+        .iter()
+        .find_map(|e| {
+            if let Effect::ShowSheet { id, sheet } = e {
+                Some((*id, sheet.clone()))
+            } else {
+                None
+            }
+        })
+        .expect("a sheet")
 }
 
 #[test]
 fn silent_login_returns_a_code_and_connects() {
     let b = bridge_with(Some("alice"), ConsentMode::Ask);
-    assert_eq!(reply(&call(&b, 1, "getLoginStatus", json!({})))["result"], json!({"status": "not_authorized"}));
+    assert_eq!(
+        reply(&call(&b, 1, "getLoginStatus", json!({})))["result"],
+        json!({"status": "not_authorized"})
+    );
     let r = reply(&call(&b, 2, "login", json!({})));
     assert_eq!((r["id"].clone(), r["ok"].clone()), (json!(2), json!(true)));
     assert!(r["result"]["code"].as_str().is_some_and(|c| c.len() >= 16), "{r}");
     assert!(r["result"].get("grantedScopes").is_none(), "only with returnScopes");
-    assert_eq!(reply(&call(&b, 3, "getLoginStatus", json!({})))["result"], json!({"status": "connected"}));
+    assert_eq!(
+        reply(&call(&b, 3, "getLoginStatus", json!({})))["result"],
+        json!({"status": "connected"})
+    );
     let r = reply(&call(&b, 4, "login", json!({"returnScopes": true})));
     assert_eq!(r["result"]["grantedScopes"], "user.info.open_id");
-    assert_ne!(r["result"]["code"], reply(&call(&b, 5, "login", json!({})))["result"]["code"], "codes are single-use, so each login mints a new one");
+    assert_ne!(
+        r["result"]["code"],
+        reply(&call(&b, 5, "login", json!({})))["result"]["code"],
+        "codes are single-use, so each login mints a new one"
+    );
 }
 
 #[test]
 fn signed_out_login_shows_the_login_sheet() {
     let b = bridge_with(None, ConsentMode::Ask);
-    assert_eq!(reply(&call(&b, 1, "getLoginStatus", json!({})))["result"], json!({"status": "unknown"}));
+    assert_eq!(
+        reply(&call(&b, 1, "getLoginStatus", json!({})))["result"],
+        json!({"status": "unknown"})
+    );
     let effects = call(&b, 2, "login", json!({}));
     let (id, s) = sheet(&effects);
-    assert!(matches!(&s, Sheet::Login { users, .. } if users.iter().any(|u| u.username == "alice")), "{s:?}");
-    assert!(!effects.iter().any(|e| matches!(e, Effect::Eval(_))), "no reply until the sheet is answered");
+    assert!(
+        matches!(&s, Sheet::Login { users, .. } if users.iter().any(|u| u.username == "alice")),
+        "{s:?}"
+    );
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Eval(_))),
+        "no reply until the sheet is answered"
+    );
     let effects = b.answer(id, SheetAnswer::SignIn { username: "alice".into() });
     assert!(effects.contains(&Effect::CloseSheet { id }));
     assert!(reply(&effects)["result"]["code"].is_string());
@@ -72,7 +113,10 @@ fn dismissing_the_login_sheet_fails_the_call() {
     let b = bridge_with(None, ConsentMode::Ask);
     let (id, _) = sheet(&call(&b, 9, "login", json!({})));
     let r = reply(&b.answer(id, SheetAnswer::Dismiss));
-    assert_eq!((r["id"].clone(), r["error"]["error_code"].clone()), (json!(9), json!(ErrorCode::NotLoggedIn as u32)));
+    assert_eq!(
+        (r["id"].clone(), r["error"]["error_code"].clone()),
+        (json!(9), json!(ErrorCode::NotLoggedIn as u32))
+    );
 }
 
 #[test]
@@ -81,7 +125,11 @@ fn authorize_asks_only_for_missing_scopes() {
     let (id, s) = sheet(&call(&b, 1, "authorize", json!({"scope": "user.info.basic,user.info.open_id"})));
     match s {
         Sheet::Consent { scopes, user, .. } => {
-            assert_eq!(scopes.iter().map(|s| s.scope.as_str()).collect::<Vec<_>>(), ["user.info.basic"], "open_id is silent");
+            assert_eq!(
+                scopes.iter().map(|s| s.scope.as_str()).collect::<Vec<_>>(),
+                ["user.info.basic"],
+                "open_id is silent"
+            );
             assert_eq!(user.username, "alice");
         }
         other => panic!("{other:?}"),
@@ -102,9 +150,16 @@ fn denied_authorize_then_login_fallback() {
     let (id, _) = sheet(&call(&b, 1, "authorize", json!({})));
     let r = reply(&b.answer(id, SheetAnswer::Deny));
     assert_eq!(r["error"]["error_code"], json!(ErrorCode::UserDenied as u32));
-    assert!(reply(&call(&b, 2, "login", json!({})))["result"]["code"].is_string(), "silent login still works");
+    assert!(
+        reply(&call(&b, 2, "login", json!({})))["result"]["code"].is_string(),
+        "silent login still works"
+    );
     let (id, _) = sheet(&call(&b, 3, "authorize", json!({})));
-    assert_eq!(reply(&b.answer(id, SheetAnswer::Dismiss))["error"]["error_code"], json!(ErrorCode::UserDenied as u32), "closing is deny");
+    assert_eq!(
+        reply(&b.answer(id, SheetAnswer::Dismiss))["error"]["error_code"],
+        json!(ErrorCode::UserDenied as u32),
+        "closing is deny"
+    );
 }
 
 #[test]
@@ -113,8 +168,14 @@ fn scripted_consent_modes() {
     let r = reply(&call(&allow, 1, "authorize", json!({"scope": "user.info.basic"})));
     assert!(r["result"]["grantedScopes"].as_str().unwrap().contains("user.info.basic"), "{r}");
     let deny = bridge_with(Some("alice"), ConsentMode::Deny);
-    assert_eq!(reply(&call(&deny, 1, "authorize", json!({})))["error"]["error_code"], json!(ErrorCode::UserDenied as u32));
-    assert!(reply(&call(&deny, 2, "login", json!({})))["result"]["code"].is_string(), "silent login needs no consent");
+    assert_eq!(
+        reply(&call(&deny, 1, "authorize", json!({})))["error"]["error_code"],
+        json!(ErrorCode::UserDenied as u32)
+    );
+    assert!(
+        reply(&call(&deny, 2, "login", json!({})))["result"]["code"].is_string(),
+        "silent login needs no consent"
+    );
 }
 
 #[test]
@@ -132,13 +193,31 @@ fn hostile_input_gets_one_coded_reply() {
     assert_eq!(code(b.handle(PAGE, "{{{")), ErrorCode::Malformed as u32);
     assert_eq!(code(call(&b, 1, "eval", json!({}))), ErrorCode::Unsupported as u32);
     assert_eq!(code(call(&b, 1, "login", json!({"scope": 42}))), ErrorCode::InvalidParams as u32);
-    assert_eq!(code(call(&b, 1, "login", json!({"returnScopes": "yes"}))), ErrorCode::InvalidParams as u32);
-    assert_eq!(code(call(&b, 1, "sheet.answer", json!({"sheet": 1, "answer": "allow"}))), ErrorCode::Forbidden as u32);
-    assert_eq!(code(b.handle("https://evil.example/", r#"{"id":1,"method":"login"}"#)), ErrorCode::Forbidden as u32);
-    let huge = format!(r#"{{"id":1,"method":"share","params":{{"title":"{}"}}}}"#, "x".repeat(MAX_MESSAGE_BYTES));
+    assert_eq!(
+        code(call(&b, 1, "login", json!({"returnScopes": "yes"}))),
+        ErrorCode::InvalidParams as u32
+    );
+    assert_eq!(
+        code(call(&b, 1, "sheet.answer", json!({"sheet": 1, "answer": "allow"}))),
+        ErrorCode::Forbidden as u32
+    );
+    assert_eq!(
+        code(b.handle("https://evil.example/", r#"{"id":1,"method":"login"}"#)),
+        ErrorCode::Forbidden as u32
+    );
+    let huge = format!(
+        r#"{{"id":1,"method":"share","params":{{"title":"{}"}}}}"#,
+        "x".repeat(MAX_MESSAGE_BYTES)
+    );
     assert_eq!(code(b.handle(PAGE, &huge)), ErrorCode::TooLarge as u32);
-    assert!(b.handle(PAGE, r#"{"method":"init","params":{"clientKey":"other"}}"#).is_empty(), "init is one-way");
-    assert!(b.handle(PAGE, r#"{"id":5,"method":"__report","params":{"kind":"csp"}}"#).is_empty(), "reports are one-way");
+    assert!(
+        b.handle(PAGE, r#"{"method":"init","params":{"clientKey":"other"}}"#).is_empty(),
+        "init is one-way"
+    );
+    assert!(
+        b.handle(PAGE, r#"{"id":5,"method":"__report","params":{"kind":"csp"}}"#).is_empty(),
+        "reports are one-way"
+    );
 }
 
 #[test]
@@ -146,10 +225,17 @@ fn app_page_cannot_answer_sheets_but_chrome_can() {
     let b = bridge_with(Some("alice"), ConsentMode::Ask);
     let (id, _) = sheet(&call(&b, 1, "authorize", json!({})));
     let forged = json!({"id": 2, "method": "sheet.answer", "params": {"sheet": id, "answer": "allow"}}).to_string();
-    assert_eq!(reply(&b.handle(PAGE, &forged))["error"]["error_code"], json!(ErrorCode::Forbidden as u32));
+    assert_eq!(
+        reply(&b.handle(PAGE, &forged))["error"]["error_code"],
+        json!(ErrorCode::Forbidden as u32)
+    );
     assert_eq!(b.open_sheets().len(), 1, "the forged answer changed nothing");
     let via_app_channel = b.handle("minihost-chrome://host/sheet.html", &forged);
-    assert_eq!(reply(&via_app_channel)["error"]["error_code"], json!(ErrorCode::Forbidden as u32), "a chrome URL in the app's webview is still the app");
+    assert_eq!(
+        reply(&via_app_channel)["error"]["error_code"],
+        json!(ErrorCode::Forbidden as u32),
+        "a chrome URL in the app's webview is still the app"
+    );
     let wrong_origin = b.handle_chrome("minihost://app/index.html", &forged);
     assert_eq!(reply(&wrong_origin)["error"]["error_code"], json!(ErrorCode::Forbidden as u32));
     let effects = b.handle_chrome("minihost-chrome://host/sheet.html", &forged);
@@ -160,13 +246,30 @@ fn app_page_cannot_answer_sheets_but_chrome_can() {
 #[test]
 fn navbar_colours() {
     let b = bridge_with(Some("alice"), ConsentMode::Ask);
-    let bad = reply(&call(&b, 1, "setNavigationBarColor", json!({"frontColor": "#ff0000", "backgroundColor": "#000000"})));
+    let bad = reply(&call(
+        &b,
+        1,
+        "setNavigationBarColor",
+        json!({"frontColor": "#ff0000", "backgroundColor": "#000000"}),
+    ));
     assert_eq!(bad["error"]["error_code"], json!(ErrorCode::InvalidParams as u32));
-    let bad = reply(&call(&b, 2, "setNavigationBarColor", json!({"frontColor": "#ffffff", "backgroundColor": "navy"})));
+    let bad = reply(&call(
+        &b,
+        2,
+        "setNavigationBarColor",
+        json!({"frontColor": "#ffffff", "backgroundColor": "navy"}),
+    ));
     assert!(bad["error"]["error_msg"].as_str().unwrap().contains("backgroundColor"));
-    let effects = call(&b, 3, "setNavigationBarColor", json!({"frontColor": "#ffffff", "backgroundColor": "#123456"}));
+    let effects = call(
+        &b,
+        3,
+        "setNavigationBarColor",
+        json!({"frontColor": "#ffffff", "backgroundColor": "#123456"}),
+    );
     assert_eq!(reply(&effects)["result"], json!({"is_success": true}));
-    assert!(effects.iter().any(|e| matches!(e, Effect::Navbar(n) if n.background.to_string() == "#123456")));
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::Navbar(n) if n.background.to_string() == "#123456")));
 }
 
 #[test]
@@ -174,5 +277,8 @@ fn navigation_drops_replies_owed_to_the_old_page() {
     let b = bridge_with(Some("alice"), ConsentMode::Ask);
     let (id, _) = sheet(&call(&b, 1, "authorize", json!({})));
     assert_eq!(b.page_changed(), vec![Effect::CloseSheet { id }]);
-    assert!(b.answer(id, SheetAnswer::Allow).is_empty(), "call 1 of the old page is never answered on the new one");
+    assert!(
+        b.answer(id, SheetAnswer::Allow).is_empty(),
+        "call 1 of the old page is never answered on the new one"
+    );
 }

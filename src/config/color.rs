@@ -52,7 +52,10 @@ impl FromStr for Color {
         let c = match hex.len() {
             3 => Color::rgb(nibble(0).unwrap(), nibble(1).unwrap(), nibble(2).unwrap()),
             6 => Color::rgb(byte(0).unwrap(), byte(2).unwrap(), byte(4).unwrap()),
-            8 => Color { a: byte(6).unwrap(), ..Color::rgb(byte(0).unwrap(), byte(2).unwrap(), byte(4).unwrap()) },
+            8 => Color {
+                a: byte(6).unwrap(),
+                ..Color::rgb(byte(0).unwrap(), byte(2).unwrap(), byte(4).unwrap())
+            },
             _ => return Err(bad()),
         };
         Ok(c)
@@ -84,7 +87,15 @@ mod tests {
         assert_eq!("#fff".parse(), Ok(Color::WHITE));
         assert_eq!("#000000".parse(), Ok(Color::BLACK));
         assert_eq!("#FF8800".parse::<Color>().unwrap().to_string(), "#ff8800");
-        assert_eq!("#11223344".parse::<Color>().unwrap(), Color { r: 0x11, g: 0x22, b: 0x33, a: 0x44 });
+        assert_eq!(
+            "#11223344".parse::<Color>().unwrap(),
+            Color {
+                r: 0x11,
+                g: 0x22,
+                b: 0x33,
+                a: 0x44
+            }
+        );
     }
 
     #[test]

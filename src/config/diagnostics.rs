@@ -49,12 +49,19 @@ pub enum ConfigError {
     #[error("{}: cannot read: {source}", file.display())]
     Io { file: PathBuf, source: std::io::Error },
     #[error("{}", render(file, errors))]
-    Invalid { file: PathBuf, errors: Vec<Diagnostic>, warnings: Vec<Diagnostic> },
+    Invalid {
+        file: PathBuf,
+        errors: Vec<Diagnostic>,
+        warnings: Vec<Diagnostic>,
+    },
 }
 
 impl ConfigError {
     pub(crate) fn io(file: &Path, source: std::io::Error) -> ConfigError {
-        ConfigError::Io { file: file.to_owned(), source }
+        ConfigError::Io {
+            file: file.to_owned(),
+            source,
+        }
     }
 
     /// The errors found (empty for I/O failures).

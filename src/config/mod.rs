@@ -67,7 +67,10 @@ pub struct Build {
 
 impl Default for Build {
     fn default() -> Build {
-        Build { html_entry: "public/index.html".into(), output_dir: "build".into() }
+        Build {
+            html_entry: "public/index.html".into(),
+            output_dir: "build".into(),
+        }
     }
 }
 
@@ -98,11 +101,18 @@ impl AppConfig {
     /// Validates config text; `path` is used only in messages.
     pub fn parse(path: &Path, text: &str) -> Result<LoadedConfig, ConfigError> {
         let (config, diagnostics) = parse::parse(text);
-        let (errors, warnings): (Vec<_>, Vec<_>) =
-            diagnostics.into_iter().partition(|d| d.severity == Severity::Error);
+        let (errors, warnings): (Vec<_>, Vec<_>) = diagnostics.into_iter().partition(|d| d.severity == Severity::Error);
         match config {
-            Some(config) if errors.is_empty() => Ok(LoadedConfig { path: path.to_owned(), config, warnings }),
-            _ => Err(ConfigError::Invalid { file: path.to_owned(), errors, warnings }),
+            Some(config) if errors.is_empty() => Ok(LoadedConfig {
+                path: path.to_owned(),
+                config,
+                warnings,
+            }),
+            _ => Err(ConfigError::Invalid {
+                file: path.to_owned(),
+                errors,
+                warnings,
+            }),
         }
     }
 }

@@ -15,7 +15,13 @@ struct Ctx<'t> {
 impl Ctx<'_> {
     fn push(&mut self, severity: Severity, at: usize, key: Option<String>, message: String) {
         let (line, column) = line_col(self.text, at);
-        self.out.push(Diagnostic { severity, line, column, key, message });
+        self.out.push(Diagnostic {
+            severity,
+            line,
+            column,
+            key,
+            message,
+        });
     }
 
     fn error(&mut self, at: usize, key: &str, message: impl Into<String>) {
@@ -103,7 +109,11 @@ fn unknown(cx: &mut Ctx, prop: &ObjectProp, parent: &str) {
     if name.starts_with('_') {
         return; // `_comment` and friends, as in the platform's own template
     }
-    let key = if parent.is_empty() { name.to_owned() } else { format!("{parent}.{name}") };
+    let key = if parent.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{parent}.{name}")
+    };
     cx.warn(prop.start(), &key, "unknown key, ignored");
 }
 
@@ -168,13 +178,22 @@ fn color(cx: &mut Ctx, key: &str, v: &Value) -> Option<Color> {
 }
 
 fn navbar(cx: &mut Ctx, o: &Object, config: &mut AppConfig) {
-    known_keys(cx, o, "navbar", &["style", "bgColorLight", "lightModeBgColor", "bgColorDark", "darkModeBgColor"]);
+    known_keys(
+        cx,
+        o,
+        "navbar",
+        &["style", "bgColorLight", "lightModeBgColor", "bgColorDark", "darkModeBgColor"],
+    );
     if let Some(p) = o.get("style") {
         if let Some(s) = string(cx, "navbar.style", &p.value) {
             match s {
                 "default" => config.navbar.style = NavbarStyle::Default,
                 "custom" => config.navbar.style = NavbarStyle::Custom,
-                other => cx.error(p.value.start(), "navbar.style", format!("`{other}` is not a navbar style; use \"default\" or \"custom\"")),
+                other => cx.error(
+                    p.value.start(),
+                    "navbar.style",
+                    format!("`{other}` is not a navbar style; use \"default\" or \"custom\""),
+                ),
             }
         }
     }
@@ -245,7 +264,9 @@ fn build(cx: &mut Ctx, o: &Object, config: &mut AppConfig) {
 fn relative_path(cx: &mut Ctx, key: &str, v: &Value) -> Option<String> {
     let s = string(cx, key, v)?;
     let p = std::path::Path::new(s);
-    let escapes = p.components().any(|c| !matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir));
+    let escapes = p
+        .components()
+        .any(|c| !matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir));
     if s.trim().is_empty() || escapes {
         cx.error(v.start(), key, format!("`{s}` must be a relative path inside the project"));
         return None;
@@ -261,7 +282,11 @@ fn domain(cx: &mut Ctx, o: &Object, config: &mut AppConfig) -> bool {
     };
     let key = format!("domain.{}", p.name.as_str());
     let Value::Array(list) = &p.value else {
-        cx.error(p.value.start(), &key, format!("expected an array of origins, found {}", type_name(&p.value)));
+        cx.error(
+            p.value.start(),
+            &key,
+            format!("expected an array of origins, found {}", type_name(&p.value)),
+        );
         return true;
     };
     if list.elements.len() > MAX_TRUSTED_DOMAINS {
@@ -275,7 +300,11 @@ fn domain(cx: &mut Ctx, o: &Object, config: &mut AppConfig) -> bool {
         match TrustedOrigin::parse(raw) {
             Ok(origin) => {
                 if origin.is_loopback_http() {
-                    cx.warn(v.start(), &item, format!("`{origin}` is a plain-http loopback origin: fine for a local backend, rejected by TikTok"));
+                    cx.warn(
+                        v.start(),
+                        &item,
+                        format!("`{origin}` is a plain-http loopback origin: fine for a local backend, rejected by TikTok"),
+                    );
                 }
                 if origins.contains(&origin) {
                     cx.warn(v.start(), &item, format!("`{origin}` is listed twice"));

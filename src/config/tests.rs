@@ -7,11 +7,18 @@ fn ok(text: &str) -> LoadedConfig {
 /// Renders every error as `line:col key: message` for compact assertions.
 fn errors(text: &str) -> Vec<String> {
     let err = AppConfig::parse(Path::new("minis.config.json"), text).expect_err("config was accepted");
-    err.errors().iter().map(|d| format!("{}:{} {}: {}", d.line, d.column, d.key.as_deref().unwrap_or("-"), d.message)).collect()
+    err.errors()
+        .iter()
+        .map(|d| format!("{}:{} {}: {}", d.line, d.column, d.key.as_deref().unwrap_or("-"), d.message))
+        .collect()
 }
 
 fn warnings(text: &str) -> Vec<String> {
-    ok(text).warnings.iter().map(|d| format!("{}:{} {}", d.line, d.column, d.key.as_deref().unwrap_or("-"))).collect()
+    ok(text)
+        .warnings
+        .iter()
+        .map(|d| format!("{}:{} {}", d.line, d.column, d.key.as_deref().unwrap_or("-")))
+        .collect()
 }
 
 #[test]
@@ -26,7 +33,10 @@ fn documented_table_shape() {
     assert_eq!(c.navbar.style, NavbarStyle::Custom);
     assert_eq!(c.navbar.bg_color_light, Some(Color::WHITE));
     assert_eq!(c.navbar.bg_color_dark, Some(Color::BLACK));
-    assert_eq!((c.dev.host.as_str(), c.dev.port, c.dev.client_key.as_deref()), ("localhost", 4000, Some("ck1")));
+    assert_eq!(
+        (c.dev.host.as_str(), c.dev.port, c.dev.client_key.as_deref()),
+        ("localhost", 4000, Some("ck1"))
+    );
     assert_eq!((c.build.output_dir.as_str(), c.build.html_entry.as_str()), ("dist", "index.html"));
     assert!(c.trusted_domains.allows("https://api.example.com/x"));
 }
@@ -68,7 +78,11 @@ fn cli_template_with_line_comment_and_missing_comma() {
 }"##);
     assert_eq!(c.config.dev.client_key.as_deref(), Some("your-client-key"));
     assert_eq!(c.config.dev.tos_link.as_deref(), Some("{{your_terms_of_service_url}}"));
-    assert_eq!(warnings("{}"), ["1:1 domain.trustedDomains"], "missing trusted domains is a warning");
+    assert_eq!(
+        warnings("{}"),
+        ["1:1 domain.trustedDomains"],
+        "missing trusted domains is a warning"
+    );
 }
 
 #[test]
@@ -76,7 +90,10 @@ fn defaults_apply() {
     let c = ok(r#"{"domain": {"trustedDomains": []}}"#).config;
     assert_eq!(c.navbar.style, NavbarStyle::Default);
     assert_eq!((c.dev.host.as_str(), c.dev.port), ("localhost", 3000));
-    assert_eq!((c.build.output_dir.as_str(), c.build.html_entry.as_str()), ("build", "public/index.html"));
+    assert_eq!(
+        (c.build.output_dir.as_str(), c.build.html_entry.as_str()),
+        ("build", "public/index.html")
+    );
     assert!(c.trusted_domains.is_empty());
 }
 
@@ -92,18 +109,39 @@ fn syntax_errors_have_line_and_column() {
 #[test]
 fn wrong_types_name_the_key() {
     assert_eq!(errors(r#"{"navbar": []}"#), ["1:12 navbar: expected an object, found an array"]);
-    assert_eq!(errors(r#"{"dev": {"port": true}}"#), ["1:18 dev.port: expected a number, found a boolean"]);
-    assert_eq!(errors(r#"{"dev": {"port": "70000"}}"#), ["1:18 dev.port: `70000` is not a TCP port (1-65535)"]);
-    assert_eq!(errors(r#"{"dev": {"clientKey": 5}}"#), ["1:23 dev.clientKey: expected a string, found a number"]);
-    assert_eq!(errors(r#"{"navbar": {"style": "fancy"}}"#), ["1:22 navbar.style: `fancy` is not a navbar style; use \"default\" or \"custom\""]);
-    assert_eq!(errors(r#"{"domain": {"trustedDomains": "https://a.com"}}"#), ["1:31 domain.trustedDomains: expected an array of origins, found a string"]);
-    assert_eq!(errors(r#"{"build": {"outputDir": "../elsewhere"}}"#), ["1:25 build.outputDir: `../elsewhere` must be a relative path inside the project"]);
+    assert_eq!(
+        errors(r#"{"dev": {"port": true}}"#),
+        ["1:18 dev.port: expected a number, found a boolean"]
+    );
+    assert_eq!(
+        errors(r#"{"dev": {"port": "70000"}}"#),
+        ["1:18 dev.port: `70000` is not a TCP port (1-65535)"]
+    );
+    assert_eq!(
+        errors(r#"{"dev": {"clientKey": 5}}"#),
+        ["1:23 dev.clientKey: expected a string, found a number"]
+    );
+    assert_eq!(
+        errors(r#"{"navbar": {"style": "fancy"}}"#),
+        ["1:22 navbar.style: `fancy` is not a navbar style; use \"default\" or \"custom\""]
+    );
+    assert_eq!(
+        errors(r#"{"domain": {"trustedDomains": "https://a.com"}}"#),
+        ["1:31 domain.trustedDomains: expected an array of origins, found a string"]
+    );
+    assert_eq!(
+        errors(r#"{"build": {"outputDir": "../elsewhere"}}"#),
+        ["1:25 build.outputDir: `../elsewhere` must be a relative path inside the project"]
+    );
 }
 
 #[test]
 fn bad_colour_names_key_and_position() {
     let text = "{\n  \"navbar\": {\n    \"darkModeBgColor\": \"black\"\n  }\n}";
-    assert_eq!(errors(text), ["3:24 navbar.darkModeBgColor: `black` is not a hex colour (expected #rgb, #rrggbb or #rrggbbaa)"]);
+    assert_eq!(
+        errors(text),
+        ["3:24 navbar.darkModeBgColor: `black` is not a hex colour (expected #rgb, #rrggbb or #rrggbbaa)"]
+    );
 }
 
 #[test]
@@ -119,9 +157,21 @@ fn conflicting_spellings_are_an_error_but_equal_ones_are_fine() {
 fn trusted_domain_errors() {
     let e = errors(r#"{"domain": {"trustedDomains": ["https://ok.com", "https://*.a.com", "http://b.com", "https://c.com/api"]}}"#);
     assert_eq!(e.len(), 3, "{e:?}");
-    assert!(e[0].starts_with("1:50 domain.trustedDomains[1]: `https://*.a.com` contains a wildcard"), "{}", e[0]);
-    assert!(e[1].starts_with("1:69 domain.trustedDomains[2]: `http://b.com` uses http:"), "{}", e[1]);
-    assert!(e[2].starts_with("1:85 domain.trustedDomains[3]: `https://c.com/api` has a path"), "{}", e[2]);
+    assert!(
+        e[0].starts_with("1:50 domain.trustedDomains[1]: `https://*.a.com` contains a wildcard"),
+        "{}",
+        e[0]
+    );
+    assert!(
+        e[1].starts_with("1:69 domain.trustedDomains[2]: `http://b.com` uses http:"),
+        "{}",
+        e[1]
+    );
+    assert!(
+        e[2].starts_with("1:85 domain.trustedDomains[3]: `https://c.com/api` has a path"),
+        "{}",
+        e[2]
+    );
 }
 
 #[test]
@@ -140,5 +190,8 @@ fn loopback_http_is_a_warning_and_unknown_keys_too() {
 #[test]
 fn error_display_names_the_file() {
     let err = AppConfig::parse(Path::new("app/minis.config.json"), r#"{"dev": {"port": []}}"#).unwrap_err();
-    assert_eq!(err.to_string(), "app/minis.config.json:1:18: error: dev.port: expected a number, found an array");
+    assert_eq!(
+        err.to_string(),
+        "app/minis.config.json:1:18: error: dev.port: expected a number, found an array"
+    );
 }

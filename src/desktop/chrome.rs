@@ -74,7 +74,11 @@ impl Chrome {
             t.set_text(&n.title);
         }
         let (bg, fg) = (n.background.to_string(), n.front.to_string());
-        let capsule_bg = if n.front == crate::config::Color::WHITE { "rgba(0,0,0,0.35)" } else { "rgba(255,255,255,0.75)" };
+        let capsule_bg = if n.front == crate::config::Color::WHITE {
+            "rgba(0,0,0,0.35)"
+        } else {
+            "rgba(255,255,255,0.75)"
+        };
         let css = format!(
             "#mh-status {{ background: {bg}; color: {fg}; font: 600 14px sans-serif; }}
              #mh-navbar {{ background: {bg}; }}

@@ -69,7 +69,9 @@ pub fn run(opts: RunOptions) -> Result<(), DesktopError> {
         .map_err(|e| DesktopError::Window(e.to_string()))?;
     set_dark(opts.theme == Theme::Dark);
 
-    let vbox = window.default_vbox().ok_or_else(|| DesktopError::Window("tao window has no GTK box".into()))?;
+    let vbox = window
+        .default_vbox()
+        .ok_or_else(|| DesktopError::Window("tao window has no GTK box".into()))?;
     let overlay = gtk::Overlay::new();
     let fixed = gtk::Fixed::new();
     fixed.set_size_request(d.screen_width as i32, d.screen_height as i32);
@@ -96,19 +98,34 @@ pub fn run(opts: RunOptions) -> Result<(), DesktopError> {
     wire_capsule(&chrome, proxy.clone());
     wire_window_state(&window, proxy.clone());
 
-    let mut shell = Shell { surfaces, chrome, sheet_host, sheet_context, bridge: opts.bridge.clone(), proxy, theme: opts.theme };
+    let mut shell = Shell {
+        surfaces,
+        chrome,
+        sheet_host,
+        sheet_context,
+        bridge: opts.bridge.clone(),
+        proxy,
+        theme: opts.theme,
+    };
     let mut launched = false;
     event_loop.run(move |event, _, control_flow| {
         *control_flow = ControlFlow::Wait;
         match event {
             Event::NewEvents(StartCause::Init) => tracing::info!(target: "minihost::desktop", "window open"),
-            Event::WindowEvent { event: WindowEvent::CloseRequested, .. } | Event::UserEvent(UserEvent::Quit) => {
+            Event::WindowEvent {
+                event: WindowEvent::CloseRequested,
+                ..
+            }
+            | Event::UserEvent(UserEvent::Quit) => {
                 apply(&shell.surfaces, &[shell.bridge.lifecycle("minis.destroy")]);
                 *control_flow = ControlFlow::Exit;
             }
             Event::UserEvent(UserEvent::PageLoaded) if !launched => {
                 launched = true;
-                apply(&shell.surfaces, &[shell.bridge.lifecycle("minis.launch"), shell.bridge.lifecycle("minis.show")]);
+                apply(
+                    &shell.surfaces,
+                    &[shell.bridge.lifecycle("minis.launch"), shell.bridge.lifecycle("minis.show")],
+                );
             }
             Event::UserEvent(UserEvent::ToggleTheme) => {
                 shell.theme = if shell.theme == Theme::Light { Theme::Dark } else { Theme::Light };
@@ -142,7 +159,13 @@ impl Shell {
                 Effect::Navbar(n) => self.chrome.apply(n),
                 Effect::ShowSheet { id, sheet } => {
                     let html = sheet_page::render(*id, sheet, self.theme);
-                    match build_sheet(&self.sheet_host, &mut self.sheet_context, html, self.bridge.clone(), self.proxy.clone()) {
+                    match build_sheet(
+                        &self.sheet_host,
+                        &mut self.sheet_context,
+                        html,
+                        self.bridge.clone(),
+                        self.proxy.clone(),
+                    ) {
                         Ok(webview) => {
                             self.sheet_host.show_all();
                             let _ = webview.focus();
@@ -179,7 +202,12 @@ fn set_dark(dark: bool) {
     }
 }
 
-fn build_app_webview(opts: &RunOptions, fixed: &gtk::Fixed, proxy: EventLoopProxy<UserEvent>, surfaces: Rc<RefCell<Surfaces>>) -> Result<WebView, DesktopError> {
+fn build_app_webview(
+    opts: &RunOptions,
+    fixed: &gtk::Fixed,
+    proxy: EventLoopProxy<UserEvent>,
+    surfaces: Rc<RefCell<Surfaces>>,
+) -> Result<WebView, DesktopError> {
     let a = opts.layout.app;
     let origin = opts.origin.clone();
     let rt = opts.runtime.clone();
@@ -254,14 +282,23 @@ fn apply(surfaces: &Rc<RefCell<Surfaces>>, effects: &[Effect]) {
     }
 }
 
-fn build_sheet(host: &gtk::Box, context: &mut WebContext, html: String, bridge: Arc<Bridge>, proxy: EventLoopProxy<UserEvent>) -> Result<WebView, wry::Error> {
+fn build_sheet(
+    host: &gtk::Box,
+    context: &mut WebContext,
+    html: String,
+    bridge: Arc<Bridge>,
+    proxy: EventLoopProxy<UserEvent>,
+) -> Result<WebView, wry::Error> {
     let page: Cow<'static, [u8]> = Cow::Owned(html.into_bytes());
     WebViewBuilder::new_with_web_context(context)
         .with_transparent(true)
         .with_custom_protocol(CHROME_SCHEME.into(), move |_id, _req| {
             http::Response::builder()
                 .header(http::header::CONTENT_TYPE, "text/html; charset=utf-8")
-                .header(http::header::CONTENT_SECURITY_POLICY, "default-src 'none'; img-src data: https:; style-src 'unsafe-inline'; script-src 'unsafe-inline'")
+                .header(
+                    http::header::CONTENT_SECURITY_POLICY,
+                    "default-src 'none'; img-src data: https:; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
+                )
                 .body(page.clone())
                 .expect("static headers are valid")
         })
@@ -287,7 +324,11 @@ fn wire_capsule(chrome: &chrome::Chrome, proxy: EventLoopProxy<UserEvent>) {
             let item = gtk::MenuItem::with_label(label);
             let p = p.clone();
             item.connect_activate(move |_| {
-                let _ = p.send_event(if share { UserEvent::Lifecycle("minis.share") } else { UserEvent::ToggleTheme });
+                let _ = p.send_event(if share {
+                    UserEvent::Lifecycle("minis.share")
+                } else {
+                    UserEvent::ToggleTheme
+                });
             });
             menu.append(&item);
         }
@@ -311,7 +352,11 @@ fn wire_window_state(window: &tao::window::Window, proxy: EventLoopProxy<UserEve
     window.gtk_window().connect_window_state_event(move |_, ev| {
         let iconified = gtk::gdk::WindowState::ICONIFIED;
         if ev.changed_mask().contains(iconified) {
-            let event = if ev.new_window_state().contains(iconified) { "minis.hide" } else { "minis.show" };
+            let event = if ev.new_window_state().contains(iconified) {
+                "minis.hide"
+            } else {
+                "minis.show"
+            };
             let _ = proxy.send_event(UserEvent::Lifecycle(event));
         }
         gtk::glib::Propagation::Proceed

@@ -39,18 +39,11 @@ pub(crate) fn is_loopback(ip: IpAddr) -> bool {
 }
 
 async fn loopback_only(req: Request, next: Next) -> Response {
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0);
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     if peer.is_some_and(|addr| is_loopback(addr.ip())) {
         return next.run(req).await;
     }
-    let log_id = req
-        .extensions()
-        .get::<LogId>()
-        .map(|l| l.0.clone())
-        .unwrap_or_default();
+    let log_id = req.extensions().get::<LogId>().map(|l| l.0.clone()).unwrap_or_default();
     flat_error(
         StatusCode::FORBIDDEN,
         "forbidden",
@@ -93,18 +86,10 @@ impl AdminError {
 impl From<PlatformError> for AdminError {
     fn from(err: PlatformError) -> AdminError {
         let (status, error, field) = match &err {
-            PlatformError::InvalidInput { field, .. } => (
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                Some(field.to_string()),
-            ),
+            PlatformError::InvalidInput { field, .. } => (StatusCode::BAD_REQUEST, "invalid_request", Some(field.to_string())),
             PlatformError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found", None),
             PlatformError::AlreadyExists { .. } => (StatusCode::CONFLICT, "conflict", None),
-            e if e.is_busy() => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "temporarily_unavailable",
-                None,
-            ),
+            e if e.is_busy() => (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", None),
             _ => {
                 tracing::error!(error = %err, "admin request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "server_error", None)
@@ -128,11 +113,7 @@ fn finish(result: AdminResult, log_id: &str) -> Response {
     }
 }
 
-async fn json_body<T: DeserializeOwned>(
-    platform: &Platform,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<T, AdminError> {
+async fn json_body<T: DeserializeOwned>(platform: &Platform, headers: &HeaderMap, body: Body) -> Result<T, AdminError> {
     if let Some(mt) = media_type(headers).filter(|mt| mt != "application/json") {
         return Err(AdminError {
             status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -150,8 +131,7 @@ async fn json_body<T: DeserializeOwned>(
     } else {
         &bytes[..]
     };
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| AdminError::bad_request(format!("bad JSON body: {e}")))?;
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| AdminError::bad_request(format!("bad JSON body: {e}")))?;
     // serde would also read a struct from an array, positionally; admin bodies are objects.
     if !value.is_object() {
         return Err(AdminError::bad_request("the body must be a JSON object"));
@@ -219,17 +199,8 @@ async fn index(State(platform): State<Platform>) -> Json<Value> {
     }))
 }
 
-async fn list_users(
-    State(platform): State<Platform>,
-    Extension(LogId(log_id)): Extension<LogId>,
-) -> Response {
-    finish(
-        platform
-            .users()
-            .map(|u| json!({ "users": u }))
-            .map_err(Into::into),
-        &log_id,
-    )
+async fn list_users(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>) -> Response {
+    finish(platform.users().map(|u| json!({ "users": u })).map_err(Into::into), &log_id)
 }
 
 async fn create_user(
@@ -246,17 +217,8 @@ async fn create_user(
     finish(result, &log_id)
 }
 
-async fn list_apps(
-    State(platform): State<Platform>,
-    Extension(LogId(log_id)): Extension<LogId>,
-) -> Response {
-    finish(
-        platform
-            .apps()
-            .map(|a| json!({ "apps": a }))
-            .map_err(Into::into),
-        &log_id,
-    )
+async fn list_apps(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>) -> Response {
+    finish(platform.apps().map(|a| json!({ "apps": a })).map_err(Into::into), &log_id)
 }
 
 async fn create_app(
@@ -274,24 +236,13 @@ async fn create_app(
     finish(result, &log_id)
 }
 
-async fn show_grant(
-    State(platform): State<Platform>,
-    Extension(LogId(log_id)): Extension<LogId>,
-    RawQuery(query): RawQuery,
-) -> Response {
+async fn show_grant(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, RawQuery(query): RawQuery) -> Response {
     let result = (|| -> AdminResult {
         let params = Params::from_query(query.as_deref());
-        let param = |name| {
-            params
-                .get(name)
-                .map_err(|e| AdminError::bad_request(e.to_string()))
-        };
+        let param = |name| params.get(name).map_err(|e| AdminError::bad_request(e.to_string()));
         let user = UserRef {
             user_id: param("user_id")?
-                .map(|v| {
-                    v.parse()
-                        .map_err(|_| AdminError::bad_request("user_id must be a number"))
-                })
+                .map(|v| v.parse().map_err(|_| AdminError::bad_request("user_id must be a number")))
                 .transpose()?,
             username: param("username")?.map(str::to_string),
         };
@@ -444,17 +395,10 @@ async fn advance_clock(
     finish(result, &log_id)
 }
 
-async fn requests(
-    State(platform): State<Platform>,
-    Extension(LogId(log_id)): Extension<LogId>,
-    RawQuery(query): RawQuery,
-) -> Response {
+async fn requests(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, RawQuery(query): RawQuery) -> Response {
     let result = (|| -> AdminResult {
         let params = Params::from_query(query.as_deref());
-        let limit = match params
-            .get("limit")
-            .map_err(|e| AdminError::bad_request(e.to_string()))?
-        {
+        let limit = match params.get("limit").map_err(|e| AdminError::bad_request(e.to_string()))? {
             Some(v) => v.parse::<usize>().map_err(|_| AdminError {
                 field: Some("limit".into()),
                 ..AdminError::bad_request("limit must be a non-negative integer")

@@ -44,9 +44,7 @@ impl App {
     /// Whether `uri` is one of the registered redirect URIs. Matching is exact, except that a
     /// registered loopback URI with port `*` matches any port (Login Kit for desktop).
     pub fn redirect_uri_registered(&self, uri: &str) -> bool {
-        self.redirect_uris
-            .iter()
-            .any(|r| redirect_uri_matches(r, uri))
+        self.redirect_uris.iter().any(|r| redirect_uri_matches(r, uri))
     }
 
     pub fn allows_scope(&self, scope: &str) -> bool {
@@ -86,8 +84,7 @@ fn validate_redirect_uri(uri: &str) -> Result<(), PlatformError> {
         return Err(bad("must be shorter than 512 characters"));
     }
     let wildcard = uri.contains(":*");
-    let parsed = url::Url::parse(&uri.replacen(":*", ":1", 1))
-        .map_err(|e| bad(&format!("is not an absolute URL ({e})")))?;
+    let parsed = url::Url::parse(&uri.replacen(":*", ":1", 1)).map_err(|e| bad(&format!("is not an absolute URL ({e})")))?;
     if parsed.query().is_some() || parsed.fragment().is_some() || uri.contains(['?', '#']) {
         return Err(bad("must be static: no query string or fragment"));
     }
@@ -107,11 +104,7 @@ fn validate_client_key(key: &str) -> Result<(), PlatformError> {
     if key.is_empty() {
         return Err(PlatformError::invalid("client_key", "is required"));
     }
-    if key.len() > 64
-        || !key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-    {
+    if key.len() > 64 || !key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) {
         return Err(PlatformError::invalid(
             "client_key",
             format!("{key:?} must be 1-64 letters, digits, '_', '-' or '.'"),
@@ -126,10 +119,7 @@ impl NewApp {
         validate_client_key(&client_key)?;
         let client_secret = match self.client_secret {
             Some(secret) => {
-                if secret.len() < 8
-                    || secret.len() > 128
-                    || !secret.chars().all(|c| c.is_ascii_graphic())
-                {
+                if secret.len() < 8 || secret.len() > 128 || !secret.chars().all(|c| c.is_ascii_graphic()) {
                     return Err(PlatformError::invalid(
                         "client_secret",
                         "must be 8-128 printable ASCII characters without spaces",
@@ -140,12 +130,7 @@ impl NewApp {
             None => ids::new_client_secret(),
         };
         let developer = match self.developer {
-            Some(d) if d.trim().is_empty() || d.len() > 128 => {
-                return Err(PlatformError::invalid(
-                    "developer",
-                    "must be 1-128 characters",
-                ))
-            }
+            Some(d) if d.trim().is_empty() || d.len() > 128 => return Err(PlatformError::invalid("developer", "must be 1-128 characters")),
             Some(d) => d.trim().to_string(),
             None => DEFAULT_DEVELOPER.to_string(),
         };
@@ -168,34 +153,20 @@ impl NewApp {
                 if let Some(bad) = list.iter().find(|s| !scopes::is_known(s)) {
                     return Err(PlatformError::invalid(
                         "allowed_scopes",
-                        format!(
-                            "unknown scope {bad:?}; known: {}",
-                            scopes::KNOWN_SCOPES.join(", ")
-                        ),
+                        format!("unknown scope {bad:?}; known: {}", scopes::KNOWN_SCOPES.join(", ")),
                     ));
                 }
                 if list.is_empty() {
-                    return Err(PlatformError::invalid(
-                        "allowed_scopes",
-                        "must not be empty",
-                    ));
+                    return Err(PlatformError::invalid("allowed_scopes", "must not be empty"));
                 }
                 list
             }
-            None => scopes::DEFAULT_ALLOWED_SCOPES
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            None => scopes::DEFAULT_ALLOWED_SCOPES.iter().map(|s| s.to_string()).collect(),
         };
         if let Some(url) = &self.webhook_url {
             match url::Url::parse(url) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") => {}
-                _ => {
-                    return Err(PlatformError::invalid(
-                        "webhook_url",
-                        format!("{url:?} is not an http(s) URL"),
-                    ))
-                }
+                _ => return Err(PlatformError::invalid("webhook_url", format!("{url:?} is not an http(s) URL"))),
             }
         }
         Ok(App {
@@ -209,14 +180,12 @@ impl NewApp {
     }
 }
 
-const APP_COLUMNS: &str =
-    "client_key, client_secret, developer, redirect_uris, allowed_scopes, webhook_url";
+const APP_COLUMNS: &str = "client_key, client_secret, developer, redirect_uris, allowed_scopes, webhook_url";
 
 fn app_from_row(row: &Row<'_>) -> rusqlite::Result<App> {
     let redirect_json: String = row.get(3)?;
-    let redirect_uris = serde_json::from_str(&redirect_json).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
-    })?;
+    let redirect_uris = serde_json::from_str(&redirect_json)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e)))?;
     let allowed: String = row.get(4)?;
     Ok(App {
         client_key: row.get(0)?,
@@ -229,11 +198,9 @@ fn app_from_row(row: &Row<'_>) -> rusqlite::Result<App> {
 }
 
 pub(crate) fn app_by_key(conn: &Connection, client_key: &str) -> rusqlite::Result<Option<App>> {
-    conn.prepare_cached(&format!(
-        "SELECT {APP_COLUMNS} FROM apps WHERE client_key = ?1"
-    ))?
-    .query_row([client_key], app_from_row)
-    .optional()
+    conn.prepare_cached(&format!("SELECT {APP_COLUMNS} FROM apps WHERE client_key = ?1"))?
+        .query_row([client_key], app_from_row)
+        .optional()
 }
 
 impl Platform {
@@ -243,8 +210,7 @@ impl Platform {
         let app = app.validate()?;
         let now = self.now();
         self.inner.store.write(move |conn| {
-            let redirect_json =
-                serde_json::to_string(&app.redirect_uris).expect("a list of strings serialises");
+            let redirect_json = serde_json::to_string(&app.redirect_uris).expect("a list of strings serialises");
             let inserted = conn.execute(
                 "INSERT INTO apps (client_key, client_secret, developer, redirect_uris, \
                  allowed_scopes, webhook_url, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
@@ -262,8 +228,7 @@ impl Platform {
             if inserted == 1 {
                 return Ok((app, true));
             }
-            let existing = app_by_key(conn, &app.client_key)?
-                .ok_or_else(|| PlatformError::not_found("app", &app.client_key))?;
+            let existing = app_by_key(conn, &app.client_key)?.ok_or_else(|| PlatformError::not_found("app", &app.client_key))?;
             Ok((existing, false))
         })
     }
@@ -275,12 +240,8 @@ impl Platform {
     /// All registered apps, by client_key.
     pub fn apps(&self) -> Result<Vec<App>, PlatformError> {
         self.inner.store.read(|conn| {
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {APP_COLUMNS} FROM apps ORDER BY client_key"
-            ))?;
-            let apps = stmt
-                .query_map([], app_from_row)?
-                .collect::<Result<_, _>>()?;
+            let mut stmt = conn.prepare_cached(&format!("SELECT {APP_COLUMNS} FROM apps ORDER BY client_key"))?;
+            let apps = stmt.query_map([], app_from_row)?.collect::<Result<_, _>>()?;
             Ok(apps)
         })
     }
@@ -349,30 +310,12 @@ mod tests {
     #[test]
     fn redirect_matching_is_exact_except_loopback_wildcard_port() {
         assert!(redirect_uri_matches("https://a.com/cb", "https://a.com/cb"));
-        assert!(!redirect_uri_matches(
-            "https://a.com/cb",
-            "https://a.com/cb/"
-        ));
-        assert!(!redirect_uri_matches(
-            "https://a.com/cb",
-            "https://a.com/cb?x=1"
-        ));
-        assert!(!redirect_uri_matches(
-            "https://a.com/cb",
-            "https://A.com/cb"
-        ));
-        assert!(redirect_uri_matches(
-            "http://127.0.0.1:*/cb",
-            "http://127.0.0.1:4567/cb"
-        ));
-        assert!(!redirect_uri_matches(
-            "http://127.0.0.1:*/cb",
-            "http://127.0.0.1:4567/other"
-        ));
-        assert!(!redirect_uri_matches(
-            "http://127.0.0.1:*/cb",
-            "http://evil.com:4567/cb"
-        ));
+        assert!(!redirect_uri_matches("https://a.com/cb", "https://a.com/cb/"));
+        assert!(!redirect_uri_matches("https://a.com/cb", "https://a.com/cb?x=1"));
+        assert!(!redirect_uri_matches("https://a.com/cb", "https://A.com/cb"));
+        assert!(redirect_uri_matches("http://127.0.0.1:*/cb", "http://127.0.0.1:4567/cb"));
+        assert!(!redirect_uri_matches("http://127.0.0.1:*/cb", "http://127.0.0.1:4567/other"));
+        assert!(!redirect_uri_matches("http://127.0.0.1:*/cb", "http://evil.com:4567/cb"));
     }
 
     #[test]

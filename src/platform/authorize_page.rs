@@ -22,14 +22,8 @@ const USER_COOKIE: &str = "minihost_platform_uid";
 
 pub(crate) fn routes() -> Router<Platform> {
     Router::new()
-        .route(
-            "/v2/auth/authorize/",
-            get(show::<false>).post(decide::<false>),
-        )
-        .route(
-            "/v2/auth/authorize",
-            get(show::<false>).post(decide::<false>),
-        )
+        .route("/v2/auth/authorize/", get(show::<false>).post(decide::<false>))
+        .route("/v2/auth/authorize", get(show::<false>).post(decide::<false>))
 }
 
 /// A validated authorization request.
@@ -115,32 +109,18 @@ fn validate(platform: &Platform, params: &Params, legacy: bool) -> Result<AuthRe
                 format!("response_type {other:?} is not supported; use code"),
             ))
         }
-        None => {
-            return Err(redirect(
-                OAuthErrorKind::InvalidRequest,
-                "response_type is required (code)".into(),
-            ))
-        }
+        None => return Err(redirect(OAuthErrorKind::InvalidRequest, "response_type is required (code)".into())),
     }
     let Some(scope_param) = params.get("scope").map_err(to_redirect)? else {
-        return Err(redirect(
-            OAuthErrorKind::InvalidScope,
-            "scope is required".into(),
-        ));
+        return Err(redirect(OAuthErrorKind::InvalidScope, "scope is required".into()));
     };
     let requested = scopes::parse_list(scope_param);
     if requested.is_empty() {
-        return Err(redirect(
-            OAuthErrorKind::InvalidScope,
-            "scope names no scope".into(),
-        ));
+        return Err(redirect(OAuthErrorKind::InvalidScope, "scope names no scope".into()));
     }
     for scope in &requested {
         if !scopes::is_known(scope) {
-            return Err(redirect(
-                OAuthErrorKind::InvalidScope,
-                format!("unknown scope {scope:?}"),
-            ));
+            return Err(redirect(OAuthErrorKind::InvalidScope, format!("unknown scope {scope:?}")));
         }
         if !app.allows_scope(scope) {
             return Err(redirect(
@@ -155,8 +135,8 @@ fn validate(platform: &Platform, params: &Params, legacy: bool) -> Result<AuthRe
         match params.get("code_challenge").map_err(to_redirect)? {
             None => None,
             Some(challenge) => {
-                let challenge = codes::normalize_code_challenge(challenge)
-                    .map_err(|e| redirect(OAuthErrorKind::InvalidRequest, e.to_string()))?;
+                let challenge =
+                    codes::normalize_code_challenge(challenge).map_err(|e| redirect(OAuthErrorKind::InvalidRequest, e.to_string()))?;
                 match params.get("code_challenge_method").map_err(to_redirect)? {
                     Some("S256") => Some(challenge),
                     other => {
@@ -172,10 +152,7 @@ fn validate(platform: &Platform, params: &Params, legacy: bool) -> Result<AuthRe
             }
         }
     };
-    let disable_auto_auth = matches!(
-        params.get("disable_auto_auth").map_err(to_redirect)?,
-        Some("1") | Some("true")
-    );
+    let disable_auto_auth = matches!(params.get("disable_auto_auth").map_err(to_redirect)?, Some("1") | Some("true"));
     Ok(AuthRequest {
         redirect_uri: redirect_uri.to_string(),
         app,
@@ -187,12 +164,7 @@ fn validate(platform: &Platform, params: &Params, legacy: bool) -> Result<AuthRe
 }
 
 /// Mints a code for `user_id` and redirects back with `code`, `scopes` and `state`.
-fn approve(
-    platform: &Platform,
-    req: &AuthRequest,
-    user_id: i64,
-    legacy: bool,
-) -> Result<Response, Failure> {
+fn approve(platform: &Platform, req: &AuthRequest, user_id: i64, legacy: bool) -> Result<Response, Failure> {
     let code = platform.mint_code(CodeRequest {
         client_key: req.app.client_key.clone(),
         user_id,
@@ -238,10 +210,7 @@ fn respond(result: Result<Response, Failure>, log_id: &str) -> Response {
             error,
             description,
         }) => {
-            let mut pairs = vec![
-                ("error", error.as_str()),
-                ("error_description", description.as_str()),
-            ];
+            let mut pairs = vec![("error", error.as_str()), ("error_description", description.as_str())];
             if let Some(state) = &state {
                 pairs.push(("state", state));
             }
@@ -374,21 +343,13 @@ fn page(status: StatusCode, title: &str, body: &str, log_id: &str) -> Response {
     );
     let mut response = (status, html).into_response();
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; img-src data: http: https:; frame-ancestors 'none'",
-        ),
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src data: http: https:; frame-ancestors 'none'"),
     );
     response
 }
@@ -401,13 +362,7 @@ fn error_page(status: StatusCode, message: &str, log_id: &str) -> Response {
     page(status, "Authorization failed", &body, log_id)
 }
 
-fn consent_page(
-    req: &AuthRequest,
-    users: &[User],
-    remembered: Option<i64>,
-    action: &str,
-    log_id: &str,
-) -> Response {
+fn consent_page(req: &AuthRequest, users: &[User], remembered: Option<i64>, action: &str, log_id: &str) -> Response {
     let app = &req.app;
     let mut body = String::new();
     let _ = write!(
@@ -419,9 +374,7 @@ fn consent_page(
         esc(action)
     );
     if users.is_empty() {
-        body.push_str(
-            "<p>No test users exist. Add one with <code>minihost platform user add</code>.</p>",
-        );
+        body.push_str("<p>No test users exist. Add one with <code>minihost platform user add</code>.</p>");
     }
     let selected = remembered
         .filter(|id| users.iter().any(|u| u.id == *id))
@@ -432,11 +385,7 @@ fn consent_page(
             "<label class=\"user\"><input type=\"radio\" name=\"user_id\" value=\"{}\"{}>\
              <img src=\"{}\" alt=\"\"><span><b>{}</b><br><small>@{}</small></span></label>",
             user.id,
-            if Some(user.id) == selected {
-                " checked"
-            } else {
-                ""
-            },
+            if Some(user.id) == selected { " checked" } else { "" },
             esc(&user.avatar_url),
             esc(&user.display_name),
             esc(&user.username)
@@ -444,12 +393,7 @@ fn consent_page(
     }
     body.push_str("</fieldset><p><b>This app will be able to:</b></p><ul>");
     for scope in &req.scopes {
-        let _ = write!(
-            body,
-            "<li>{} <code>{}</code></li>",
-            esc(scopes::describe(scope)),
-            esc(scope)
-        );
+        let _ = write!(body, "<li>{} <code>{}</code></li>", esc(scopes::describe(scope)), esc(scope));
     }
     body.push_str("</ul>");
     let mut hidden = vec![
@@ -466,11 +410,7 @@ fn consent_page(
         hidden.push(("code_challenge_method", "S256".to_string()));
     }
     for (name, value) in hidden {
-        let _ = write!(
-            body,
-            "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
-            esc(&value)
-        );
+        let _ = write!(body, "<input type=\"hidden\" name=\"{name}\" value=\"{}\">", esc(&value));
     }
     let allow = if users.is_empty() {
         ""
@@ -483,12 +423,7 @@ fn consent_page(
          <p class=\"to\">You will be redirected to {}</p></form>",
         esc(&req.redirect_uri)
     );
-    page(
-        StatusCode::OK,
-        &format!("Authorize {}", app.client_key),
-        &body,
-        log_id,
-    )
+    page(StatusCode::OK, &format!("Authorize {}", app.client_key), &body, log_id)
 }
 
 #[cfg(test)]
@@ -506,27 +441,16 @@ mod tests {
     #[test]
     fn cookie_user_is_read_among_other_cookies() {
         let mut h = HeaderMap::new();
-        h.insert(
-            header::COOKIE,
-            HeaderValue::from_static("a=1; minihost_platform_uid=42; b=2"),
-        );
+        h.insert(header::COOKIE, HeaderValue::from_static("a=1; minihost_platform_uid=42; b=2"));
         assert_eq!(cookie_user(&h), Some(42));
-        h.insert(
-            header::COOKIE,
-            HeaderValue::from_static("minihost_platform_uid=x"),
-        );
+        h.insert(header::COOKIE, HeaderValue::from_static("minihost_platform_uid=x"));
         assert_eq!(cookie_user(&h), None);
     }
 
     #[test]
     fn redirect_appends_to_the_registered_uri() {
-        let response = redirect_to("https://a.com/cb", &[("code", "c d"), ("state", "s&t")])
-            .ok()
-            .unwrap();
+        let response = redirect_to("https://a.com/cb", &[("code", "c d"), ("state", "s&t")]).ok().unwrap();
         assert_eq!(response.status(), StatusCode::FOUND);
-        assert_eq!(
-            response.headers()[header::LOCATION],
-            "https://a.com/cb?code=c+d&state=s%26t"
-        );
+        assert_eq!(response.headers()[header::LOCATION], "https://a.com/cb?code=c+d&state=s%26t");
     }
 }

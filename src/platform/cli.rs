@@ -5,10 +5,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use super::{
-    default_data_dir, serve_with_shutdown, Durability, NewApp, NewUser, Platform, PlatformError,
-    PlatformOptions,
-};
+use super::{default_data_dir, serve_with_shutdown, Durability, NewApp, NewUser, Platform, PlatformError, PlatformOptions};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum PlatformCommand {
@@ -143,10 +140,7 @@ pub enum UserCommand {
 }
 
 fn open(data_dir: Option<PathBuf>) -> Result<Platform, PlatformError> {
-    Platform::open(
-        &data_dir.unwrap_or_else(default_data_dir),
-        PlatformOptions::default(),
-    )
+    Platform::open(&data_dir.unwrap_or_else(default_data_dir), PlatformOptions::default())
 }
 
 /// Runs a `minihost platform` subcommand, printing its results on stdout.
@@ -164,12 +158,10 @@ pub async fn run(cmd: PlatformCommand) -> Result<(), PlatformError> {
             } else {
                 Platform::open(&data_dir.unwrap_or_else(default_data_dir), opts)?
             };
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(|source| PlatformError::Io {
-                    context: format!("cannot listen on {addr}"),
-                    source,
-                })?;
+            let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| PlatformError::Io {
+                context: format!("cannot listen on {addr}"),
+                source,
+            })?;
             let local = listener.local_addr().map_err(|source| PlatformError::Io {
                 context: "cannot read the listening address".into(),
                 source,
@@ -179,8 +171,7 @@ pub async fn run(cmd: PlatformCommand) -> Result<(), PlatformError> {
                 Some(dir) => println!("data dir: {}", dir.display()),
                 None => println!("data dir: none (in memory)"),
             }
-            let usernames: Vec<String> =
-                platform.users()?.into_iter().map(|u| u.username).collect();
+            let usernames: Vec<String> = platform.users()?.into_iter().map(|u| u.username).collect();
             println!("test users: {}", usernames.join(", "));
             tracing::info!(%local, "platform emulator started");
             let shutdown = async {
@@ -217,10 +208,7 @@ pub async fn run(cmd: PlatformCommand) -> Result<(), PlatformError> {
             if created {
                 println!("registered app {}", app.client_key);
             } else {
-                println!(
-                    "app {} was already registered; left unchanged",
-                    app.client_key
-                );
+                println!("app {} was already registered; left unchanged", app.client_key);
             }
             println!("client_key: {}", app.client_key);
             println!("client_secret: {}", app.client_secret);
@@ -264,10 +252,7 @@ pub async fn run(cmd: PlatformCommand) -> Result<(), PlatformError> {
                 video_count: videos,
                 beans,
             })?;
-            println!(
-                "created user {} (id {}, {} Beans)",
-                user.username, user.id, user.beans
-            );
+            println!("created user {} (id {}, {} Beans)", user.username, user.id, user.beans);
             Ok(())
         }
         PlatformCommand::User(UserCommand::List { data_dir }) => {
@@ -301,10 +286,7 @@ mod tests {
     fn serve_defaults_and_flags_parse() {
         let cli = Cli::try_parse_from(["platform", "serve"]).unwrap();
         let PlatformCommand::Serve {
-            addr,
-            in_memory,
-            tokens,
-            ..
+            addr, in_memory, tokens, ..
         } = cli.cmd
         else {
             panic!("not serve")
@@ -330,15 +312,10 @@ mod tests {
             panic!("not serve")
         };
         let opts = tokens.options();
-        assert_eq!(
-            (opts.access_token_ttl, opts.refresh_token_ttl),
-            (7_200, 15_552_000)
-        );
+        assert_eq!((opts.access_token_ttl, opts.refresh_token_ttl), (7_200, 15_552_000));
         assert!(opts.rotate_refresh_tokens);
         assert_eq!(opts.durability, Durability::Full);
-        assert!(
-            Cli::try_parse_from(["platform", "serve", "--in-memory", "--data-dir", "/x"]).is_err()
-        );
+        assert!(Cli::try_parse_from(["platform", "serve", "--in-memory", "--data-dir", "/x"]).is_err());
     }
 
     #[test]

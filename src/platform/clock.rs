@@ -17,10 +17,7 @@ impl Clock {
 
     /// Current Unix time in seconds, as the platform sees it.
     pub fn now(&self) -> u64 {
-        let wall = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        let wall = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         let offset = self.offset.load(Ordering::Relaxed);
         wall.saturating_add_signed(offset)
     }
@@ -31,9 +28,7 @@ impl Clock {
         // fetch_update cannot fail with a closure that always returns Some.
         let _ = self
             .offset
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |o| {
-                Some(o.saturating_add(secs))
-            });
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |o| Some(o.saturating_add(secs)));
         self.now()
     }
 

@@ -51,15 +51,10 @@ impl Platform {
     /// expires after [`PlatformOptions::code_ttl`](super::PlatformOptions::code_ttl) seconds.
     pub fn mint_code(&self, req: CodeRequest) -> Result<String, PlatformError> {
         let requested = scopes::canonical(req.scopes.iter().map(String::as_str));
-        let challenge = req
-            .code_challenge
-            .as_deref()
-            .map(normalize_code_challenge)
-            .transpose()?;
+        let challenge = req.code_challenge.as_deref().map(normalize_code_challenge).transpose()?;
         let secret = ids::NewSecret::generate("");
         let now = self.now();
-        let expires_at =
-            now.saturating_add(i64::try_from(self.inner.opts.code_ttl).unwrap_or(i64::MAX));
+        let expires_at = now.saturating_add(i64::try_from(self.inner.opts.code_ttl).unwrap_or(i64::MAX));
         self.inner.store.write(move |conn| {
             let tx = conn.savepoint()?;
             let app = grants::app_and_user(&tx, &req.client_key, req.user_id)?;
@@ -109,13 +104,9 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         let upper = challenge_for_verifier("abc").to_ascii_uppercase();
-        assert_eq!(
-            normalize_code_challenge(&upper).unwrap(),
-            challenge_for_verifier("abc")
-        );
+        assert_eq!(normalize_code_challenge(&upper).unwrap(), challenge_for_verifier("abc"));
         // The RFC 7636 base64url form of the same digest is refused with a pointer to the cause.
-        let err =
-            normalize_code_challenge("ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0").unwrap_err();
+        let err = normalize_code_challenge("ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0").unwrap_err();
         assert!(err.to_string().contains("hex"), "{err}");
     }
 
@@ -147,10 +138,7 @@ mod tests {
         let code = p.mint_code(req.clone()).unwrap();
         assert!(code.len() > 40 && code.contains('!'), "{code}");
         assert_ne!(code, p.mint_code(req.clone()).unwrap());
-        assert_eq!(
-            p.granted_scopes(alice, "k").unwrap(),
-            vec![USER_INFO_OPEN_ID]
-        );
+        assert_eq!(p.granted_scopes(alice, "k").unwrap(), vec![USER_INFO_OPEN_ID]);
 
         let bad_uri = CodeRequest {
             redirect_uri: Some("https://b.com/cb".into()),
@@ -158,10 +146,7 @@ mod tests {
         };
         assert!(matches!(
             p.mint_code(bad_uri),
-            Err(PlatformError::InvalidInput {
-                field: "redirect_uri",
-                ..
-            })
+            Err(PlatformError::InvalidInput { field: "redirect_uri", .. })
         ));
         let bad_challenge = CodeRequest {
             code_challenge: Some("xyz".into()),
@@ -186,17 +171,11 @@ mod tests {
             user_id: 777,
             ..req.clone()
         };
-        assert!(matches!(
-            p.mint_code(no_user),
-            Err(PlatformError::NotFound { what: "user", .. })
-        ));
+        assert!(matches!(p.mint_code(no_user), Err(PlatformError::NotFound { what: "user", .. })));
         let no_app = CodeRequest {
             client_key: "nope".into(),
             ..req
         };
-        assert!(matches!(
-            p.mint_code(no_app),
-            Err(PlatformError::NotFound { what: "app", .. })
-        ));
+        assert!(matches!(p.mint_code(no_app), Err(PlatformError::NotFound { what: "app", .. })));
     }
 }

@@ -6,10 +6,7 @@ use std::fmt;
 pub enum PlatformError {
     /// A caller-supplied value is malformed or out of range; `field` names it.
     #[error("invalid {field}: {message}")]
-    InvalidInput {
-        field: &'static str,
-        message: String,
-    },
+    InvalidInput { field: &'static str, message: String },
     #[error("{what} not found: {key}")]
     NotFound { what: &'static str, key: String },
     #[error("{what} already exists: {key}")]
@@ -46,9 +43,7 @@ impl PlatformError {
     pub fn is_client_error(&self) -> bool {
         matches!(
             self,
-            PlatformError::InvalidInput { .. }
-                | PlatformError::NotFound { .. }
-                | PlatformError::AlreadyExists { .. }
+            PlatformError::InvalidInput { .. } | PlatformError::NotFound { .. } | PlatformError::AlreadyExists { .. }
         )
     }
 

@@ -15,11 +15,7 @@ pub struct RevokedGrant {
     pub revoked_tokens: usize,
 }
 
-pub(crate) fn granted(
-    conn: &Connection,
-    user_id: i64,
-    client_key: &str,
-) -> rusqlite::Result<Vec<String>> {
+pub(crate) fn granted(conn: &Connection, user_id: i64, client_key: &str) -> rusqlite::Result<Vec<String>> {
     let stored: Option<String> = conn
         .prepare_cached("SELECT scopes FROM grants WHERE user_id = ?1 AND client_key = ?2")?
         .query_row(params![user_id, client_key], |r| r.get(0))
@@ -30,19 +26,13 @@ pub(crate) fn granted(
 /// Checks that every scope is known and allowed for `app`, naming the first one that is not.
 pub(crate) fn check_scopes(app: &App, requested: &[String]) -> Result<(), PlatformError> {
     if requested.is_empty() {
-        return Err(PlatformError::invalid(
-            "scope",
-            "at least one scope is required",
-        ));
+        return Err(PlatformError::invalid("scope", "at least one scope is required"));
     }
     for scope in requested {
         if !scopes::is_known(scope) {
             return Err(PlatformError::invalid(
                 "scope",
-                format!(
-                    "unknown scope {scope:?}; known: {}",
-                    scopes::KNOWN_SCOPES.join(", ")
-                ),
+                format!("unknown scope {scope:?}; known: {}", scopes::KNOWN_SCOPES.join(", ")),
             ));
         }
         if !app.allows_scope(scope) {
@@ -57,13 +47,7 @@ pub(crate) fn check_scopes(app: &App, requested: &[String]) -> Result<(), Platfo
 
 /// Adds `requested` to the user's grant for the app and returns everything granted now.
 /// The caller has checked the app, the user and the scopes.
-pub(crate) fn add(
-    conn: &Connection,
-    user_id: i64,
-    client_key: &str,
-    requested: &[String],
-    now: i64,
-) -> rusqlite::Result<Vec<String>> {
+pub(crate) fn add(conn: &Connection, user_id: i64, client_key: &str, requested: &[String], now: i64) -> rusqlite::Result<Vec<String>> {
     let mut all = granted(conn, user_id, client_key)?;
     all.extend(requested.iter().cloned());
     let all = scopes::canonical(all.iter().map(String::as_str));
@@ -77,13 +61,8 @@ pub(crate) fn add(
 }
 
 /// Loads the app and user a grant or code is for, or says which one is missing.
-pub(crate) fn app_and_user(
-    conn: &Connection,
-    client_key: &str,
-    user_id: i64,
-) -> Result<App, PlatformError> {
-    let app =
-        app_by_key(conn, client_key)?.ok_or_else(|| PlatformError::not_found("app", client_key))?;
+pub(crate) fn app_and_user(conn: &Connection, client_key: &str, user_id: i64) -> Result<App, PlatformError> {
+    let app = app_by_key(conn, client_key)?.ok_or_else(|| PlatformError::not_found("app", client_key))?;
     if users::user_by_id(conn, user_id)?.is_none() {
         return Err(PlatformError::not_found("user", user_id));
     }
@@ -92,25 +71,13 @@ pub(crate) fn app_and_user(
 
 impl Platform {
     /// Scopes `user_id` has granted to `client_key`'s app; empty when none.
-    pub fn granted_scopes(
-        &self,
-        user_id: i64,
-        client_key: &str,
-    ) -> Result<Vec<String>, PlatformError> {
-        Ok(self
-            .inner
-            .store
-            .read(|conn| granted(conn, user_id, client_key))?)
+    pub fn granted_scopes(&self, user_id: i64, client_key: &str) -> Result<Vec<String>, PlatformError> {
+        Ok(self.inner.store.read(|conn| granted(conn, user_id, client_key))?)
     }
 
     /// Records the user's consent to `scopes` for the app, keeping earlier grants, and returns
     /// every scope granted now.
-    pub fn grant(
-        &self,
-        user_id: i64,
-        client_key: &str,
-        scopes: &[String],
-    ) -> Result<Vec<String>, PlatformError> {
+    pub fn grant(&self, user_id: i64, client_key: &str, scopes: &[String]) -> Result<Vec<String>, PlatformError> {
         let requested = scopes::canonical(scopes.iter().map(String::as_str));
         let now = self.now();
         let client_key = client_key.to_string();
@@ -126,11 +93,7 @@ impl Platform {
 
     /// Withdraws the user's consent for one app (or for every app when `client_key` is `None`)
     /// and revokes the user tokens those apps hold, as "remove access" in TikTok's settings does.
-    pub fn revoke_grants(
-        &self,
-        user_id: i64,
-        client_key: Option<&str>,
-    ) -> Result<RevokedGrant, PlatformError> {
+    pub fn revoke_grants(&self, user_id: i64, client_key: Option<&str>) -> Result<RevokedGrant, PlatformError> {
         let now = self.now();
         let client_key = client_key.map(str::to_string);
         self.inner.store.write(move |conn| {
@@ -185,18 +148,12 @@ mod tests {
     fn grants_accumulate_in_canonical_order() {
         let (p, alice) = setup();
         assert!(p.granted_scopes(alice, "k1").unwrap().is_empty());
-        assert_eq!(
-            p.grant(alice, "k1", &[USER_INFO_BASIC.into()]).unwrap(),
-            vec![USER_INFO_BASIC]
-        );
+        assert_eq!(p.grant(alice, "k1", &[USER_INFO_BASIC.into()]).unwrap(), vec![USER_INFO_BASIC]);
         assert_eq!(
             p.grant(alice, "k1", &[USER_INFO_OPEN_ID.into()]).unwrap(),
             vec![USER_INFO_OPEN_ID, USER_INFO_BASIC]
         );
-        assert_eq!(
-            p.granted_scopes(alice, "k1").unwrap(),
-            vec![USER_INFO_OPEN_ID, USER_INFO_BASIC]
-        );
+        assert_eq!(p.granted_scopes(alice, "k1").unwrap(), vec![USER_INFO_OPEN_ID, USER_INFO_BASIC]);
     }
 
     #[test]
@@ -210,13 +167,8 @@ mod tests {
             p.grant(9_999, "k1", &[USER_INFO_BASIC.into()]),
             Err(PlatformError::NotFound { what: "user", .. })
         ));
-        let err = p
-            .grant(alice, "k1", &["user.info.stats".into()])
-            .unwrap_err();
-        assert!(
-            matches!(err, PlatformError::InvalidInput { field: "scope", .. }),
-            "{err}"
-        );
+        let err = p.grant(alice, "k1", &["user.info.stats".into()]).unwrap_err();
+        assert!(matches!(err, PlatformError::InvalidInput { field: "scope", .. }), "{err}");
         assert!(p.grant(alice, "k1", &[]).is_err());
         assert!(p.granted_scopes(alice, "k1").unwrap().is_empty());
     }

@@ -72,11 +72,7 @@ impl Platform {
         if capacity == 0 {
             return;
         }
-        let mut log = self
-            .inner
-            .requests
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut log = self.inner.requests.lock().unwrap_or_else(|p| p.into_inner());
         while log.len() >= capacity {
             log.pop_front();
         }
@@ -85,15 +81,8 @@ impl Platform {
 
     /// The most recent requests the HTTP server answered, oldest first.
     pub fn recent_requests(&self, limit: usize) -> Vec<RequestRecord> {
-        let log = self
-            .inner
-            .requests
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        log.iter()
-            .skip(log.len().saturating_sub(limit))
-            .cloned()
-            .collect()
+        let log = self.inner.requests.lock().unwrap_or_else(|p| p.into_inner());
+        log.iter().skip(log.len().saturating_sub(limit)).cloned().collect()
     }
 }
 
@@ -120,12 +109,7 @@ fn redacted_path(uri: &http::Uri) -> String {
 }
 
 /// A flat `{error, error_description, log_id}` body, the shape of v2 OAuth and admin errors.
-pub(crate) fn flat_error(
-    status: StatusCode,
-    error: &str,
-    description: &str,
-    log_id: &str,
-) -> Response {
+pub(crate) fn flat_error(status: StatusCode, error: &str, description: &str, log_id: &str) -> Response {
     (
         status,
         Json(json!({ "error": error, "error_description": description, "log_id": log_id })),
@@ -133,11 +117,7 @@ pub(crate) fn flat_error(
         .into_response()
 }
 
-async fn not_found(
-    Extension(LogId(log_id)): Extension<LogId>,
-    method: Method,
-    uri: http::Uri,
-) -> Response {
+async fn not_found(Extension(LogId(log_id)): Extension<LogId>, method: Method, uri: http::Uri) -> Response {
     flat_error(
         StatusCode::NOT_FOUND,
         "not_found",
@@ -146,11 +126,7 @@ async fn not_found(
     )
 }
 
-async fn method_not_allowed(
-    Extension(LogId(log_id)): Extension<LogId>,
-    method: Method,
-    uri: http::Uri,
-) -> Response {
+async fn method_not_allowed(Extension(LogId(log_id)): Extension<LogId>, method: Method, uri: http::Uri) -> Response {
     flat_error(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
@@ -160,11 +136,7 @@ async fn method_not_allowed(
 }
 
 /// Reads a whole request body, refusing more than `limit` bytes.
-pub(crate) async fn read_body(
-    headers: &HeaderMap,
-    body: Body,
-    limit: usize,
-) -> Result<Bytes, String> {
+pub(crate) async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, String> {
     let too_large = || format!("request body exceeds {limit} bytes");
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -175,22 +147,13 @@ pub(crate) async fn read_body(
     }
     // A body that cannot be read in full is either too large or abandoned by the client; the
     // answer matters only in the first case.
-    axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| too_large())
+    axum::body::to_bytes(body, limit).await.map_err(|_| too_large())
 }
 
 /// The media type of the request body, lower-cased without parameters.
 pub(crate) fn media_type(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
-    Some(
-        value
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase(),
-    )
+    Some(value.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
 }
 
 /// The token of an `Authorization: Bearer ...` header.
@@ -235,11 +198,7 @@ impl Params {
 
     /// The parameter's value; an empty value counts as absent.
     pub(crate) fn get(&self, name: &'static str) -> Result<Option<&str>, ParamError> {
-        let mut found = self
-            .0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str());
+        let mut found = self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str());
         let first = found.next();
         if found.next().is_some() {
             return Err(ParamError::Repeated(name));
@@ -271,10 +230,7 @@ mod tests {
     fn bearer_parsing() {
         let mut h = HeaderMap::new();
         assert_eq!(bearer_token(&h), None);
-        h.insert(
-            header::AUTHORIZATION,
-            HeaderValue::from_static("bearer act.x"),
-        );
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("bearer act.x"));
         assert_eq!(bearer_token(&h), Some("act.x"));
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
         assert_eq!(bearer_token(&h), None);
@@ -284,12 +240,7 @@ mod tests {
 
     #[test]
     fn request_log_masks_secrets() {
-        let uri: http::Uri = "/oauth/access_token/?client_key=k&client_secret=s3&code=c"
-            .parse()
-            .unwrap();
-        assert_eq!(
-            redacted_path(&uri),
-            "/oauth/access_token/?client_key=k&client_secret=***&code=***"
-        );
+        let uri: http::Uri = "/oauth/access_token/?client_key=k&client_secret=s3&code=c".parse().unwrap();
+        assert_eq!(redacted_path(&uri), "/oauth/access_token/?client_key=k&client_secret=***&code=***");
     }
 }

@@ -22,10 +22,8 @@ impl IdSecret {
     }
 
     pub(crate) fn from_hex(text: &str) -> Result<IdSecret, PlatformError> {
-        let bytes = hex::decode(text)
-            .map_err(|e| PlatformError::Corrupt(format!("id secret is not hex: {e}")))?;
-        let key = <[u8; 32]>::try_from(bytes.as_slice())
-            .map_err(|_| PlatformError::Corrupt("id secret is not 32 bytes".into()))?;
+        let bytes = hex::decode(text).map_err(|e| PlatformError::Corrupt(format!("id secret is not hex: {e}")))?;
+        let key = <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| PlatformError::Corrupt("id secret is not 32 bytes".into()))?;
         Ok(IdSecret(key))
     }
 
@@ -34,12 +32,7 @@ impl IdSecret {
     }
 
     pub(crate) fn open_id(&self, host_app: HostApp, client_key: &str, user_id: i64) -> String {
-        self.derive(&[
-            "open_id",
-            host_app.as_str(),
-            client_key,
-            &user_id.to_string(),
-        ])
+        self.derive(&["open_id", host_app.as_str(), client_key, &user_id.to_string()])
     }
 
     pub(crate) fn union_id(&self, developer: &str, user_id: i64) -> String {
@@ -56,23 +49,12 @@ impl IdSecret {
         }
         let digest = mac.finalize().into_bytes();
         let h = hex::encode(&digest[..16]);
-        format!(
-            "{}-{}-{}-{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..32]
-        )
+        format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
     }
 }
 
 fn random_alphanumeric(len: usize) -> String {
-    rand::rng()
-        .sample_iter(&Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
+    rand::rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
 }
 
 /// A bearer secret (token or code) before its row exists: the random part and its hash.
@@ -193,10 +175,7 @@ mod tests {
     fn secret_round_trips_through_hex_and_rejects_garbage() {
         let s = IdSecret::generate();
         let again = IdSecret::from_hex(&s.to_hex()).unwrap();
-        assert_eq!(
-            s.open_id(HostApp::TikTok, "k", 1),
-            again.open_id(HostApp::TikTok, "k", 1)
-        );
+        assert_eq!(s.open_id(HostApp::TikTok, "k", 1), again.open_id(HostApp::TikTok, "k", 1));
         assert!(IdSecret::from_hex("zz").is_err());
         assert!(IdSecret::from_hex("abcd").is_err());
     }
@@ -206,26 +185,14 @@ mod tests {
         let secret = NewSecret::generate("act.");
         let hash = secret.hash;
         let token = secret.finish(42);
-        assert!(
-            token.starts_with("act.") && token.ends_with("!42"),
-            "{token}"
-        );
+        assert!(token.starts_with("act.") && token.ends_with("!42"), "{token}");
         let (id, parsed) = parse_secret(&token).unwrap();
         assert_eq!(id, 42);
         assert!(constant_time_eq(&parsed, &hash));
         let renamed = token.replacen("act.", "rft.", 1);
         assert!(!constant_time_eq(&parse_secret(&renamed).unwrap().1, &hash));
         assert_ne!(token, NewSecret::generate("act.").finish(42));
-        for junk in [
-            "",
-            "!",
-            "abc",
-            "abc!",
-            "abc!x",
-            "abc!-1",
-            "abc!0",
-            "a!99999999999999999999",
-        ] {
+        for junk in ["", "!", "abc", "abc!", "abc!x", "abc!-1", "abc!0", "a!99999999999999999999"] {
             assert_eq!(parse_secret(junk), None, "{junk}");
         }
     }
@@ -236,9 +203,7 @@ mod tests {
         let id = new_log_id(1_688_214_896);
         assert!(id.starts_with("20230701123456"), "{id}");
         assert_eq!(id.len(), 34);
-        assert!(id[14..]
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
+        assert!(id[14..].chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
         assert!(new_log_id(0).starts_with("19700101000000"));
         assert!(new_log_id(951_782_400).starts_with("20000229"));
     }

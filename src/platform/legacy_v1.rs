@@ -31,14 +31,8 @@ const BAD_CLIENT: i64 = 10013;
 
 pub(crate) fn routes() -> Router<Platform> {
     Router::new()
-        .route(
-            "/platform/oauth/connect/",
-            get(show::<true>).post(decide::<true>),
-        )
-        .route(
-            "/platform/oauth/connect",
-            get(show::<true>).post(decide::<true>),
-        )
+        .route("/platform/oauth/connect/", get(show::<true>).post(decide::<true>))
+        .route("/platform/oauth/connect", get(show::<true>).post(decide::<true>))
         .route("/auth/authorize/", get(show::<true>).post(decide::<true>))
         .route("/auth/authorize", get(show::<true>).post(decide::<true>))
         .route("/oauth/access_token/", post(access_token))
@@ -119,19 +113,12 @@ impl From<ParamError> for V1Error {
 }
 
 /// v1 takes its parameters in the query string; a form body, when sent, is read too.
-async fn v1_params(
-    platform: &Platform,
-    query: Option<&str>,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<Params, V1Error> {
+async fn v1_params(platform: &Platform, query: Option<&str>, headers: &HeaderMap, body: Body) -> Result<Params, V1Error> {
     let bytes = read_body(headers, body, platform.options().max_body_bytes)
         .await
         .map_err(|msg| V1Error::new(StatusCode::PAYLOAD_TOO_LARGE, INVALID_PARAM, msg))?;
     let mut text = query.unwrap_or("").to_string();
-    if !bytes.is_empty()
-        && media_type(headers).as_deref() == Some("application/x-www-form-urlencoded")
-    {
+    if !bytes.is_empty() && media_type(headers).as_deref() == Some("application/x-www-form-urlencoded") {
         text.push('&');
         text.push_str(&String::from_utf8_lossy(&bytes));
     }
@@ -241,13 +228,7 @@ async fn revoke(
         let token = params.require("access_token")?;
         let subject = user_info::subject(&platform, token)
             .map_err(|e| V1Error::from_oauth(e.into(), BAD_ACCESS_TOKEN))?
-            .ok_or_else(|| {
-                V1Error::new(
-                    StatusCode::UNAUTHORIZED,
-                    BAD_ACCESS_TOKEN,
-                    "access_token is invalid or expired",
-                )
-            })?;
+            .ok_or_else(|| V1Error::new(StatusCode::UNAUTHORIZED, BAD_ACCESS_TOKEN, "access_token is invalid or expired"))?;
         if subject.open_id(&platform) != open_id {
             return Err(V1Error::new(
                 StatusCode::BAD_REQUEST,
@@ -302,13 +283,8 @@ async fn user_info(
         let bytes = read_body(&headers, body, platform.options().max_body_bytes)
             .await
             .map_err(|msg| V1Error::new(StatusCode::PAYLOAD_TOO_LARGE, INVALID_PARAM, msg))?;
-        let body: Value = serde_json::from_slice(&bytes).map_err(|e| {
-            V1Error::new(
-                StatusCode::BAD_REQUEST,
-                INVALID_PARAM,
-                format!("the body is not valid JSON: {e}"),
-            )
-        })?;
+        let body: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| V1Error::new(StatusCode::BAD_REQUEST, INVALID_PARAM, format!("the body is not valid JSON: {e}")))?;
         if !body.is_object() {
             return Err(V1Error::new(
                 StatusCode::BAD_REQUEST,
@@ -324,17 +300,11 @@ async fn user_info(
                 let names = items
                     .iter()
                     .map(|v| {
-                        v.as_str().ok_or_else(|| {
-                            V1Error::new(
-                                StatusCode::BAD_REQUEST,
-                                INVALID_PARAM,
-                                "fields must be an array of strings",
-                            )
-                        })
+                        v.as_str()
+                            .ok_or_else(|| V1Error::new(StatusCode::BAD_REQUEST, INVALID_PARAM, "fields must be an array of strings"))
                     })
                     .collect::<Result<Vec<_>, _>>()?;
-                user_info::parse_fields(names, Api::V1)
-                    .map_err(|msg| V1Error::new(StatusCode::BAD_REQUEST, INVALID_PARAM, msg))?
+                user_info::parse_fields(names, Api::V1).map_err(|msg| V1Error::new(StatusCode::BAD_REQUEST, INVALID_PARAM, msg))?
             }
             Some(_) => {
                 return Err(V1Error::new(
@@ -344,18 +314,8 @@ async fn user_info(
                 ))
             }
         };
-        let fields = if fields.is_empty() {
-            V1_DEFAULT_FIELDS.to_vec()
-        } else {
-            fields
-        };
-        let token_invalid = || {
-            V1Error::new(
-                StatusCode::UNAUTHORIZED,
-                BAD_ACCESS_TOKEN,
-                "access_token is invalid or expired",
-            )
-        };
+        let fields = if fields.is_empty() { V1_DEFAULT_FIELDS.to_vec() } else { fields };
+        let token_invalid = || V1Error::new(StatusCode::UNAUTHORIZED, BAD_ACCESS_TOKEN, "access_token is invalid or expired");
         let subject = user_info::subject(&platform, token)
             .map_err(|e| V1Error::from_oauth(e.into(), BAD_ACCESS_TOKEN))?
             .ok_or_else(token_invalid)?;
@@ -370,18 +330,12 @@ async fn user_info(
             UserInfoError::ScopePermissionMissed { field, scope } => V1Error::new(
                 StatusCode::BAD_REQUEST,
                 SCOPE_ERROR,
-                format!(
-                    "the app is not approved for {scope}, which field {} needs",
-                    field.name()
-                ),
+                format!("the app is not approved for {scope}, which field {} needs", field.name()),
             ),
             UserInfoError::ScopeNotAuthorized { field, scope } => V1Error::new(
                 StatusCode::UNAUTHORIZED,
                 SCOPE_ERROR,
-                format!(
-                    "the user did not authorize {scope}, which field {} needs",
-                    field.name()
-                ),
+                format!("the user did not authorize {scope}, which field {} needs", field.name()),
             ),
         })
     }

@@ -40,14 +40,9 @@ pub use codes::CodeRequest;
 pub use error::PlatformError;
 pub use grants::RevokedGrant;
 pub use http::RequestRecord;
-pub use scopes::{
-    DEFAULT_ALLOWED_SCOPES, KNOWN_SCOPES, USER_INFO_BASIC, USER_INFO_OPEN_ID, USER_INFO_PROFILE,
-    USER_INFO_STATS,
-};
+pub use scopes::{DEFAULT_ALLOWED_SCOPES, KNOWN_SCOPES, USER_INFO_BASIC, USER_INFO_OPEN_ID, USER_INFO_PROFILE, USER_INFO_STATS};
 pub use store::Durability;
-pub use tokens::{
-    AccessGrant, ClientToken, CodeExchange, IssuedTokens, OAuthError, OAuthErrorKind,
-};
+pub use tokens::{AccessGrant, ClientToken, CodeExchange, IssuedTokens, OAuthError, OAuthErrorKind};
 pub use users::{NewUser, User};
 
 use ids::IdSecret;
@@ -130,12 +125,7 @@ impl FromStr for HostApp {
         HostApp::ALL
             .into_iter()
             .find(|h| h.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                PlatformError::invalid(
-                    "host_app",
-                    format!("unknown host app {s:?}; expected tiktok, douyin or toutiao"),
-                )
-            })
+            .ok_or_else(|| PlatformError::invalid("host_app", format!("unknown host app {s:?}; expected tiktok, douyin or toutiao")))
     }
 }
 
@@ -180,11 +170,7 @@ impl Platform {
         Platform::with_store(Store::open_memory()?, opts, None)
     }
 
-    fn with_store(
-        store: Store,
-        opts: PlatformOptions,
-        data_dir: Option<PathBuf>,
-    ) -> Result<Platform, PlatformError> {
+    fn with_store(store: Store, opts: PlatformOptions, data_dir: Option<PathBuf>) -> Result<Platform, PlatformError> {
         let clock = Clock::new();
         let ids = store.init(clock.now(), opts.seed_users)?;
         Ok(Platform {
@@ -249,19 +235,13 @@ pub async fn serve_with_shutdown(
     platform: Platform,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = platform
-        .router()
-        .into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let app = platform.router().into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
 /// Serves `platform` in the background on a free port of 127.0.0.1, as `minihost run` embeds it.
 /// Returns the base URL (`http://127.0.0.1:PORT`) and the server task; abort the task to stop.
-pub async fn spawn_on_loopback(
-    platform: Platform,
-) -> std::io::Result<(String, tokio::task::JoinHandle<std::io::Result<()>>)> {
+pub async fn spawn_on_loopback(platform: Platform) -> std::io::Result<(String, tokio::task::JoinHandle<std::io::Result<()>>)> {
     let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
     let base_url = format!("http://{}", listener.local_addr()?);
     Ok((base_url, tokio::spawn(serve(listener, platform))))

@@ -28,21 +28,11 @@ impl From<ParamError> for OAuthError {
 }
 
 pub(crate) fn error_response(err: &OAuthError, log_id: &str) -> Response {
-    flat_error(
-        err.kind.http_status(),
-        err.kind.as_str(),
-        &err.description,
-        log_id,
-    )
+    flat_error(err.kind.http_status(), err.kind.as_str(), &err.description, log_id)
 }
 
 /// Reads a form body as the v2 endpoints require, answering bad bodies in the flat error shape.
-async fn read_form(
-    platform: &Platform,
-    headers: &HeaderMap,
-    body: Body,
-    log_id: &str,
-) -> Result<Params, Response> {
+async fn read_form(platform: &Platform, headers: &HeaderMap, body: Body, log_id: &str) -> Result<Params, Response> {
     if let Some(mt) = media_type(headers) {
         if mt != "application/x-www-form-urlencoded" {
             return Err(flat_error(
@@ -55,14 +45,7 @@ async fn read_form(
     }
     let bytes = read_body(headers, body, platform.options().max_body_bytes)
         .await
-        .map_err(|msg| {
-            flat_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                OAuthErrorKind::InvalidRequest.as_str(),
-                &msg,
-                log_id,
-            )
-        })?;
+        .map_err(|msg| flat_error(StatusCode::PAYLOAD_TOO_LARGE, OAuthErrorKind::InvalidRequest.as_str(), &msg, log_id))?;
     Ok(Params::parse(&bytes))
 }
 
@@ -96,18 +79,12 @@ async fn grant(platform: &Platform, params: &Params) -> Result<Value, OAuthError
         }
         "refresh_token" => {
             let refresh = params.require("refresh_token")?;
-            let tokens = platform
-                .refresh_tokens_async(client_key, Some(client_secret), refresh)
-                .await?;
+            let tokens = platform.refresh_tokens_async(client_key, Some(client_secret), refresh).await?;
             Ok(user_token_body(&tokens))
         }
         "client_credentials" => {
-            let t = platform
-                .client_token_async(client_key, client_secret)
-                .await?;
-            Ok(
-                json!({ "access_token": t.access_token, "expires_in": t.expires_in, "token_type": "Bearer" }),
-            )
+            let t = platform.client_token_async(client_key, client_secret).await?;
+            Ok(json!({ "access_token": t.access_token, "expires_in": t.expires_in, "token_type": "Bearer" }))
         }
         other => Err(OAuthError::new(
             OAuthErrorKind::UnsupportedGrantType,
@@ -119,12 +96,7 @@ async fn grant(platform: &Platform, params: &Params) -> Result<Value, OAuthError
     }
 }
 
-async fn token(
-    State(platform): State<Platform>,
-    Extension(LogId(log_id)): Extension<LogId>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+async fn token(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, headers: HeaderMap, body: Body) -> Response {
     let params = match read_form(&platform, &headers, body, &log_id).await {
         Ok(params) => params,
         Err(response) => return response,
@@ -133,19 +105,13 @@ async fn token(
         Ok(body) => Json(body).into_response(),
         Err(err) => error_response(&err, &log_id),
     };
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     response
 }
 
-async fn revoke(
-    State(platform): State<Platform>,
-    Extension(LogId(log_id)): Extension<LogId>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+async fn revoke(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, headers: HeaderMap, body: Body) -> Response {
     let params = match read_form(&platform, &headers, body, &log_id).await {
         Ok(params) => params,
         Err(response) => return response,
@@ -154,9 +120,7 @@ async fn revoke(
         let client_key = params.require("client_key")?;
         let client_secret = params.require("client_secret")?;
         let token = params.require("token")?;
-        platform
-            .revoke_token_async(client_key, Some(client_secret), token)
-            .await?;
+        platform.revoke_token_async(client_key, Some(client_secret), token).await?;
         Ok::<_, OAuthError>(())
     }
     .await;

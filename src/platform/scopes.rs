@@ -6,12 +6,7 @@ pub const USER_INFO_PROFILE: &str = "user.info.profile";
 pub const USER_INFO_STATS: &str = "user.info.stats";
 
 /// Every scope the emulator grants, in the canonical order scope lists are stored and returned.
-pub const KNOWN_SCOPES: [&str; 4] = [
-    USER_INFO_OPEN_ID,
-    USER_INFO_BASIC,
-    USER_INFO_PROFILE,
-    USER_INFO_STATS,
-];
+pub const KNOWN_SCOPES: [&str; 4] = [USER_INFO_OPEN_ID, USER_INFO_BASIC, USER_INFO_PROFILE, USER_INFO_STATS];
 
 /// What an app may request when it is registered without `allowed_scopes`.
 pub const DEFAULT_ALLOWED_SCOPES: [&str; 4] = KNOWN_SCOPES;
@@ -50,12 +45,7 @@ pub(crate) fn canonical<'a>(items: impl IntoIterator<Item = &'a str>) -> Vec<Str
             out.push(item.to_string());
         }
     }
-    out.sort_by_key(|s| {
-        KNOWN_SCOPES
-            .iter()
-            .position(|k| k == s)
-            .unwrap_or(usize::MAX)
-    });
+    out.sort_by_key(|s| KNOWN_SCOPES.iter().position(|k| k == s).unwrap_or(usize::MAX));
     out
 }
 
@@ -65,10 +55,7 @@ pub(crate) fn join(scopes: &[String]) -> String {
 
 /// Reads a stored, comma-joined scope list.
 pub(crate) fn split_stored(text: &str) -> Vec<String> {
-    text.split(',')
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+    text.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 #[cfg(test)]
@@ -86,10 +73,7 @@ mod tests {
 
     #[test]
     fn unknown_scopes_survive_parsing_so_validation_can_name_them() {
-        assert_eq!(
-            parse_list("video.list,user.info.basic"),
-            vec![USER_INFO_BASIC, "video.list"]
-        );
+        assert_eq!(parse_list("video.list,user.info.basic"), vec![USER_INFO_BASIC, "video.list"]);
         assert!(!is_known("video.list"));
     }
 

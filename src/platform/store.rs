@@ -147,10 +147,7 @@ impl Store {
         migrate(&mut writer)?;
         let readers = (0..READERS)
             .map(|_| {
-                let reader = Connection::open_with_flags(
-                    path,
-                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
+                let reader = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
                 configure(&reader)?;
                 Ok(Mutex::new(reader))
             })
@@ -191,18 +188,13 @@ impl Store {
         self.write(move |conn| {
             let tx = conn.savepoint()?;
             let stored: Option<String> = tx
-                .query_row("SELECT value FROM meta WHERE key = 'id_secret'", [], |r| {
-                    r.get(0)
-                })
+                .query_row("SELECT value FROM meta WHERE key = 'id_secret'", [], |r| r.get(0))
                 .optional()?;
             let secret = match stored {
                 Some(hex) => hex,
                 None => {
                     let secret = IdSecret::generate().to_hex();
-                    tx.execute(
-                        "INSERT INTO meta (key, value) VALUES ('id_secret', ?1)",
-                        [&secret],
-                    )?;
+                    tx.execute("INSERT INTO meta (key, value) VALUES ('id_secret', ?1)", [&secret])?;
                     if seed_users {
                         users::insert_seeds(&tx, now)?;
                     }
@@ -331,13 +323,8 @@ fn write_batches(conn: &Mutex<Connection>, queue: &mpsc::Receiver<Job>) {
 /// rusqlite errors are not `Clone`; every job of a failed batch gets its own copy.
 fn copy_error(err: &rusqlite::Error) -> rusqlite::Error {
     match err {
-        rusqlite::Error::SqliteFailure(code, message) => {
-            rusqlite::Error::SqliteFailure(*code, message.clone())
-        }
-        other => rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
-            Some(other.to_string()),
-        ),
+        rusqlite::Error::SqliteFailure(code, message) => rusqlite::Error::SqliteFailure(*code, message.clone()),
+        other => rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR), Some(other.to_string())),
     }
 }
 
@@ -400,10 +387,7 @@ mod tests {
     fn a_newer_schema_is_refused_not_clobbered() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(crate::platform::DATABASE_FILE);
-        Connection::open(&path)
-            .unwrap()
-            .pragma_update(None, "user_version", 99)
-            .unwrap();
+        Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
         let err = Platform::open(dir.path(), PlatformOptions::default()).unwrap_err();
         assert!(err.to_string().contains("schema version 99"), "{err}");
     }
@@ -431,12 +415,7 @@ mod tests {
                     platform
                         .inner
                         .store
-                        .write_async(move |conn| {
-                            conn.execute(
-                                "INSERT INTO meta (key, value) VALUES (?1, 'v')",
-                                [format!("k{i}")],
-                            )
-                        })
+                        .write_async(move |conn| conn.execute("INSERT INTO meta (key, value) VALUES (?1, 'v')", [format!("k{i}")]))
                         .await
                 })
             })
@@ -447,11 +426,7 @@ mod tests {
         let count: i64 = platform
             .inner
             .store
-            .read(|conn| {
-                conn.query_row("SELECT COUNT(*) FROM meta WHERE key LIKE 'k%'", [], |r| {
-                    r.get(0)
-                })
-            })
+            .read(|conn| conn.query_row("SELECT COUNT(*) FROM meta WHERE key LIKE 'k%'", [], |r| r.get(0)))
             .unwrap();
         assert_eq!(count, 200);
     }
@@ -460,12 +435,7 @@ mod tests {
     fn a_failed_statement_in_a_batch_does_not_undo_the_others() {
         let platform = Platform::in_memory(PlatformOptions::default()).unwrap();
         let store = &platform.inner.store;
-        let dup = store.write(|conn| {
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('id_secret', 'x')",
-                [],
-            )
-        });
+        let dup = store.write(|conn| conn.execute("INSERT INTO meta (key, value) VALUES ('id_secret', 'x')", []));
         assert!(dup.is_err(), "the key exists");
         store
             .write(|conn| conn.execute("INSERT INTO meta (key, value) VALUES ('other', 'y')", []))
@@ -480,9 +450,6 @@ mod tests {
     fn different_data_dirs_have_different_secrets() {
         let a = Platform::in_memory(PlatformOptions::default()).unwrap();
         let b = Platform::in_memory(PlatformOptions::default()).unwrap();
-        assert_ne!(
-            a.open_id(HostApp::TikTok, "k", 1),
-            b.open_id(HostApp::TikTok, "k", 1)
-        );
+        assert_ne!(a.open_id(HostApp::TikTok, "k", 1), b.open_id(HostApp::TikTok, "k", 1));
     }
 }

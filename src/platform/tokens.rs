@@ -80,22 +80,12 @@ impl OAuthError {
 impl From<PlatformError> for OAuthError {
     fn from(err: PlatformError) -> OAuthError {
         match err {
-            PlatformError::InvalidInput { field, message } => {
-                OAuthError::invalid_request(format!("{field}: {message}"))
-            }
-            PlatformError::NotFound { .. } | PlatformError::AlreadyExists { .. } => {
-                OAuthError::invalid_request(err.to_string())
-            }
-            err if err.is_busy() => OAuthError::new(
-                OAuthErrorKind::TemporarilyUnavailable,
-                "the platform database is busy; retry",
-            ),
+            PlatformError::InvalidInput { field, message } => OAuthError::invalid_request(format!("{field}: {message}")),
+            PlatformError::NotFound { .. } | PlatformError::AlreadyExists { .. } => OAuthError::invalid_request(err.to_string()),
+            err if err.is_busy() => OAuthError::new(OAuthErrorKind::TemporarilyUnavailable, "the platform database is busy; retry"),
             err => {
                 tracing::error!(error = %err, "platform failure");
-                OAuthError::new(
-                    OAuthErrorKind::ServerError,
-                    "internal error; see the server log",
-                )
+                OAuthError::new(OAuthErrorKind::ServerError, "internal error; see the server log")
             }
         }
     }
@@ -283,22 +273,15 @@ fn insert_token(conn: &Connection, t: NewToken<'_>, now: i64) -> rusqlite::Resul
 }
 
 fn revoke_family(conn: &Connection, family_id: i64, now: i64) -> rusqlite::Result<usize> {
-    conn.prepare_cached(
-        "UPDATE tokens SET revoked_at = ?1 WHERE family_id = ?2 AND revoked_at IS NULL",
-    )?
-    .execute(params![now, family_id])
+    conn.prepare_cached("UPDATE tokens SET revoked_at = ?1 WHERE family_id = ?2 AND revoked_at IS NULL")?
+        .execute(params![now, family_id])
 }
 
 /// Checks client credentials. `secret` is `None` only where an API does not send it (v1
 /// refresh); a wrong secret is always refused.
-fn authenticate(
-    conn: &Connection,
-    client_key: &str,
-    secret: Option<&str>,
-) -> Result<App, OAuthError> {
-    let app = app_by_key(conn, client_key)?.ok_or_else(|| {
-        OAuthError::invalid_client(format!("client_key {client_key:?} is not registered"))
-    })?;
+fn authenticate(conn: &Connection, client_key: &str, secret: Option<&str>) -> Result<App, OAuthError> {
+    let app =
+        app_by_key(conn, client_key)?.ok_or_else(|| OAuthError::invalid_client(format!("client_key {client_key:?} is not registered")))?;
     if let Some(secret) = secret {
         if !ids::constant_time_eq(secret.as_bytes(), app.client_secret.as_bytes()) {
             return Err(OAuthError::invalid_client(format!(
@@ -314,20 +297,11 @@ fn remaining(expires_at: i64, now: i64) -> u64 {
 }
 
 /// The grant behind a user access token that is known, unexpired at `now` and not revoked.
-pub(crate) fn live_access_grant(
-    conn: &Connection,
-    token: &str,
-    now: i64,
-) -> Result<Option<AccessGrant>, PlatformError> {
+pub(crate) fn live_access_grant(conn: &Connection, token: &str, now: i64) -> Result<Option<AccessGrant>, PlatformError> {
     let Some(row) = token_row(conn, token)? else {
         return Ok(None);
     };
-    let (Some(user_id), true, None, true) = (
-        row.user_id,
-        row.kind == Kind::Access.as_str(),
-        row.revoked_at,
-        now < row.expires_at,
-    ) else {
+    let (Some(user_id), true, None, true) = (row.user_id, row.kind == Kind::Access.as_str(), row.revoked_at, now < row.expires_at) else {
         return Ok(None);
     };
     Ok(Some(AccessGrant {
@@ -373,23 +347,15 @@ fn exchange_job(
         let tx = conn.savepoint()?;
         authenticate(&tx, &client_key, Some(&client_secret))?;
         let Some(code) = code_row(&tx, &code)? else {
-            return Err(OAuthError::invalid_grant(
-                "code is invalid or was never issued",
-            ));
+            return Err(OAuthError::invalid_grant("code is invalid or was never issued"));
         };
         if code.client_key != client_key {
-            return Err(OAuthError::invalid_grant(
-                "code was issued to a different client_key",
-            ));
+            return Err(OAuthError::invalid_grant("code was issued to a different client_key"));
         }
         if code.used_at.is_some() {
             let revoked = revoke_family(&tx, code.id, now)?;
             tx.commit()?;
-            tracing::warn!(
-                client_key,
-                revoked,
-                "authorization code replayed; its tokens are revoked"
-            );
+            tracing::warn!(client_key, revoked, "authorization code replayed; its tokens are revoked");
             return Err(OAuthError::invalid_grant(
                 "code has already been used; the tokens issued from it are now revoked",
             ));
@@ -486,13 +452,9 @@ fn refresh_job(
         authenticate(&tx, &client_key, client_secret.as_deref())?;
         let row = token_row(&tx, &refresh_token)?
             .filter(|r| r.kind == Kind::Refresh.as_str())
-            .ok_or_else(|| {
-                OAuthError::invalid_grant("refresh_token is invalid or was never issued")
-            })?;
+            .ok_or_else(|| OAuthError::invalid_grant("refresh_token is invalid or was never issued"))?;
         if row.client_key != client_key {
-            return Err(OAuthError::invalid_grant(
-                "refresh_token was issued to a different client_key",
-            ));
+            return Err(OAuthError::invalid_grant("refresh_token was issued to a different client_key"));
         }
         if row.revoked_at.is_some() {
             return Err(OAuthError::invalid_grant("refresh_token has been revoked"));
@@ -582,9 +544,7 @@ fn revoke_job(
             return Ok(false);
         };
         if row.client_key != client_key {
-            return Err(OAuthError::invalid_request(
-                "token was issued to a different client_key",
-            ));
+            return Err(OAuthError::invalid_request("token was issued to a different client_key"));
         }
         let revoked = match row.family_id {
             Some(family) => revoke_family(&tx, family, now)?,
@@ -618,10 +578,7 @@ impl Platform {
         })
     }
 
-    fn exchange_job(
-        &self,
-        req: CodeExchange<'_>,
-    ) -> impl FnOnce(&mut Connection) -> Result<Issued, OAuthError> + Send + 'static {
+    fn exchange_job(&self, req: CodeExchange<'_>) -> impl FnOnce(&mut Connection) -> Result<Issued, OAuthError> + Send + 'static {
         exchange_job(
             req.client_key.to_string(),
             req.client_secret.to_string(),
@@ -641,10 +598,7 @@ impl Platform {
     }
 
     /// [`Platform::exchange_code`] without blocking the async runtime.
-    pub(crate) async fn exchange_code_async(
-        &self,
-        req: CodeExchange<'_>,
-    ) -> Result<IssuedTokens, OAuthError> {
+    pub(crate) async fn exchange_code_async(&self, req: CodeExchange<'_>) -> Result<IssuedTokens, OAuthError> {
         let issued = self.inner.store.write_async(self.exchange_job(req)).await?;
         self.with_open_id(issued)
     }
@@ -653,12 +607,7 @@ impl Platform {
     /// `rotate_refresh_tokens` the refresh token is replaced and the old one revoked; otherwise
     /// the same refresh token comes back with its remaining lifetime. `client_secret: None`
     /// skips the secret check, for the v1 API that does not send it.
-    pub fn refresh_tokens(
-        &self,
-        client_key: &str,
-        client_secret: Option<&str>,
-        refresh_token: &str,
-    ) -> Result<IssuedTokens, OAuthError> {
+    pub fn refresh_tokens(&self, client_key: &str, client_secret: Option<&str>, refresh_token: &str) -> Result<IssuedTokens, OAuthError> {
         let job = refresh_job(
             client_key.to_string(),
             client_secret.map(str::to_string),
@@ -689,11 +638,7 @@ impl Platform {
     }
 
     /// `grant_type=client_credentials`: an app token (`clt.`) with no user and no refresh token.
-    pub fn client_token(
-        &self,
-        client_key: &str,
-        client_secret: &str,
-    ) -> Result<ClientToken, OAuthError> {
+    pub fn client_token(&self, client_key: &str, client_secret: &str) -> Result<ClientToken, OAuthError> {
         self.inner.store.write(client_token_job(
             client_key.to_string(),
             client_secret.to_string(),
@@ -703,17 +648,8 @@ impl Platform {
     }
 
     /// [`Platform::client_token`] without blocking the async runtime.
-    pub(crate) async fn client_token_async(
-        &self,
-        client_key: &str,
-        client_secret: &str,
-    ) -> Result<ClientToken, OAuthError> {
-        let job = client_token_job(
-            client_key.to_string(),
-            client_secret.to_string(),
-            self.lifetimes(),
-            self.now(),
-        );
+    pub(crate) async fn client_token_async(&self, client_key: &str, client_secret: &str) -> Result<ClientToken, OAuthError> {
+        let job = client_token_job(client_key.to_string(), client_secret.to_string(), self.lifetimes(), self.now());
         self.inner.store.write_async(job).await
     }
 
@@ -721,12 +657,7 @@ impl Platform {
     /// so neither the access nor the refresh token works afterwards. Unknown tokens are not an
     /// error (revocation is idempotent, RFC 7009); returns whether a live token was found.
     /// `client_secret: None` skips the secret check, for the v1 API that does not send it.
-    pub fn revoke_token(
-        &self,
-        client_key: &str,
-        client_secret: Option<&str>,
-        token: &str,
-    ) -> Result<bool, OAuthError> {
+    pub fn revoke_token(&self, client_key: &str, client_secret: Option<&str>, token: &str) -> Result<bool, OAuthError> {
         self.inner.store.write(revoke_job(
             client_key.to_string(),
             client_secret.map(str::to_string),
@@ -736,12 +667,7 @@ impl Platform {
     }
 
     /// [`Platform::revoke_token`] without blocking the async runtime.
-    pub(crate) async fn revoke_token_async(
-        &self,
-        client_key: &str,
-        client_secret: Option<&str>,
-        token: &str,
-    ) -> Result<bool, OAuthError> {
+    pub(crate) async fn revoke_token_async(&self, client_key: &str, client_secret: Option<&str>, token: &str) -> Result<bool, OAuthError> {
         let job = revoke_job(
             client_key.to_string(),
             client_secret.map(str::to_string),
@@ -755,9 +681,7 @@ impl Platform {
     /// not a user access token.
     pub fn resolve_access_token(&self, token: &str) -> Result<Option<AccessGrant>, PlatformError> {
         let now = self.now();
-        self.inner
-            .store
-            .read(|conn| live_access_grant(conn, token, now))
+        self.inner.store.read(|conn| live_access_grant(conn, token, now))
     }
 
     /// Makes `token` (any kind) expire now. Returns whether the token exists.
@@ -850,14 +774,9 @@ mod tests {
         let f = fixture(PlatformOptions::default());
         let code = f.code(None, None);
         let t = f.exchange(&code).unwrap();
-        assert_eq!(
-            f.exchange(&code).unwrap_err().kind,
-            OAuthErrorKind::InvalidGrant
-        );
+        assert_eq!(f.exchange(&code).unwrap_err().kind, OAuthErrorKind::InvalidGrant);
         assert_eq!(f.p.resolve_access_token(&t.access_token).unwrap(), None);
-        let refresh =
-            f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token)
-                .unwrap_err();
+        let refresh = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap_err();
         assert_eq!(refresh.kind, OAuthErrorKind::InvalidGrant);
     }
 
@@ -865,10 +784,7 @@ mod tests {
     fn failed_checks_do_not_consume_the_code() {
         let f = fixture(PlatformOptions::default());
         let verifier = "v".repeat(50);
-        let code = f.code(
-            Some("https://a.com/cb"),
-            Some(codes::challenge_for_verifier(&verifier)),
-        );
+        let code = f.code(Some("https://a.com/cb"), Some(codes::challenge_for_verifier(&verifier)));
         let attempt = |uri: Option<&str>, v: Option<&str>, secret: &str| {
             f.p.exchange_code(CodeExchange {
                 client_key: "k",
@@ -880,23 +796,12 @@ mod tests {
         };
         let kind = |r: Result<IssuedTokens, OAuthError>| r.unwrap_err().kind;
         assert_eq!(
-            kind(attempt(
-                Some("https://a.com/cb"),
-                Some(&verifier),
-                "wrong-secret"
-            )),
+            kind(attempt(Some("https://a.com/cb"), Some(&verifier), "wrong-secret")),
             OAuthErrorKind::InvalidClient
         );
+        assert_eq!(kind(attempt(None, Some(&verifier), &f.secret)), OAuthErrorKind::InvalidRequest);
         assert_eq!(
-            kind(attempt(None, Some(&verifier), &f.secret)),
-            OAuthErrorKind::InvalidRequest
-        );
-        assert_eq!(
-            kind(attempt(
-                Some("https://a.com/other"),
-                Some(&verifier),
-                &f.secret
-            )),
+            kind(attempt(Some("https://a.com/other"), Some(&verifier), &f.secret)),
             OAuthErrorKind::InvalidGrant
         );
         assert_eq!(
@@ -908,11 +813,7 @@ mod tests {
             OAuthErrorKind::InvalidRequest
         );
         assert_eq!(
-            kind(attempt(
-                Some("https://a.com/cb"),
-                Some(&"w".repeat(50)),
-                &f.secret
-            )),
+            kind(attempt(Some("https://a.com/cb"), Some(&"w".repeat(50)), &f.secret)),
             OAuthErrorKind::InvalidGrant
         );
         attempt(Some("https://a.com/cb"), Some(&verifier), &f.secret).unwrap();
@@ -933,15 +834,12 @@ mod tests {
         let f = fixture(PlatformOptions::default());
         let t = f.exchange(&f.code(None, None)).unwrap();
         f.p.clock().advance(100);
-        let r =
-            f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token)
-                .unwrap();
+        let r = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap();
         assert_eq!(r.refresh_token, t.refresh_token);
         assert!(r.refresh_expires_in <= 31_536_000 - 100);
         assert_ne!(r.access_token, t.access_token);
         assert_eq!(r.open_id, t.open_id);
-        f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token)
-            .unwrap();
+        f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap();
     }
 
     #[test]
@@ -951,16 +849,11 @@ mod tests {
             ..PlatformOptions::default()
         });
         let t = f.exchange(&f.code(None, None)).unwrap();
-        let r =
-            f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token)
-                .unwrap();
+        let r = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap();
         assert_ne!(r.refresh_token, t.refresh_token);
-        let err =
-            f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token)
-                .unwrap_err();
+        let err = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap_err();
         assert_eq!(err.kind, OAuthErrorKind::InvalidGrant);
-        f.p.refresh_tokens("k", Some(&f.secret), &r.refresh_token)
-            .unwrap();
+        f.p.refresh_tokens("k", Some(&f.secret), &r.refresh_token).unwrap();
     }
 
     #[test]
@@ -968,20 +861,11 @@ mod tests {
         let f = fixture(PlatformOptions::default());
         let a = f.exchange(&f.code(None, None)).unwrap();
         let b = f.exchange(&f.code(None, None)).unwrap();
-        assert!(f
-            .p
-            .revoke_token("k", Some(&f.secret), &a.access_token)
-            .unwrap());
+        assert!(f.p.revoke_token("k", Some(&f.secret), &a.access_token).unwrap());
         assert_eq!(f.p.resolve_access_token(&a.access_token).unwrap(), None);
-        assert!(f
-            .p
-            .refresh_tokens("k", Some(&f.secret), &a.refresh_token)
-            .is_err());
+        assert!(f.p.refresh_tokens("k", Some(&f.secret), &a.refresh_token).is_err());
         assert!(f.p.resolve_access_token(&b.access_token).unwrap().is_some());
-        assert!(!f
-            .p
-            .revoke_token("k", Some(&f.secret), "act.unknown")
-            .unwrap());
+        assert!(!f.p.revoke_token("k", Some(&f.secret), "act.unknown").unwrap());
     }
 
     #[test]
@@ -991,14 +875,8 @@ mod tests {
         assert!(t.access_token.starts_with("clt."));
         assert_eq!(t.expires_in, 7_200);
         assert_eq!(f.p.resolve_access_token(&t.access_token).unwrap(), None);
-        assert_eq!(
-            f.p.client_token("k", "nope").unwrap_err().kind,
-            OAuthErrorKind::InvalidClient
-        );
-        assert_eq!(
-            f.p.client_token("zz", "nope").unwrap_err().kind,
-            OAuthErrorKind::InvalidClient
-        );
+        assert_eq!(f.p.client_token("k", "nope").unwrap_err().kind, OAuthErrorKind::InvalidClient);
+        assert_eq!(f.p.client_token("zz", "nope").unwrap_err().kind, OAuthErrorKind::InvalidClient);
     }
 
     #[test]
@@ -1008,9 +886,7 @@ mod tests {
         assert!(f.p.expire_token(&t.access_token).unwrap());
         assert_eq!(f.p.resolve_access_token(&t.access_token).unwrap(), None);
         assert!(!f.p.expire_token("act.nope").unwrap());
-        let t2 =
-            f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token)
-                .unwrap();
+        let t2 = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap();
         f.p.clock().advance(86_400);
         assert_eq!(f.p.resolve_access_token(&t2.access_token).unwrap(), None);
     }

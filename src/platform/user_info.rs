@@ -79,11 +79,7 @@ impl Field {
     }
 
     pub(crate) fn name(self) -> &'static str {
-        FIELDS
-            .iter()
-            .find(|(_, f)| *f == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("?")
+        FIELDS.iter().find(|(_, f)| *f == self).map(|(n, _)| *n).unwrap_or("?")
     }
 
     pub(crate) fn known_names(api: Api) -> String {
@@ -99,36 +95,19 @@ impl Field {
     fn scopes(self) -> &'static [&'static str] {
         match self {
             Field::OpenId | Field::UnionId => &[USER_INFO_OPEN_ID, USER_INFO_BASIC],
-            Field::AvatarUrl
-            | Field::AvatarUrl100
-            | Field::AvatarUrl200
-            | Field::AvatarLargeUrl
-            | Field::DisplayName => &[USER_INFO_BASIC],
-            Field::BioDescription
-            | Field::ProfileDeepLink
-            | Field::IsVerified
-            | Field::Username => &[USER_INFO_PROFILE],
-            Field::FollowerCount
-            | Field::FollowingCount
-            | Field::LikesCount
-            | Field::VideoCount => &[USER_INFO_STATS],
+            Field::AvatarUrl | Field::AvatarUrl100 | Field::AvatarUrl200 | Field::AvatarLargeUrl | Field::DisplayName => &[USER_INFO_BASIC],
+            Field::BioDescription | Field::ProfileDeepLink | Field::IsVerified | Field::Username => &[USER_INFO_PROFILE],
+            Field::FollowerCount | Field::FollowingCount | Field::LikesCount | Field::VideoCount => &[USER_INFO_STATS],
         }
     }
 }
 
 /// Parses a field list, naming the first unknown field. Duplicates are dropped.
-pub(crate) fn parse_fields<'a>(
-    names: impl IntoIterator<Item = &'a str>,
-    api: Api,
-) -> Result<Vec<Field>, String> {
+pub(crate) fn parse_fields<'a>(names: impl IntoIterator<Item = &'a str>, api: Api) -> Result<Vec<Field>, String> {
     let mut fields = Vec::new();
     for name in names.into_iter().map(str::trim).filter(|n| !n.is_empty()) {
-        let field = Field::parse(name, api).ok_or_else(|| {
-            format!(
-                "unknown field {name:?} in fields; known: {}",
-                Field::known_names(api)
-            )
-        })?;
+        let field =
+            Field::parse(name, api).ok_or_else(|| format!("unknown field {name:?} in fields; known: {}", Field::known_names(api)))?;
         if !fields.contains(&field) {
             fields.push(field);
         }
@@ -170,18 +149,12 @@ pub(crate) fn subject(platform: &Platform, token: &str) -> Result<Option<Subject
         };
         let app = app_by_key(conn, &grant.client_key)?;
         let user = user_by_id(conn, grant.user_id)?;
-        Ok(app
-            .zip(user)
-            .map(|(app, user)| Subject { grant, app, user }))
+        Ok(app.zip(user).map(|(app, user)| Subject { grant, app, user }))
     })
 }
 
 /// The requested fields of the subject's user, checking the app's and the user's scopes.
-pub(crate) fn render(
-    platform: &Platform,
-    subject: &Subject,
-    fields: &[Field],
-) -> Result<Map<String, Value>, UserInfoError> {
+pub(crate) fn render(platform: &Platform, subject: &Subject, fields: &[Field]) -> Result<Map<String, Value>, UserInfoError> {
     let Subject { grant, app, user } = subject;
     for &field in fields {
         if !field.scopes().iter().any(|s| app.allows_scope(s)) {
@@ -192,11 +165,7 @@ pub(crate) fn render(
         }
     }
     for &field in fields {
-        if !field
-            .scopes()
-            .iter()
-            .any(|s| grant.scopes.iter().any(|g| g == s))
-        {
+        if !field.scopes().iter().any(|s| grant.scopes.iter().any(|g| g == s)) {
             return Err(UserInfoError::ScopeNotAuthorized {
                 field,
                 scope: field.scopes()[field.scopes().len() - 1],
@@ -208,10 +177,7 @@ pub(crate) fn render(
         let value = match field {
             Field::OpenId => json!(platform.open_id(grant.host_app, &grant.client_key, user.id)),
             Field::UnionId => json!(platform.union_id(&app.developer, user.id)),
-            Field::AvatarUrl
-            | Field::AvatarUrl100
-            | Field::AvatarUrl200
-            | Field::AvatarLargeUrl => {
+            Field::AvatarUrl | Field::AvatarUrl100 | Field::AvatarUrl200 | Field::AvatarLargeUrl => {
                 json!(user.avatar_url)
             }
             Field::DisplayName => json!(user.display_name),
@@ -240,9 +206,7 @@ const TOKEN_INVALID: &str = "The access token is invalid or not found in the req
 fn v2_error(status: StatusCode, code: &str, message: &str, log_id: &str) -> Response {
     (
         status,
-        Json(
-            json!({ "data": {}, "error": { "code": code, "message": message, "log_id": log_id } }),
-        ),
+        Json(json!({ "data": {}, "error": { "code": code, "message": message, "log_id": log_id } })),
     )
         .into_response()
 }
@@ -253,14 +217,7 @@ async fn get_user_info(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let token_invalid = || {
-        v2_error(
-            StatusCode::UNAUTHORIZED,
-            "access_token_invalid",
-            TOKEN_INVALID,
-            &log_id,
-        )
-    };
+    let token_invalid = || v2_error(StatusCode::UNAUTHORIZED, "access_token_invalid", TOKEN_INVALID, &log_id);
     let internal = |err: PlatformError| {
         tracing::error!(error = %err, "user info failed");
         v2_error(
@@ -281,9 +238,7 @@ async fn get_user_info(
     let params = Params::from_query(query.as_deref());
     let fields = match params.require("fields") {
         Ok(list) => parse_fields(list.split(','), Api::V2),
-        Err(err) => Err(format!(
-            "{err}: a comma-separated list such as open_id,display_name"
-        )),
+        Err(err) => Err(format!("{err}: a comma-separated list such as open_id,display_name")),
     };
     let fields = match fields {
         Ok(fields) if fields.is_empty() => Err("fields names no field".to_string()),
@@ -291,9 +246,7 @@ async fn get_user_info(
     };
     let fields = match fields {
         Ok(fields) => fields,
-        Err(message) => {
-            return v2_error(StatusCode::BAD_REQUEST, "invalid_params", &message, &log_id)
-        }
+        Err(message) => return v2_error(StatusCode::BAD_REQUEST, "invalid_params", &message, &log_id),
     };
     match render(&platform, &subject, &fields) {
         Ok(user) => Json(json!({
@@ -304,10 +257,7 @@ async fn get_user_info(
         Err(UserInfoError::ScopePermissionMissed { field, scope }) => v2_error(
             StatusCode::BAD_REQUEST,
             "scope_permission_missed",
-            &format!(
-                "The app is not approved for {scope}, which field {} needs.",
-                field.name()
-            ),
+            &format!("The app is not approved for {scope}, which field {} needs.", field.name()),
             &log_id,
         ),
         Err(UserInfoError::ScopeNotAuthorized { field, scope }) => v2_error(
@@ -331,10 +281,7 @@ mod tests {
     fn field_names_and_scopes_follow_the_migration_table() {
         assert_eq!(Field::parse("open_id", Api::V2), Some(Field::OpenId));
         assert_eq!(Field::parse("avatar_url_200", Api::V2), None);
-        assert_eq!(
-            Field::parse("avatar_url_200", Api::V1),
-            Some(Field::AvatarUrl200)
-        );
+        assert_eq!(Field::parse("avatar_url_200", Api::V1), Some(Field::AvatarUrl200));
         assert_eq!(Field::parse("email", Api::V2), None);
         assert_eq!(Field::Username.scopes(), &[USER_INFO_PROFILE]);
         assert_eq!(Field::LikesCount.scopes(), &[USER_INFO_STATS]);

@@ -78,11 +78,7 @@ impl NewUser {
         if username.is_empty() {
             return Err(PlatformError::invalid("username", "is required"));
         }
-        if username.chars().count() > MAX_USERNAME
-            || !username
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-        {
+        if username.chars().count() > MAX_USERNAME || !username.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
             return Err(PlatformError::invalid(
                 "username",
                 format!("{username:?} must be 1-{MAX_USERNAME} letters, digits, '_' or '.'"),
@@ -99,17 +95,11 @@ impl NewUser {
             ));
         }
         if display_name.chars().any(char::is_control) {
-            return Err(PlatformError::invalid(
-                "display_name",
-                "must not contain control characters",
-            ));
+            return Err(PlatformError::invalid("display_name", "must not contain control characters"));
         }
         let bio = self.bio.unwrap_or_default();
         if bio.chars().count() > MAX_BIO {
-            return Err(PlatformError::invalid(
-                "bio",
-                format!("must be at most {MAX_BIO} characters"),
-            ));
+            return Err(PlatformError::invalid("bio", format!("must be at most {MAX_BIO} characters")));
         }
         let avatar_url = match self.avatar_url {
             Some(url) => {
@@ -126,10 +116,7 @@ impl NewUser {
             ("beans", self.beans),
         ] {
             if value < 0 {
-                return Err(PlatformError::invalid(
-                    field,
-                    format!("must not be negative (got {value})"),
-                ));
+                return Err(PlatformError::invalid(field, format!("must not be negative (got {value})")));
             }
         }
         Ok(User {
@@ -160,10 +147,7 @@ fn validate_avatar_url(url: &str) -> Result<(), PlatformError> {
     }
     match url::Url::parse(url) {
         Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(()),
-        _ => Err(PlatformError::invalid(
-            "avatar_url",
-            "must be an http(s) URL or a data:image/ URI",
-        )),
+        _ => Err(PlatformError::invalid("avatar_url", "must be an http(s) URL or a data:image/ URI")),
     }
 }
 
@@ -257,9 +241,7 @@ pub(crate) fn insert_seeds(conn: &Connection, now: i64) -> Result<(), PlatformEr
 
 /// A round avatar with the user's initial, as an SVG data: URI (no network needed to show it).
 fn generated_avatar(display_name: &str, username: &str) -> String {
-    const COLORS: [&str; 6] = [
-        "#fe2c55", "#25f4ee", "#7b61ff", "#ff9f0a", "#30d158", "#0a84ff",
-    ];
+    const COLORS: [&str; 6] = ["#fe2c55", "#25f4ee", "#7b61ff", "#ff9f0a", "#30d158", "#0a84ff"];
     let initial = display_name
         .chars()
         .next()
@@ -288,21 +270,15 @@ impl Platform {
         let mut user = user.validate()?;
         let now = self.now();
         let row = user.clone();
-        user.id = self
-            .inner
-            .store
-            .write(move |conn| insert_user(conn, &row, now))?;
+        user.id = self.inner.store.write(move |conn| insert_user(conn, &row, now))?;
         Ok(user)
     }
 
     /// All users, oldest first.
     pub fn users(&self) -> Result<Vec<User>, PlatformError> {
         self.inner.store.read(|conn| {
-            let mut stmt =
-                conn.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))?;
-            let users = stmt
-                .query_map([], user_from_row)?
-                .collect::<Result<_, _>>()?;
+            let mut stmt = conn.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))?;
+            let users = stmt.query_map([], user_from_row)?.collect::<Result<_, _>>()?;
             Ok(users)
         })
     }
@@ -314,11 +290,9 @@ impl Platform {
     /// Looks a user up by username, ignoring case.
     pub fn user_by_username(&self, username: &str) -> Result<Option<User>, PlatformError> {
         let found = self.inner.store.read(|conn| {
-            conn.prepare_cached(&format!(
-                "SELECT {USER_COLUMNS} FROM users WHERE username = ?1"
-            ))?
-            .query_row([username.trim()], user_from_row)
-            .optional()
+            conn.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1"))?
+                .query_row([username.trim()], user_from_row)
+                .optional()
         })?;
         Ok(found)
     }
@@ -342,9 +316,7 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), users.len());
-        assert!(users
-            .iter()
-            .all(|u| u.avatar_url.starts_with("data:image/svg+xml")));
+        assert!(users.iter().all(|u| u.avatar_url.starts_with("data:image/svg+xml")));
         assert!(users.iter().any(|u| u.beans == 0) && users.iter().any(|u| u.beans > 0));
     }
 
@@ -354,11 +326,7 @@ mod tests {
             seed_users: false,
             ..PlatformOptions::default()
         };
-        assert!(Platform::in_memory(opts)
-            .unwrap()
-            .users()
-            .unwrap()
-            .is_empty());
+        assert!(Platform::in_memory(opts).unwrap().users().unwrap().is_empty());
     }
 
     #[test]

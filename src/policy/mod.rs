@@ -50,7 +50,11 @@ impl Policy {
     /// media from a custom scheme send `<video>`/`<audio>` (see `media_server`).
     pub fn with_media_origin(config: &AppConfig, media_origin: Option<String>) -> Policy {
         let csp = csp::content_security_policy(APP_ORIGIN, &config.trusted_domains, media_origin.as_deref());
-        Policy { csp, trusted: config.trusted_domains.clone(), media_origin }
+        Policy {
+            csp,
+            trusted: config.trusted_domains.clone(),
+            media_origin,
+        }
     }
 
     pub fn media_origin(&self) -> Option<&str> {
@@ -76,15 +80,21 @@ impl Policy {
         match origin_of(url) {
             Some(o) if o == APP_ORIGIN => Navigation::Allow,
             _ if url == "about:blank" => Navigation::Allow,
-            Some(o) if o == CHROME_ORIGIN => Navigation::Block { reason: "host chrome is not reachable from the app" },
-            Some(_) => Navigation::Block { reason: "navigation away from the app's origin is not allowed in TikTok Minis" },
+            Some(o) if o == CHROME_ORIGIN => Navigation::Block {
+                reason: "host chrome is not reachable from the app",
+            },
+            Some(_) => Navigation::Block {
+                reason: "navigation away from the app's origin is not allowed in TikTok Minis",
+            },
             None => Navigation::Block { reason: "not a valid URL" },
         }
     }
 
     /// New windows (`window.open`, `target=_blank`) are never opened.
     pub fn new_window(&self, _url: &str) -> Navigation {
-        Navigation::Block { reason: "TikTok Minis cannot open new windows" }
+        Navigation::Block {
+            reason: "TikTok Minis cannot open new windows",
+        }
     }
 
     /// The bridge's ACL: which surface a message came from.
@@ -135,7 +145,14 @@ mod tests {
         let p = policy("");
         assert_eq!(p.navigation("minihost://app/episode/2.html"), Navigation::Allow);
         assert_eq!(p.navigation("about:blank"), Navigation::Allow);
-        for away in ["https://example.com/", "file:///etc/passwd", "minihost-chrome://host/consent", "javascript:alert(1)", "data:text/html,x", "minihost://other/"] {
+        for away in [
+            "https://example.com/",
+            "file:///etc/passwd",
+            "minihost-chrome://host/consent",
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "minihost://other/",
+        ] {
             assert!(matches!(p.navigation(away), Navigation::Block { .. }), "{away} allowed");
         }
         assert!(matches!(p.new_window("minihost://app/"), Navigation::Block { .. }));
@@ -146,7 +163,13 @@ mod tests {
         let p = policy("");
         assert_eq!(p.caller("minihost://app/index.html"), Caller::App);
         assert_eq!(p.caller("minihost-chrome://host/sheet.html"), Caller::Chrome);
-        for foreign in ["https://evil.com/", "minihost://app.evil.com/", "minihost://app:81/", "", "about:blank"] {
+        for foreign in [
+            "https://evil.com/",
+            "minihost://app.evil.com/",
+            "minihost://app:81/",
+            "",
+            "about:blank",
+        ] {
             assert_eq!(p.caller(foreign), Caller::Foreign, "{foreign}");
         }
     }

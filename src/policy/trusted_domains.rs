@@ -52,7 +52,10 @@ impl TrustedOrigin {
         if url.host().is_none() {
             return Err(TrustedOriginError::NotAUrl(raw.to_owned()));
         }
-        Ok(TrustedOrigin { origin: url.origin().ascii_serialization(), loopback })
+        Ok(TrustedOrigin {
+            origin: url.origin().ascii_serialization(),
+            loopback,
+        })
     }
 
     /// `scheme://host[:port]`, ASCII-serialised: the form CSP and `Origin` headers use.
@@ -192,7 +195,10 @@ mod tests {
 
     #[test]
     fn trailing_slash_is_tolerated() {
-        assert_eq!(TrustedOrigin::parse("https://example.com/").unwrap().as_str(), "https://example.com");
+        assert_eq!(
+            TrustedOrigin::parse("https://example.com/").unwrap().as_str(),
+            "https://example.com"
+        );
         assert!(TrustedOrigin::parse("http://localhost:3000").unwrap().is_loopback_http());
         assert!(TrustedOrigin::parse("http://[::1]:3000").unwrap().is_loopback_http());
     }

@@ -18,10 +18,24 @@ pub struct Rect {
 }
 
 impl Rect {
-    pub const ZERO: Rect = Rect { width: 0, height: 0, top: 0, right: 0, bottom: 0, left: 0 };
+    pub const ZERO: Rect = Rect {
+        width: 0,
+        height: 0,
+        top: 0,
+        right: 0,
+        bottom: 0,
+        left: 0,
+    };
 
     pub const fn new(left: u32, top: u32, width: u32, height: u32) -> Rect {
-        Rect { width, height, top, right: left + width, bottom: top + height, left }
+        Rect {
+            width,
+            height,
+            top,
+            right: left + width,
+            bottom: top + height,
+            left,
+        }
     }
 }
 
@@ -183,6 +197,9 @@ mod tests {
     #[test]
     fn user_agents_name_the_platform() {
         assert!(Device::find("iphone-14").unwrap().user_agent("44.2.0").contains("iPhone OS 17_5"));
-        assert!(Device::find("pixel-7").unwrap().user_agent("44.2.0").contains("Android 14; Pixel 7"));
+        assert!(Device::find("pixel-7")
+            .unwrap()
+            .user_agent("44.2.0")
+            .contains("Android 14; Pixel 7"));
     }
 }

@@ -71,7 +71,13 @@ impl NavbarState {
         };
         self.background = bg;
         // Readable text even when the config picks a dark "light-mode" colour.
-        self.front = if self.overridden.is_some() { front } else if bg.luminance() > 0.4 { Color::BLACK } else { Color::WHITE };
+        self.front = if self.overridden.is_some() {
+            front
+        } else if bg.luminance() > 0.4 {
+            Color::BLACK
+        } else {
+            Color::WHITE
+        };
     }
 
     pub fn set_theme(&mut self, theme: Theme) {
@@ -86,7 +92,9 @@ impl NavbarState {
             "#000000" => Color::BLACK,
             _ => return Err(NavbarColorError::FrontColor(front.to_owned())),
         };
-        let bg: Color = background.parse().map_err(|_| NavbarColorError::BackgroundColor(background.to_owned()))?;
+        let bg: Color = background
+            .parse()
+            .map_err(|_| NavbarColorError::BackgroundColor(background.to_owned()))?;
         self.overridden = Some((bg, front));
         self.recompute();
         Ok(())
@@ -112,7 +120,12 @@ impl Layout {
         let app_top = navbar.map_or(sb, |n| n.bottom);
         // In default style the capsule is centred in the title row.
         let capsule = match navbar {
-            Some(n) => Rect::new(device.capsule.left, n.top + (TITLE_BAR_HEIGHT - device.capsule.height) / 2, device.capsule.width, device.capsule.height),
+            Some(n) => Rect::new(
+                device.capsule.left,
+                n.top + (TITLE_BAR_HEIGHT - device.capsule.height) / 2,
+                device.capsule.width,
+                device.capsule.height,
+            ),
             None => device.capsule,
         };
         Layout {
@@ -139,7 +152,11 @@ mod tests {
     use super::*;
 
     fn navbar(light: Option<&str>, dark: Option<&str>) -> Navbar {
-        Navbar { style: NavbarStyle::Default, bg_color_light: light.map(|c| c.parse().unwrap()), bg_color_dark: dark.map(|c| c.parse().unwrap()) }
+        Navbar {
+            style: NavbarStyle::Default,
+            bg_color_light: light.map(|c| c.parse().unwrap()),
+            bg_color_dark: dark.map(|c| c.parse().unwrap()),
+        }
     }
 
     #[test]
@@ -153,9 +170,15 @@ mod tests {
     #[test]
     fn set_colors_validates_like_the_platform() {
         let mut s = NavbarState::new(&navbar(None, None), Theme::Light, "t");
-        assert_eq!(s.set_colors("#ff0000", "#000000"), Err(NavbarColorError::FrontColor("#ff0000".into())));
+        assert_eq!(
+            s.set_colors("#ff0000", "#000000"),
+            Err(NavbarColorError::FrontColor("#ff0000".into()))
+        );
         assert_eq!(s.set_colors("#fff", "#000000"), Err(NavbarColorError::FrontColor("#fff".into())));
-        assert_eq!(s.set_colors("#ffffff", "blue"), Err(NavbarColorError::BackgroundColor("blue".into())));
+        assert_eq!(
+            s.set_colors("#ffffff", "blue"),
+            Err(NavbarColorError::BackgroundColor("blue".into()))
+        );
         assert_eq!(s.background, Color::WHITE, "a rejected call changes nothing");
         s.set_colors("#FFFFFF", "#336699").unwrap();
         assert_eq!((s.front, s.background.to_string()), (Color::WHITE, "#336699".into()));

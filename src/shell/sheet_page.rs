@@ -6,14 +6,21 @@ use super::sheets::Sheet;
 use super::Theme;
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 fn avatar(url: &str, name: &str) -> String {
     if url.starts_with("data:image/") || url.starts_with("https://") {
         format!(r#"<img class="avatar" src="{}" alt="">"#, escape(url))
     } else {
-        format!(r#"<span class="avatar">{}</span>"#, escape(&name.chars().next().unwrap_or('?').to_string()))
+        format!(
+            r#"<span class="avatar">{}</span>"#,
+            escape(&name.chars().next().unwrap_or('?').to_string())
+        )
     }
 }
 
@@ -42,7 +49,10 @@ pub fn render(id: u64, sheet: &Sheet, theme: Theme) -> String {
             )
         }
         Sheet::Consent { app_name, user, scopes } => {
-            let items: String = scopes.iter().map(|s| format!(r#"<li><b>{}</b><small>{}</small></li>"#, escape(s.description), escape(&s.scope))).collect();
+            let items: String = scopes
+                .iter()
+                .map(|s| format!(r#"<li><b>{}</b><small>{}</small></li>"#, escape(s.description), escape(&s.scope)))
+                .collect();
             format!(
                 r#"<div class="who">{}<span>{}</span></div><h1><b>{}</b> would like to access</h1><ul class="scopes">{items}</ul>
 <div class="actions"><button class="secondary" data-answer="deny">Cancel</button><button class="primary" data-answer="allow" autofocus>Allow</button></div>"#,
@@ -100,8 +110,19 @@ mod tests {
 
     #[test]
     fn escapes_everything_it_prints() {
-        let user = UserChoice { username: "<b>".into(), display_name: "\"x\"".into(), avatar_url: "javascript:alert(1)".into() };
-        let html = render(3, &Sheet::Login { app_name: "<script>".into(), users: vec![user] }, Theme::Dark);
+        let user = UserChoice {
+            username: "<b>".into(),
+            display_name: "\"x\"".into(),
+            avatar_url: "javascript:alert(1)".into(),
+        };
+        let html = render(
+            3,
+            &Sheet::Login {
+                app_name: "<script>".into(),
+                users: vec![user],
+            },
+            Theme::Dark,
+        );
         assert!(!html.contains("<script>\""), "app name is escaped");
         assert!(html.contains("&lt;script&gt;") && html.contains("data-user=\"&lt;b&gt;\""));
         assert!(!html.contains("javascript:alert"), "only data: or https: avatars are loaded");
@@ -110,10 +131,27 @@ mod tests {
 
     #[test]
     fn consent_lists_scopes_with_allow_and_deny() {
-        let user = UserChoice { username: "alice".into(), display_name: "Alice".into(), avatar_url: String::new() };
-        let sheet = Sheet::Consent { app_name: "Drama".into(), user, scopes: vec![ScopeInfo { scope: "user.info.basic".into(), description: "Profile" }] };
+        let user = UserChoice {
+            username: "alice".into(),
+            display_name: "Alice".into(),
+            avatar_url: String::new(),
+        };
+        let sheet = Sheet::Consent {
+            app_name: "Drama".into(),
+            user,
+            scopes: vec![ScopeInfo {
+                scope: "user.info.basic".into(),
+                description: "Profile",
+            }],
+        };
         let html = render(1, &sheet, Theme::Light);
-        for needle in ["user.info.basic", r#"data-answer="allow""#, r#"data-answer="deny""#, r#"data-answer="dismiss""#, r#"data-kind="consent""#] {
+        for needle in [
+            "user.info.basic",
+            r#"data-answer="allow""#,
+            r#"data-answer="deny""#,
+            r#"data-answer="dismiss""#,
+            r#"data-kind="consent""#,
+        ] {
             assert!(html.contains(needle), "{needle}");
         }
     }

@@ -44,7 +44,11 @@ pub enum Sheet {
     /// Pick a test user to sign in to the host.
     Login { app_name: String, users: Vec<UserChoice> },
     /// Grant scopes not yet granted to this app.
-    Consent { app_name: String, user: UserChoice, scopes: Vec<ScopeInfo> },
+    Consent {
+        app_name: String,
+        user: UserChoice,
+        scopes: Vec<ScopeInfo>,
+    },
 }
 
 impl Sheet {
@@ -59,7 +63,9 @@ impl Sheet {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(tag = "answer", rename_all = "snake_case")]
 pub enum SheetAnswer {
-    SignIn { username: String },
+    SignIn {
+        username: String,
+    },
     Allow,
     Deny,
     /// The sheet was closed without a choice.

@@ -24,7 +24,10 @@ fn build(dir: &tempfile::TempDir) -> std::path::PathBuf {
 /// Asserts a rectangle (l, t, r, b) within `tol` px of the expected one.
 fn assert_rect_near(got: (u32, u32, u32, u32), want: (u32, u32, u32, u32), tol: u32, what: &str) {
     let d = |a: u32, b: u32| a.abs_diff(b) <= tol;
-    assert!(d(got.0, want.0) && d(got.1, want.1) && d(got.2, want.2) && d(got.3, want.3), "{what}: measured {got:?}, expected {want:?}");
+    assert!(
+        d(got.0, want.0) && d(got.1, want.1) && d(got.2, want.2) && d(got.3, want.3),
+        "{what}: measured {got:?}, expected {want:?}"
+    );
 }
 
 fn sheets_shown(host: &Host) -> usize {
@@ -38,29 +41,61 @@ fn default_navbar_geometry_and_live_colours() {
     let dir = app(&collector, "default", &["geometry", "navbar"]);
     let host = Host::start(&build(&dir), &["--device", "iphone-14"]);
     let g = collector.wait("geometry", &host);
-    assert_eq!(g["menuButton"], json!({"width":0,"height":0,"top":0,"right":0,"bottom":0,"left":0}), "zeros in default style");
+    assert_eq!(
+        g["menuButton"],
+        json!({"width":0,"height":0,"top":0,"right":0,"bottom":0,"left":0}),
+        "zeros in default style"
+    );
     assert_eq!(g["deviceInfo"]["bottomHeight"], 34);
     assert_eq!(g["safeAreaBottom"], "34px");
     assert_eq!(g["bottomBarHeight"], 34, "env(safe-area-inset-bottom) follows the device");
-    assert_eq!((g["innerWidth"].as_u64(), g["innerHeight"].as_u64()), (Some(390), Some(844 - 47 - 44)));
+    assert_eq!(
+        (g["innerWidth"].as_u64(), g["innerHeight"].as_u64()),
+        (Some(390), Some(844 - 47 - 44))
+    );
     assert!(g["userAgent"].as_str().unwrap().contains("iPhone OS"), "{}", g["userAgent"]);
 
     let d = Device::find("iphone-14").unwrap();
-    let nav = host.screenshot_when("the orange navbar over the green page", |s| close(s.pixel(5, 200), GREEN, 8) && close(s.pixel(5, 60), ORANGE, 8));
-    assert_eq!((nav.width, nav.height), (d.screen_width, d.screen_height), "the window is the device's screen");
+    let nav = host.screenshot_when("the orange navbar over the green page", |s| {
+        close(s.pixel(5, 200), GREEN, 8) && close(s.pixel(5, 60), ORANGE, 8)
+    });
+    assert_eq!(
+        (nav.width, nav.height),
+        (d.screen_width, d.screen_height),
+        "the window is the device's screen"
+    );
     let bar = nav.run_from_top(5, ORANGE, 8);
     assert!(bar.abs_diff(d.status_bar_height + 44) <= 1, "status bar + navbar measured {bar} px");
     // Right third: the centred title stays left of it.
-    let capsule = nav.bbox_not((d.screen_width * 2 / 3, d.status_bar_height, d.screen_width, d.status_bar_height + 44), ORANGE, 40).unwrap();
+    let capsule = nav
+        .bbox_not(
+            (
+                d.screen_width * 2 / 3,
+                d.status_bar_height,
+                d.screen_width,
+                d.status_bar_height + 44,
+            ),
+            ORANGE,
+            40,
+        )
+        .unwrap();
     let c = d.capsule;
-    assert_rect_near(capsule, (c.left, d.status_bar_height + 6, c.right, d.status_bar_height + 38), 2, "capsule in the title row");
+    assert_rect_near(
+        capsule,
+        (c.left, d.status_bar_height + 6, c.right, d.status_bar_height + 38),
+        2,
+        "capsule in the title row",
+    );
     nav.publish("default-navbar");
     collector.open_gate("navbar");
 
     let n = collector.wait("navbar", &host);
     assert_eq!(n["badFront"]["is_success"], false);
     assert_eq!(n["badFront"]["error"]["error_code"], 10002);
-    assert!(n["badBack"]["error"]["error_msg"].as_str().unwrap().contains("backgroundColor"), "{n}");
+    assert!(
+        n["badBack"]["error"]["error_msg"].as_str().unwrap().contains("backgroundColor"),
+        "{n}"
+    );
     assert_eq!(n["ok"], json!({"is_success": true}));
     assert_eq!(n["canIUse"], true);
     let blue = host.screenshot_when("the navbar turned blue", |s| close(s.pixel(5, 60), BLUE, 8));
@@ -83,10 +118,17 @@ fn custom_navbar_capsule_matches_each_device() {
             "{id}"
         );
         assert_eq!(g["deviceInfo"]["bottomHeight"], d.bottom_inset, "{id}");
-        assert_eq!(g["innerHeight"].as_u64(), Some(u64::from(d.screen_height - d.status_bar_height)), "{id}: the app gets the screen below the status bar");
+        assert_eq!(
+            g["innerHeight"].as_u64(),
+            Some(u64::from(d.screen_height - d.status_bar_height)),
+            "{id}: the app gets the screen below the status bar"
+        );
 
         let shot = host.screenshot_when("the green page", |s| close(s.pixel(5, d.status_bar_height + 60), GREEN, 8));
-        assert!(shot.run_from_top(5, ORANGE, 8).abs_diff(d.status_bar_height) <= 1, "{id}: only the status bar is host-drawn");
+        assert!(
+            shot.run_from_top(5, ORANGE, 8).abs_diff(d.status_bar_height) <= 1,
+            "{id}: only the status bar is host-drawn"
+        );
         let area = (d.screen_width / 2, d.status_bar_height, d.screen_width, d.status_bar_height + 80);
         let capsule = shot.bbox_not(area, GREEN, 40).expect("a capsule over the page");
         assert_rect_near(capsule, (c.left, c.top, c.right, c.bottom), 2, id);
@@ -104,13 +146,17 @@ fn dark_theme_and_switching_at_runtime() {
     let host = Host::start(&build(&dir), &["--theme", "dark"]);
     let g = collector.wait("geometry", &host);
     assert_eq!(g["dark"], true, "prefers-color-scheme follows --theme");
-    let shot = host.screenshot_when("the dark navbar and page", |s| close(s.pixel(5, 60), NAVY, 8) && close(s.pixel(5, 300), DARK_GREEN, 8));
+    let shot = host.screenshot_when("the dark navbar and page", |s| {
+        close(s.pixel(5, 60), NAVY, 8) && close(s.pixel(5, 300), DARK_GREEN, 8)
+    });
     shot.publish("dark");
 
     host.keys(&["ctrl+shift+d"]);
     let change = collector.wait("theme-change", &host);
     assert_eq!(change["dark"], false, "the page sees the switch");
-    host.screenshot_when("the light navbar and page", |s| close(s.pixel(5, 60), ORANGE, 8) && close(s.pixel(5, 300), GREEN, 8));
+    host.screenshot_when("the light navbar and page", |s| {
+        close(s.pixel(5, 60), ORANGE, 8) && close(s.pixel(5, 300), GREEN, 8)
+    });
 }
 
 #[test]
@@ -121,7 +167,10 @@ fn scripted_consent_allow_and_deny_in_both_styles() {
     let host = Host::start(&build(&dir), &["--consent", "allow"]);
     let r = collector.wait("authorize", &host);
     assert!(r["positional"]["authResponse"]["code"].is_string(), "{r}");
-    assert!(r["positional"]["authResponse"]["grantedScopes"].as_str().unwrap().contains("user.info.basic"));
+    assert!(r["positional"]["authResponse"]["grantedScopes"]
+        .as_str()
+        .unwrap()
+        .contains("user.info.basic"));
     assert!(r["object"]["success"]["code"].is_string(), "{r}");
     assert_eq!(r["fallback"], Value::Null);
     drop(host);
@@ -132,7 +181,10 @@ fn scripted_consent_allow_and_deny_in_both_styles() {
     assert_eq!(r["positional"]["authResponse"], Value::Null, "{r}");
     assert_eq!(r["positional"]["error"]["error_code"], 10003);
     assert_eq!(r["object"]["fail"]["error"]["error_code"], 10003);
-    assert!(r["fallback"]["success"]["code"].is_string(), "denied authorize falls back to silent login: {r}");
+    assert!(
+        r["fallback"]["success"]["code"].is_string(),
+        "denied authorize falls back to silent login: {r}"
+    );
 }
 
 #[test]
@@ -147,7 +199,13 @@ fn consent_sheet_asks_once_and_the_grant_persists() {
     shot.publish("consent");
     host.keys(&["Return"]);
     let r = collector.wait("authorize", &host);
-    assert!(r["positional"]["authResponse"]["grantedScopes"].as_str().unwrap().contains("user.info.basic"), "{r}");
+    assert!(
+        r["positional"]["authResponse"]["grantedScopes"]
+            .as_str()
+            .unwrap()
+            .contains("user.info.basic"),
+        "{r}"
+    );
     assert!(r["object"]["success"]["code"].is_string(), "{r}");
     assert_eq!(sheets_shown(&host), 1, "the second authorize asked nothing");
     drop(host);
@@ -156,7 +214,10 @@ fn consent_sheet_asks_once_and_the_grant_persists() {
     let dir = app(&collector, "default", &["authorize"]);
     let host = Host::start_in(&build(&dir), data.path(), &["--consent", "deny"]);
     let r = collector.wait("authorize", &host);
-    assert!(r["positional"]["authResponse"]["code"].is_string(), "grant persisted across runs: {r}");
+    assert!(
+        r["positional"]["authResponse"]["code"].is_string(),
+        "grant persisted across runs: {r}"
+    );
     assert_eq!(sheets_shown(&host), 0);
 }
 
@@ -182,7 +243,9 @@ fn login_sheet_when_signed_out() {
     assert_eq!(r["status"]["status"], "unknown", "{r}");
     assert!(r["login"]["authResponse"]["code"].is_string(), "{r}");
     assert_eq!(r["after"]["status"], "connected");
-    host.wait_event("sign-in", |e| e["message"] == "signed in from the login sheet" && e["user"] == "alice");
+    host.wait_event("sign-in", |e| {
+        e["message"] == "signed in from the login sheet" && e["user"] == "alice"
+    });
 }
 
 #[test]
@@ -194,12 +257,21 @@ fn page_cannot_reach_the_consent_surface() {
     let a = collector.wait("reach-attempts", &host);
     assert_eq!(a["fetch"], "TypeError", "{a}");
     assert_eq!(a["open"], "null");
-    assert!(a["frameBody"].is_null() || a["frameBody"].is_string() || a["frameBody"] == 0, "no access to a chrome document: {a}");
+    assert!(
+        a["frameBody"].is_null() || a["frameBody"].is_string() || a["frameBody"] == 0,
+        "no access to a chrome document: {a}"
+    );
     assert_eq!(a["navigated"], false);
-    assert!(!host.events().iter().any(|e| e["message"] == "sheet closed"), "the forged answer closed nothing");
+    assert!(
+        !host.events().iter().any(|e| e["message"] == "sheet closed"),
+        "the forged answer closed nothing"
+    );
     host.keys(&["Escape"]);
     let r = collector.wait("reach-result", &host);
-    assert_eq!(r["error"]["error_code"], 10003, "the sheet was answered by the user, not the page: {r}");
+    assert_eq!(
+        r["error"]["error_code"], 10003,
+        "the sheet was answered by the user, not the page: {r}"
+    );
 }
 
 #[test]
@@ -216,7 +288,9 @@ fn bundled_sample_runs_under_the_default_navbar() {
         .spawn()
         .unwrap();
     let host = Host::adopt(out);
-    host.wait_event("sample init", |e| e["message"] == "TTMinis.init" && e["client_key"] == "sample-drama");
+    host.wait_event("sample init", |e| {
+        e["message"] == "TTMinis.init" && e["client_key"] == "sample-drama"
+    });
     let d = Device::find("iphone-14").unwrap();
     // The sample's hero art starts right under the white navbar.
     let shot = host.screenshot_when("the sample under a white navbar", |s| {

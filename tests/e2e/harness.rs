@@ -38,7 +38,11 @@ pub struct Collector {
 
 impl Collector {
     pub fn start() -> Collector {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
         let results: Results = Arc::default();
         let gates: Gates = Arc::default();
         let g = gates.clone();
@@ -51,25 +55,39 @@ impl Collector {
                 "/gate/{name}",
                 get(move |UrlPath(name): UrlPath<String>| {
                     let open = g.lock().unwrap().contains(&name);
-                    async move { if open { "open" } else { "closed" } }
+                    async move {
+                        if open {
+                            "open"
+                        } else {
+                            "closed"
+                        }
+                    }
                 }),
             )
             .route(
                 "/result/{name}",
-                post(|State(r): State<Results>, UrlPath(name): UrlPath<String>, body: String| async move {
-                    let value = serde_json::from_str(&body).unwrap_or(Value::String(body));
-                    r.0.lock().unwrap().insert(name, value);
-                    r.1.notify_all();
-                    ""
-                }),
+                post(
+                    |State(r): State<Results>, UrlPath(name): UrlPath<String>, body: String| async move {
+                        let value = serde_json::from_str(&body).unwrap_or(Value::String(body));
+                        r.0.lock().unwrap().insert(name, value);
+                        r.1.notify_all();
+                        ""
+                    },
+                ),
             )
             .layer(axum::middleware::map_response(|mut res: axum::response::Response| async move {
-                res.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+                res.headers_mut()
+                    .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
                 res
             }))
             .with_state(results.clone());
         rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Collector { url, results, gates, _rt: rt }
+        Collector {
+            url,
+            results,
+            gates,
+            _rt: rt,
+        }
     }
 
     /// Lets a page waiting on gate `name` go on.
@@ -84,11 +102,19 @@ impl Collector {
         let mut map = lock.lock().unwrap();
         loop {
             if let Some(v) = map.remove(name) {
-                assert!(v.get("crashed").is_none(), "fixture page crashed: {v}\nhost stderr:\n{}", host.stderr());
+                assert!(
+                    v.get("crashed").is_none(),
+                    "fixture page crashed: {v}\nhost stderr:\n{}",
+                    host.stderr()
+                );
                 return v;
             }
             let left = end.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "no `{name}` report from the page within {DEADLINE:?}\nhost stderr:\n{}", host.stderr());
+            assert!(
+                !left.is_zero(),
+                "no `{name}` report from the page within {DEADLINE:?}\nhost stderr:\n{}",
+                host.stderr()
+            );
             map = cv.wait_timeout(map, left).unwrap().0;
         }
     }
@@ -152,7 +178,12 @@ impl Host {
     pub fn adopt(mut child: Child) -> Host {
         let stdout = pump(child.stdout.take().unwrap());
         let stderr = pump(child.stderr.take().unwrap());
-        Host { child, stdout, stderr, _data_dir: None }
+        Host {
+            child,
+            stdout,
+            stderr,
+            _data_dir: None,
+        }
     }
 
     /// Runs with platform state in `data_dir`, which outlives the host.
@@ -165,7 +196,10 @@ impl Host {
             .arg("--log-format")
             .arg("json")
             .args(extra)
-            .env("RUST_LOG", std::env::var("MINIHOST_TEST_LOG").unwrap_or_else(|_| "info,minihost::assets=debug".into()))
+            .env(
+                "RUST_LOG",
+                std::env::var("MINIHOST_TEST_LOG").unwrap_or_else(|_| "info,minihost::assets=debug".into()),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -209,7 +243,13 @@ impl Host {
 
     /// Structured log events (stderr, `--log-format json`).
     pub fn events(&self) -> Vec<Value> {
-        self.stderr.0.lock().unwrap().iter().filter_map(|l| serde_json::from_str(l).ok()).collect()
+        self.stderr
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
     }
 
     /// Waits until a log event satisfies `pred`.
@@ -230,16 +270,23 @@ impl Host {
     /// A field of `/proc/PID/status` in kB (VmRSS, VmHWM).
     pub fn proc_kb(&self, field: &str) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
-        let line = status.lines().find(|l| l.starts_with(field)).unwrap_or_else(|| panic!("{field} missing"));
+        let line = status
+            .lines()
+            .find(|l| l.starts_with(field))
+            .unwrap_or_else(|| panic!("{field} missing"));
         line.split_whitespace().nth(1).unwrap().parse().unwrap()
     }
 
     /// A counter of `/proc/PID/io` (rchar: bytes the host read).
     pub fn proc_io(&self, field: &str) -> u64 {
         let io = std::fs::read_to_string(format!("/proc/{}/io", self.pid())).unwrap();
-        io.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)).unwrap().parse().unwrap()
+        io.lines()
+            .find(|l| l.starts_with(field))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap()
+            .parse()
+            .unwrap()
     }
-
 }
 
 impl Host {
@@ -247,7 +294,10 @@ impl Host {
     pub fn window(&self) -> String {
         let end = Instant::now() + DEADLINE;
         loop {
-            let out = Command::new("xdotool").args(["search", "--onlyvisible", "--name", "minihost"]).output().expect("xdotool (scripts/setup installs it)");
+            let out = Command::new("xdotool")
+                .args(["search", "--onlyvisible", "--name", "minihost"])
+                .output()
+                .expect("xdotool (scripts/setup installs it)");
             if let Some(id) = String::from_utf8_lossy(&out.stdout).lines().next() {
                 return id.to_owned();
             }
@@ -269,7 +319,12 @@ impl Host {
     pub fn screenshot(&self) -> Screenshot {
         let dir = tempfile::tempdir().unwrap();
         let png = dir.path().join("shot.png");
-        let ok = Command::new("import").args(["-window", &self.window()]).arg(&png).status().expect("import (ImageMagick)").success();
+        let ok = Command::new("import")
+            .args(["-window", &self.window()])
+            .arg(&png)
+            .status()
+            .expect("import (ImageMagick)")
+            .success();
         assert!(ok, "screenshot failed");
         Screenshot::load(&png)
     }
@@ -303,7 +358,11 @@ pub struct Screenshot {
 
 impl Screenshot {
     fn load(png: &Path) -> Screenshot {
-        let dims = Command::new("convert").arg(png).args(["-format", "%w %h", "info:"]).output().unwrap();
+        let dims = Command::new("convert")
+            .arg(png)
+            .args(["-format", "%w %h", "info:"])
+            .output()
+            .unwrap();
         let dims = String::from_utf8_lossy(&dims.stdout).to_string();
         let mut it = dims.split_whitespace().map(|n| n.parse::<u32>().unwrap());
         let (width, height) = (it.next().unwrap(), it.next().unwrap());
@@ -312,7 +371,13 @@ impl Screenshot {
         let keep = tempfile::tempdir().unwrap();
         let kept = keep.path().join("shot.png");
         std::fs::copy(png, &kept).unwrap();
-        Screenshot { width, height, rgb: raw.stdout, png: kept, _dir: Some(keep) }
+        Screenshot {
+            width,
+            height,
+            rgb: raw.stdout,
+            png: kept,
+            _dir: Some(keep),
+        }
     }
 
     pub fn pixel(&self, x: u32, y: u32) -> [u8; 3] {

@@ -11,7 +11,12 @@ fn hostile_messages_do_not_break_the_host() {
     assert!(r["sent"].as_array().unwrap().iter().all(|s| s == "sent"), "{r}");
     assert_eq!(r["status"]["status"], "not_authorized", "the bridge still answers: {r}");
     assert!(r["login"]["authResponse"]["code"].is_string(), "{r}");
-    for (what, needle) in [("non-JSON", "not a bridge message"), ("oversized", "exceeds the 1048576-byte limit")] {
-        host.wait_event(what, |e| field(e, "target") == "minihost::bridge" && field(e, "message").contains(needle));
+    for (what, needle) in [
+        ("non-JSON", "not a bridge message"),
+        ("oversized", "exceeds the 1048576-byte limit"),
+    ] {
+        host.wait_event(what, |e| {
+            field(e, "target") == "minihost::bridge" && field(e, "message").contains(needle)
+        });
     }
 }

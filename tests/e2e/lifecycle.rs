@@ -6,7 +6,12 @@ struct WindowManager(Child);
 
 impl WindowManager {
     fn start() -> WindowManager {
-        let child = Command::new("openbox").arg("--sm-disable").stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("openbox (scripts/setup installs it)");
+        let child = Command::new("openbox")
+            .arg("--sm-disable")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openbox (scripts/setup installs it)");
         WindowManager(child)
     }
 }
@@ -19,7 +24,10 @@ impl Drop for WindowManager {
 }
 
 fn xdotool(args: &[&str]) -> String {
-    let out = Command::new("xdotool").args(args).output().expect("xdotool (scripts/setup installs it)");
+    let out = Command::new("xdotool")
+        .args(args)
+        .output()
+        .expect("xdotool (scripts/setup installs it)");
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 

@@ -5,6 +5,7 @@ mod chrome;
 mod harness;
 mod hostile;
 mod lifecycle;
+mod platform;
 mod policy;
 mod sdk;
 mod traversal;

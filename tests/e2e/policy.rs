@@ -19,30 +19,50 @@ fn forbidden_things_are_blocked_and_reported() {
     assert_eq!(r["untrustedFetch"], "TypeError");
     assert_eq!(r["lookalikeFetch"], "TypeError");
     assert_eq!(r["trustedFetch"], "pong", "trusted loopback origin is reachable");
-    assert_eq!((r["clipboard"].as_str(), r["geolocation"].as_str(), r["vibrate"].as_str()), (Some("undefined"), Some("undefined"), Some("undefined")));
+    assert_eq!(
+        (r["clipboard"].as_str(), r["geolocation"].as_str(), r["vibrate"].as_str()),
+        (Some("undefined"), Some("undefined"), Some("undefined"))
+    );
     assert_eq!(r["windowOpen"], "null");
     assert_eq!(r["stillHere"], true, "top-level navigation away was refused");
 
-    let directives: Vec<&str> = r["violations"].as_array().unwrap().iter().map(|v| v["directive"].as_str().unwrap_or("")).collect();
+    let directives: Vec<&str> = r["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["directive"].as_str().unwrap_or(""))
+        .collect();
     for d in ["script-src", "connect-src", "frame-src"] {
-        assert!(directives.iter().any(|x| x.starts_with(d)), "page saw no {d} violation: {directives:?}");
+        assert!(
+            directives.iter().any(|x| x.starts_with(d)),
+            "page saw no {d} violation: {directives:?}"
+        );
     }
 
     // The same violations reach the host log as structured events, with the source line.
     let csp = |directive: &'static str, blocked: &'static str| {
         host.wait_event(&format!("CSP {directive} {blocked}"), move |e: &Value| {
-            field(e, "message") == "CSP violation" && field(e, "directive").starts_with(directive) && field(e, "blocked_url").contains(blocked)
+            field(e, "message") == "CSP violation"
+                && field(e, "directive").starts_with(directive)
+                && field(e, "blocked_url").contains(blocked)
         })
     };
     let external = csp("script-src", "cdn.untrusted.example");
-    assert!(field(&external, "source").starts_with("minihost://app/"), "the page is the source of a parser-blocked script: {external}");
+    assert!(
+        field(&external, "source").starts_with("minihost://app/"),
+        "the page is the source of a parser-blocked script: {external}"
+    );
     let fetch = csp("connect-src", "untrusted.example");
     assert!(field(&fetch, "source").contains("test.js:"), "{fetch}");
     csp("frame-src", "minihost://app");
-    host.wait_event("eval violation", |e| field(e, "message") == "CSP violation" && field(e, "blocked_url") == "eval");
+    host.wait_event("eval violation", |e| {
+        field(e, "message") == "CSP violation" && field(e, "blocked_url") == "eval"
+    });
     host.wait_event("blocked navigation", |e| {
         field(e, "message") == "blocked navigation" && field(e, "url").starts_with("https://example.com/phish")
     });
-    host.wait_event("blocked window.open", |e| field(e, "message").contains("blocked") && field(e, "url").starts_with("https://example.com/"));
+    host.wait_event("blocked window.open", |e| {
+        field(e, "message").contains("blocked") && field(e, "url").starts_with("https://example.com/")
+    });
     host.wait_event("clipboard use", |e| field(e, "api") == "navigator.clipboard");
 }

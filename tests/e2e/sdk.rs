@@ -9,7 +9,10 @@ fn sdk_url_loads_and_both_callback_styles_work() {
     let collector = Collector::start();
     let app = fixture("sdk", &collector);
     let log = app.path().join("bridge.jsonl");
-    let host = Host::start(&app.path().join("build"), &["--device", "iphone-15-pro", "--log-bridge", log.to_str().unwrap()]);
+    let host = Host::start(
+        &app.path().join("build"),
+        &["--device", "iphone-15-pro", "--log-bridge", log.to_str().unwrap()],
+    );
     let r = collector.wait("sdk", &host);
 
     assert_eq!(r["hasSdk"], true, "the SDK script URL was answered locally");
@@ -25,9 +28,17 @@ fn sdk_url_loads_and_both_callback_styles_work() {
     assert!(r["loginNewest"]["authResponse"].get("grantedScopes").is_none());
     assert!(r["loginObject"]["success"]["code"].is_string(), "{}", r["loginObject"]);
     assert_eq!(r["loginObject"]["complete"], true);
-    assert_eq!(r["loginBadScope"]["authResponse"], Value::Null, "positional failure has a null authResponse");
+    assert_eq!(
+        r["loginBadScope"]["authResponse"],
+        Value::Null,
+        "positional failure has a null authResponse"
+    );
     assert_eq!(r["loginBadScope"]["error"]["error_code"], 10008);
-    assert_eq!(r["loginObjectFail"]["fail"]["error"]["error_code"], 10008, "{}", r["loginObjectFail"]);
+    assert_eq!(
+        r["loginObjectFail"]["fail"]["error"]["error_code"], 10008,
+        "{}",
+        r["loginObjectFail"]
+    );
     assert!(r["loginObjectFail"].get("success").is_none());
 
     assert_eq!(r["statusPositional"], json!({"status": "connected"}));
@@ -39,24 +50,49 @@ fn sdk_url_loads_and_both_callback_styles_work() {
     );
     assert_eq!(r["deviceInfo"]["bottomHeight"], 34);
     assert_eq!(r["deviceInfo"]["screenWidth"], 393);
-    assert_eq!(r["menuButton"], json!({"width":0,"height":0,"top":0,"right":0,"bottom":0,"left":0}), "zeros in default navbar style");
+    assert_eq!(
+        r["menuButton"],
+        json!({"width":0,"height":0,"top":0,"right":0,"bottom":0,"left":0}),
+        "zeros in default navbar style"
+    );
     assert_eq!(r["replyEntryWritable"], false, "the page cannot replace the reply entry");
 
     // The code minted in the window is a real platform code.
     let code = r["loginObject"]["success"]["code"].as_str().unwrap();
     let token: Value = reqwest::blocking_post_form(
         &format!("{}/v2/oauth/token/", host.platform_url()),
-        &[("client_key", "e2e-sdk"), ("client_secret", &host.client_secret()), ("code", code), ("grant_type", "authorization_code")],
+        &[
+            ("client_key", "e2e-sdk"),
+            ("client_secret", &host.client_secret()),
+            ("code", code),
+            ("grant_type", "authorization_code"),
+        ],
     );
     assert_eq!(token["scope"], "user.info.open_id", "{token}");
     assert!(token["access_token"].as_str().unwrap().starts_with("act."), "{token}");
     assert!(!token["open_id"].as_str().unwrap().is_empty());
 
     // --log-bridge recorded the traffic: the init, the login calls and their replies.
-    let lines: Vec<Value> = std::fs::read_to_string(&log).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let methods: Vec<&str> = lines.iter().filter(|l| l["dir"] == "in").filter_map(|l| l["msg"]["method"].as_str()).collect();
-    assert!(methods.starts_with(&["init"]) && methods.iter().filter(|m| **m == "login").count() == 5, "{methods:?}");
-    assert!(lines.iter().any(|l| l["dir"] == "out" && l["eval"].as_str().is_some_and(|e| e.contains(code))), "the reply with the code is logged");
+    let lines: Vec<Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let methods: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["dir"] == "in")
+        .filter_map(|l| l["msg"]["method"].as_str())
+        .collect();
+    assert!(
+        methods.starts_with(&["init"]) && methods.iter().filter(|m| **m == "login").count() == 5,
+        "{methods:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["dir"] == "out" && l["eval"].as_str().is_some_and(|e| e.contains(code))),
+        "the reply with the code is logged"
+    );
 }
 
 /// Minimal blocking form POST over reqwest's async client.

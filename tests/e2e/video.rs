@@ -30,15 +30,27 @@ fn large_video_is_served_by_ranges_with_bounded_memory() {
     assert_eq!(r["mid"]["length"], 100);
     assert_eq!(r["openEnded"]["status"], 206);
     let chunk = minihost::assets::MAX_CHUNK;
-    assert_eq!(r["openEnded"]["range"], format!("bytes 1000-{}/{BIG}", 1000 + chunk - 1), "open ranges are cut to one chunk");
+    assert_eq!(
+        r["openEnded"]["range"],
+        format!("bytes 1000-{}/{BIG}", 1000 + chunk - 1),
+        "open ranges are cut to one chunk"
+    );
     assert_eq!(r["past"]["status"], 416);
     assert_eq!(r["past"]["range"], format!("bytes */{BIG}"));
 
     let events = host.events();
     let big = |e: &&serde_json::Value| field(e, "target") == "minihost::assets" && field(e, "path") == "/big.mp4";
-    let scheme: Vec<u64> = events.iter().filter(big).filter(|e| field(e, "via") != "media").map(|e| e["bytes"].as_u64().unwrap_or(0)).collect();
+    let scheme: Vec<u64> = events
+        .iter()
+        .filter(big)
+        .filter(|e| field(e, "via") != "media")
+        .map(|e| e["bytes"].as_u64().unwrap_or(0))
+        .collect();
     assert!(!scheme.is_empty(), "no custom-scheme responses for big.mp4");
-    assert!(scheme.iter().all(|&b| b <= chunk), "a custom-scheme response exceeded one chunk: {scheme:?}");
+    assert!(
+        scheme.iter().all(|&b| b <= chunk),
+        "a custom-scheme response exceeded one chunk: {scheme:?}"
+    );
     let streamed = events.iter().filter(big).filter(|e| field(e, "via") == "media").count();
     assert!(streamed >= 1, "the <video> did not go through the media route");
 

@@ -76,13 +76,7 @@ impl Server {
 
     /// POSTs a form to `/v2/oauth/token/`.
     pub async fn token(&self, form: &[(&str, &str)]) -> Reply {
-        let response = self
-            .http
-            .post(self.url("/v2/oauth/token/"))
-            .form(form)
-            .send()
-            .await
-            .unwrap();
+        let response = self.http.post(self.url("/v2/oauth/token/")).form(form).send().await.unwrap();
         Reply::read(response).await
     }
 
@@ -119,13 +113,7 @@ impl Server {
     }
 
     pub async fn admin_post(&self, path: &str, body: Value) -> Reply {
-        let response = self
-            .http
-            .post(self.url(path))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let response = self.http.post(self.url(path)).json(&body).send().await.unwrap();
         Reply::read(response).await
     }
 
@@ -210,9 +198,7 @@ impl Reply {
 }
 
 pub fn query_param(url: &url::Url, name: &str) -> Option<String> {
-    url.query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
+    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
 
 /// The hidden inputs and action of the consent page's form, as a browser would submit them.
@@ -242,10 +228,7 @@ impl ConsentForm {
             .skip(1)
             .map(|chunk| {
                 let (name, rest) = chunk.split_once('"').unwrap();
-                let value = rest
-                    .strip_prefix(" value=\"")
-                    .and_then(|r| r.split('"').next())
-                    .unwrap();
+                let value = rest.strip_prefix(" value=\"").and_then(|r| r.split('"').next()).unwrap();
                 (name.to_string(), unescape(value))
             })
             .collect();
@@ -253,10 +236,7 @@ impl ConsentForm {
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.hidden
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.hidden.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// Submits the form as the browser would after the user clicks `decision`.
@@ -266,13 +246,7 @@ impl ConsentForm {
             form.push(("user_id".into(), id.to_string()));
         }
         form.push(("decision".into(), decision.into()));
-        let response = server
-            .http
-            .post(server.url(&self.action))
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
+        let response = server.http.post(server.url(&self.action)).form(&form).send().await.unwrap();
         Reply::read(response).await
     }
 }
@@ -280,10 +254,7 @@ impl ConsentForm {
 pub fn pkce_pair() -> (String, String) {
     use sha2::{Digest, Sha256};
     let verifier: String = (0..64)
-        .map(|i| {
-            b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~"[(i * 7 + 3) % 66]
-                as char
-        })
+        .map(|i| b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~"[(i * 7 + 3) % 66] as char)
         .collect();
     let challenge = hex::encode(Sha256::digest(verifier.as_bytes()));
     (verifier, challenge)
