@@ -66,18 +66,19 @@ enum Flow {
     Authorize,
 }
 
+/// A login or authorize call on its way to a code.
 #[derive(Debug)]
-struct Pending {
+struct FlowCall {
     call: Value,
     flow: Flow,
     scopes: Vec<String>,
-    awaiting: Sheet,
 }
 
 struct State {
     user: Option<User>,
     navbar: NavbarState,
-    pending: HashMap<u64, Pending>,
+    /// Open sheets, by id, with the call each one holds up.
+    pending: HashMap<u64, (FlowCall, Sheet)>,
     next_sheet: u64,
 }
 
@@ -194,11 +195,10 @@ impl Bridge {
                 None
             }
             "login" | "authorize" => match self.start_flow(&env) {
-                Ok(Some(effs)) => {
+                Ok(effs) => {
                     effects.extend(effs);
                     None
                 }
-                Ok(None) => unreachable!("flows without sheets reply through start_flow"),
                 Err(e) => Some(Err(e)),
             },
             "getLoginStatus" => Some(self.login_status()),
@@ -288,7 +288,7 @@ impl Bridge {
     }
 
     /// Starts login/authorize. Returns the effects (a reply, or a sheet to show).
-    fn start_flow(&self, env: &Envelope) -> Result<Option<Vec<Effect>>, BridgeError> {
+    fn start_flow(&self, env: &Envelope) -> Result<Vec<Effect>, BridgeError> {
         #[derive(Deserialize)]
         struct P {
             scope: Option<String>,
@@ -311,20 +311,11 @@ impl Bridge {
         };
         let scopes = scopes::parse(p.scope.as_deref().unwrap_or(default_scope))?;
         let mut st = self.state();
-        let pending = Pending {
-            call,
-            flow,
-            scopes,
-            awaiting: Sheet::Login {
-                app_name: String::new(),
-                users: vec![],
-            },
-        };
-        Ok(Some(self.advance(&mut st, pending)))
+        Ok(self.advance(&mut st, FlowCall { call, flow, scopes }))
     }
 
     /// Moves a flow forward: sign in, then consent, then mint a code.
-    fn advance(&self, st: &mut State, mut p: Pending) -> Vec<Effect> {
+    fn advance(&self, st: &mut State, p: FlowCall) -> Vec<Effect> {
         let result = (|| -> Result<Option<Sheet>, BridgeError> {
             if st.user.is_none() {
                 match self.opts.consent {
@@ -375,8 +366,7 @@ impl Bridge {
             Ok(Some(sheet)) => {
                 let id = st.next_sheet;
                 st.next_sheet += 1;
-                p.awaiting = sheet.clone();
-                st.pending.insert(id, p);
+                st.pending.insert(id, (p, sheet.clone()));
                 vec![Effect::ShowSheet { id, sheet }]
             }
             Ok(None) => vec![self.finish(st, &p)],
@@ -385,7 +375,7 @@ impl Bridge {
     }
 
     /// All consent is in place: grant the silent scope and mint a code.
-    fn finish(&self, st: &State, p: &Pending) -> Effect {
+    fn finish(&self, st: &State, p: &FlowCall) -> Effect {
         let outcome = (|| -> Outcome {
             let user = st
                 .user
@@ -440,13 +430,13 @@ impl Bridge {
     /// A sheet was answered (by a person, a test or automation).
     pub fn answer(&self, sheet: u64, answer: SheetAnswer) -> Vec<Effect> {
         let mut st = self.state();
-        let Some(p) = st.pending.remove(&sheet) else {
+        let Some((p, shown)) = st.pending.remove(&sheet) else {
             tracing::warn!(target: "minihost::bridge", sheet, "answer for a sheet that is not open");
             return vec![];
         };
         let mut effects = vec![Effect::CloseSheet { id: sheet }];
-        let cancelled = |p: &Pending, e: BridgeError| Effect::Eval(error_script(Some(&p.call), &e));
-        match (&p.awaiting, answer) {
+        let cancelled = |p: &FlowCall, e: BridgeError| Effect::Eval(error_script(Some(&p.call), &e));
+        match (&shown, answer) {
             (Sheet::Login { .. }, SheetAnswer::SignIn { username }) => match self.platform.user_by_username(&username) {
                 Ok(Some(user)) => {
                     tracing::info!(target: "minihost::bridge", user = user.username, "signed in from the login sheet");
@@ -489,7 +479,7 @@ impl Bridge {
     /// Sheets still waiting for an answer.
     pub fn open_sheets(&self) -> Vec<(u64, Sheet)> {
         let st = self.state();
-        let mut v: Vec<_> = st.pending.iter().map(|(id, p)| (*id, p.awaiting.clone())).collect();
+        let mut v: Vec<_> = st.pending.iter().map(|(id, (_, sheet))| (*id, sheet.clone())).collect();
         v.sort_by_key(|(id, _)| *id);
         v
     }
