@@ -230,7 +230,12 @@ impl Bridge {
         match (&env.id, outcome) {
             (Some(id), Ok(v)) => Effect::Eval(ok_script(id, v)),
             (id, Err(e)) => {
-                tracing::debug!(target: "minihost::bridge", method = env.method, code = e.error_code, "{}", e.error_msg);
+                // A user saying no is normal; anything else is a mistake the developer should see.
+                if e.error_code == ErrorCode::UserDenied as u32 || e.error_code == ErrorCode::NotLoggedIn as u32 {
+                    tracing::info!(target: "minihost::bridge", method = env.method, code = e.error_code, "{}", e.error_msg);
+                } else {
+                    tracing::warn!(target: "minihost::bridge", method = env.method, code = e.error_code, "{}", e.error_msg);
+                }
                 Effect::Eval(error_script(id.as_ref(), &e))
             }
             (None, Ok(_)) => {
