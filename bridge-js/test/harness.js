@@ -57,14 +57,15 @@ const PAGE_SETUP = `
  * Boots a page. Options:
  *   context       the context object (null leaves the token unsubstituted)
  *   endpoint      'ipc' | 'android' | 'ios' | 'none': which native object exists
+ *   dom           extra page setup code run before the bundle (fake DOM classes)
  * Returns helpers: win, sent (parsed messages), calls(method), reply(msg),
  * run(code), errors (console.error calls), install().
  */
-export function loadPage({ context = BASE_CONTEXT, endpoint = 'ipc' } = {}) {
+export function loadPage({ context = BASE_CONTEXT, endpoint = 'ipc', dom = '' } = {}) {
   const sent = [];
   const errors = [];
   const raw = [];
-  const sandbox = vm.createContext({});
+  const sandbox = vm.createContext(dom ? { URL } : {});
   vm.runInContext(PAGE_SETUP, sandbox);
   const win = vm.runInContext('globalThis', sandbox);
 
@@ -94,6 +95,7 @@ export function loadPage({ context = BASE_CONTEXT, endpoint = 'ipc' } = {}) {
   if (endpoint === 'android') win.MinihostAndroid = endpointObject;
   if (endpoint === 'ios') win.webkit = { messageHandlers: { minihost: endpointObject } };
 
+  if (dom) vm.runInContext(dom, sandbox);
   const source = context === null ? DIST : substitute(context);
   vm.runInContext(source, sandbox, { filename: 'minihost-bridge.js' });
 
