@@ -1,0 +1,159 @@
+//! The performance floor minihost is measured against: a minimal wry + tao program with no
+//! bridge, no SDK, no policy, no chrome and no platform. It serves a folder from its own
+//! custom scheme (`bare://app/`, byte ranges, files read on a thread), opens `index.html`, and
+//! answers each `window.ipc.postMessage("ID[:payload]")` with
+//! `evaluate_script("__bare_reply(ID)")`.
+//!
+//! Run: `cargo run --release --example bare_wry -- DIR [--size 390x844]`
+//! (`bench/run` builds it with the same profile as minihost and runs the two interleaved.)
+//! It prints `loaded URL` on stdout when a page has finished loading.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use http::{header, Request, Response, StatusCode};
+use tao::event::{Event, WindowEvent};
+use tao::event_loop::{ControlFlow, EventLoop};
+use tao::platform::unix::WindowExtUnix;
+use tao::window::WindowBuilder;
+use wry::{PageLoadEvent, WebView, WebViewBuilder, WebViewBuilderExtUnix};
+
+/// Open-ended ranges are cut to this, as minihost cuts them (`assets::MAX_CHUNK`).
+const MAX_CHUNK: u64 = 4 * 1024 * 1024;
+
+fn main() -> wry::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let mut root = None;
+    let (mut width, mut height) = (390u32, 844u32); // minihost's default device (iphone-14)
+    while let Some(arg) = args.next() {
+        if arg == "--size" {
+            let size = args.next().unwrap_or_default();
+            let parsed = size.split_once('x').and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)));
+            (width, height) = parsed.unwrap_or_else(|| usage());
+        } else if root.is_none() && !arg.starts_with('-') {
+            root = Some(PathBuf::from(arg));
+        } else {
+            usage();
+        }
+    }
+    let root = root.unwrap_or_else(|| usage());
+
+    let event_loop = EventLoop::new();
+    let window = WindowBuilder::new()
+        .with_title("bare_wry")
+        .with_inner_size(tao::dpi::LogicalSize::new(width, height))
+        .with_resizable(false)
+        .build(&event_loop)
+        .expect("cannot open a window (run under xvfb-run without a display)");
+
+    let slot: Rc<RefCell<Option<WebView>>> = Rc::default();
+    let ipc_slot = slot.clone();
+    let webview = WebViewBuilder::new()
+        // Files are read off the UI thread, as any real app would (and as minihost does).
+        .with_asynchronous_custom_protocol("bare".into(), move |_id, request, responder| {
+            let root = root.clone();
+            std::thread::spawn(move || responder.respond(serve(&root, &request)));
+        })
+        .with_ipc_handler(move |request| {
+            // Only the call id comes back; anything after `:` is payload the floor ignores.
+            let body = request.body();
+            let id = body.split(':').next().unwrap_or_default();
+            if let (Ok(id), Some(webview)) = (id.parse::<u64>(), ipc_slot.borrow().as_ref()) {
+                let _ = webview.evaluate_script(&format!("__bare_reply({id})"));
+            }
+        })
+        .with_on_page_load_handler(|event, url| {
+            if let PageLoadEvent::Finished = event {
+                println!("loaded {url}");
+            }
+        })
+        .with_url("bare://app/")
+        .build_gtk(window.default_vbox().expect("tao window has a GTK box"))?;
+    *slot.borrow_mut() = Some(webview);
+
+    event_loop.run(move |event, _, control_flow| {
+        *control_flow = ControlFlow::Wait;
+        if let Event::WindowEvent {
+            event: WindowEvent::CloseRequested,
+            ..
+        } = event
+        {
+            *control_flow = ControlFlow::Exit;
+        }
+    });
+}
+
+fn usage() -> ! {
+    eprintln!("usage: bare_wry DIR [--size WIDTHxHEIGHT]");
+    std::process::exit(2)
+}
+
+fn serve(root: &Path, request: &Request<Vec<u8>>) -> Response<Cow<'static, [u8]>> {
+    let path = request.uri().path().trim_start_matches('/');
+    let path = if path.is_empty() { "index.html" } else { path };
+    if path.split('/').any(|part| part == ".." || part.is_empty()) {
+        return status(StatusCode::FORBIDDEN);
+    }
+    let file = root.join(path);
+    let Ok(mut f) = std::fs::File::open(&file) else {
+        return status(StatusCode::NOT_FOUND);
+    };
+    let Ok(len) = f.metadata().map(|m| m.len()) else {
+        return status(StatusCode::NOT_FOUND);
+    };
+    let content_type = match file.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json") => "application/json",
+        Some("mp4") => "video/mp4",
+        _ => "application/octet-stream",
+    };
+    let builder = Response::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::ACCEPT_RANGES, "bytes");
+    let range = request
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| parse_range(r, len));
+    let (builder, start, count) = match range {
+        Some((start, end)) => {
+            let end = end.min(start + MAX_CHUNK - 1);
+            (
+                builder
+                    .status(StatusCode::PARTIAL_CONTENT)
+                    .header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{len}")),
+                start,
+                end - start + 1,
+            )
+        }
+        None => (builder, 0, len),
+    };
+    let mut body = vec![0; count as usize];
+    if f.seek(SeekFrom::Start(start)).and_then(|_| f.read_exact(&mut body)).is_err() {
+        return status(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    builder
+        .header(header::CONTENT_LENGTH, count)
+        .body(Cow::Owned(body))
+        .expect("valid headers")
+}
+
+/// `bytes=START-END` or `bytes=START-`, clamped to the file; anything else is served whole.
+fn parse_range(value: &str, len: u64) -> Option<(u64, u64)> {
+    let (start, end) = value.strip_prefix("bytes=")?.split_once('-')?;
+    let start: u64 = start.trim().parse().ok()?;
+    let end = match end.trim() {
+        "" => len.checked_sub(1)?,
+        e => e.parse::<u64>().ok()?.min(len.checked_sub(1)?),
+    };
+    (start <= end).then_some((start, end))
+}
+
+fn status(code: StatusCode) -> Response<Cow<'static, [u8]>> {
+    Response::builder().status(code).body(Cow::Borrowed(&[][..])).expect("valid status")
+}
