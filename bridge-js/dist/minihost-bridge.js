@@ -111,7 +111,7 @@
       if (!entry) return;
       pending.delete(id);
       if (entry.timer !== null) prim.clearTimeout(entry.timer);
-      outbox = outbox.filter((m) => m.id !== id);
+      if (outbox.length > 0) outbox = outbox.filter((m) => m.id !== id);
       entry.settle(outcome);
     }
     function flush() {

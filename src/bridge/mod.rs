@@ -208,7 +208,14 @@ impl Bridge {
                 json!({"is_success": true})
             })),
             "reportEvent" => Some(env.params::<ReportEventParams>().map(|p| {
-                tracing::info!(target: "minihost::analytics", event = p.event_name, params = %p.params, "reportEvent");
+                // Params can be large; the info line names their keys, debug has the whole value.
+                let keys = p
+                    .params
+                    .as_object()
+                    .map(|o| o.keys().map(String::as_str).collect::<Vec<_>>().join(","))
+                    .unwrap_or_default();
+                tracing::info!(target: "minihost::analytics", event = p.event_name, param_keys = keys, "reportEvent");
+                tracing::debug!(target: "minihost::analytics", event = p.event_name, params = %p.params, "reportEvent params");
                 json!({"isSuccess": true})
             })),
             m if m.starts_with("sheet.") => Some(Err(BridgeError::new(

@@ -196,9 +196,12 @@ impl Shell {
 }
 
 fn set_dark(dark: bool) {
-    // WebKitGTK derives prefers-color-scheme from this setting.
+    // WebKitGTK derives prefers-color-scheme from this setting. GTK reloads its theme on every
+    // set, even to the same value (about 26 ms at start-up), so only a change is written.
     if let Some(s) = gtk::Settings::default() {
-        s.set_gtk_application_prefer_dark_theme(dark);
+        if s.is_gtk_application_prefer_dark_theme() != dark {
+            s.set_gtk_application_prefer_dark_theme(dark);
+        }
     }
 }
 

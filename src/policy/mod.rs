@@ -99,6 +99,10 @@ impl Policy {
 
     /// The bridge's ACL: which surface a message came from.
     pub fn caller(&self, page_url: &str) -> Caller {
+        // Fast path for the app's own pages: after `scheme://app/` the authority is exactly `app`.
+        if page_url.starts_with(APP_ORIGIN) && page_url.as_bytes().get(APP_ORIGIN.len()) == Some(&b'/') {
+            return Caller::App;
+        }
         match origin_of(page_url).as_deref() {
             Some(APP_ORIGIN) => Caller::App,
             Some(CHROME_ORIGIN) => Caller::Chrome,
@@ -171,6 +175,31 @@ mod tests {
             "about:blank",
         ] {
             assert_eq!(p.caller(foreign), Caller::Foreign, "{foreign}");
+        }
+    }
+
+    #[test]
+    fn caller_fast_path_agrees_with_parsing() {
+        let p = policy("");
+        for url in [
+            "minihost://app/",
+            "minihost://app/a/b.html?x=1#y",
+            "minihost://app/%2e%2e/x",
+            "minihost://app//double",
+            "MINIHOST://APP/upper",
+            "minihost://app?q",
+            "minihost://app#f",
+            "minihost://app",
+            "minihost://apple/",
+            "minihost://app@evil/",
+            "minihost://app:80/",
+        ] {
+            let parsed = match origin_of(url).as_deref() {
+                Some(APP_ORIGIN) => Caller::App,
+                Some(CHROME_ORIGIN) => Caller::Chrome,
+                _ => Caller::Foreign,
+            };
+            assert_eq!(p.caller(url), parsed, "{url}");
         }
     }
 }
