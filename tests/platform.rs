@@ -967,6 +967,24 @@ async fn admin_api_creates_users_mints_codes_expires_tokens_and_lists_requests()
     let bad = server.admin_post("/__admin/users", json!({"username": "erin2", "beans": -3})).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad.json()["field"], "beans");
+    // A body refused before the handler runs still gets a flat error with the request's log id.
+    let array = server.admin_post("/__admin/users", json!(["erin2"])).await;
+    assert_eq!(array.status, StatusCode::BAD_REQUEST, "{}", array.text);
+    assert_eq!(array.json()["error_description"], "the body must be a JSON object");
+    assert_eq!(
+        array.json()["log_id"].as_str(),
+        array.headers.get("x-tt-logid").and_then(|v| v.to_str().ok())
+    );
+    let form = server
+        .http
+        .post(server.url("/__admin/users"))
+        .form(&[("username", "erin2")])
+        .send()
+        .await
+        .unwrap();
+    let form = Reply::read(form).await;
+    assert_eq!(form.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", form.text);
+    assert!(form.json()["log_id"].is_string());
     let users = server.get("/__admin/users").await.json();
     assert!(users["users"].as_array().unwrap().iter().any(|u| u["username"] == "erin"));
 

@@ -5,7 +5,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, RawQuery, Request, State};
+use axum::extract::{ConnectInfo, FromRequest, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -113,6 +113,23 @@ fn finish(result: AdminResult, log_id: &str) -> Response {
     }
 }
 
+/// A JSON object body of an admin call. A bad body is answered at once with a flat error that
+/// names the member at fault.
+struct AdminJson<T>(T);
+
+impl<T: DeserializeOwned> FromRequest<Platform> for AdminJson<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, platform: &Platform) -> Result<Self, Response> {
+        let log_id = req.extensions().get::<LogId>().map(|l| l.0.clone()).unwrap_or_default();
+        let (parts, body) = req.into_parts();
+        json_body(platform, &parts.headers, body)
+            .await
+            .map(AdminJson)
+            .map_err(|e| e.response(&log_id))
+    }
+}
+
 async fn json_body<T: DeserializeOwned>(platform: &Platform, headers: &HeaderMap, body: Body) -> Result<T, AdminError> {
     if let Some(mt) = media_type(headers).filter(|mt| mt != "application/json") {
         return Err(AdminError {
@@ -206,15 +223,12 @@ async fn list_users(State(platform): State<Platform>, Extension(LogId(log_id)): 
 async fn create_user(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    headers: HeaderMap,
-    body: Body,
+    AdminJson(new): AdminJson<NewUser>,
 ) -> Response {
-    let result = async {
-        let new: NewUser = json_body(&platform, &headers, body).await?;
-        Ok(json!({ "user": platform.add_user(new)? }))
-    }
-    .await;
-    finish(result, &log_id)
+    finish(
+        platform.add_user(new).map(|user| json!({ "user": user })).map_err(Into::into),
+        &log_id,
+    )
 }
 
 async fn list_apps(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>) -> Response {
@@ -224,16 +238,12 @@ async fn list_apps(State(platform): State<Platform>, Extension(LogId(log_id)): E
 async fn create_app(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    headers: HeaderMap,
-    body: Body,
+    AdminJson(new): AdminJson<NewApp>,
 ) -> Response {
-    let result = async {
-        let new: NewApp = json_body(&platform, &headers, body).await?;
-        let (app, created) = platform.ensure_app(new)?;
-        Ok(json!({ "app": app, "created": created }))
-    }
-    .await;
-    finish(result, &log_id)
+    let result = platform
+        .ensure_app(new)
+        .map(|(app, created)| json!({ "app": app, "created": created }));
+    finish(result.map_err(Into::into), &log_id)
 }
 
 async fn show_grant(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, RawQuery(query): RawQuery) -> Response {
@@ -269,16 +279,13 @@ struct RevokeGrants {
 async fn revoke_grants(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    headers: HeaderMap,
-    body: Body,
+    AdminJson(req): AdminJson<RevokeGrants>,
 ) -> Response {
-    let result = async {
-        let req: RevokeGrants = json_body(&platform, &headers, body).await?;
+    let result = (|| -> AdminResult {
         let user_id = req.user.resolve(&platform)?;
         let revoked = platform.revoke_grants(user_id, req.client_key.as_deref())?;
         Ok(serde_json::to_value(revoked).expect("RevokedGrant serialises"))
-    }
-    .await;
+    })();
     finish(result, &log_id)
 }
 
@@ -307,11 +314,9 @@ struct MintCode {
 async fn mint_code(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    headers: HeaderMap,
-    body: Body,
+    AdminJson(req): AdminJson<MintCode>,
 ) -> Response {
-    let result = async {
-        let req: MintCode = json_body(&platform, &headers, body).await?;
+    let result = (|| -> AdminResult {
         let user_id = req.user.resolve(&platform)?;
         let host_app = match req.host_app.as_deref() {
             Some(h) => h.parse::<HostApp>()?,
@@ -334,8 +339,7 @@ async fn mint_code(
             "open_id": platform.open_id(host_app, &req.client_key, user_id),
             "expires_in": platform.options().code_ttl,
         }))
-    }
-    .await;
+    })();
     finish(result, &log_id)
 }
 
@@ -348,11 +352,9 @@ struct ExpireToken {
 async fn expire_token(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    headers: HeaderMap,
-    body: Body,
+    AdminJson(req): AdminJson<ExpireToken>,
 ) -> Response {
-    let result = async {
-        let req: ExpireToken = json_body(&platform, &headers, body).await?;
+    let result = (|| -> AdminResult {
         if platform.expire_token(&req.token)? {
             Ok(json!({ "expired": true, "now": platform.clock().now() }))
         } else {
@@ -363,8 +365,7 @@ async fn expire_token(
                 field: Some("token".into()),
             })
         }
-    }
-    .await;
+    })();
     finish(result, &log_id)
 }
 
@@ -382,16 +383,13 @@ struct Advance {
 async fn advance_clock(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    headers: HeaderMap,
-    body: Body,
+    AdminJson(req): AdminJson<Advance>,
 ) -> Response {
-    let result = async {
-        let req: Advance = json_body(&platform, &headers, body).await?;
+    let result = (|| -> AdminResult {
         let now = platform.clock().advance(req.seconds);
         tracing::info!(seconds = req.seconds, now, "platform clock advanced");
         Ok(json!({ "now": now, "offset": platform.clock().offset() }))
-    }
-    .await;
+    })();
     finish(result, &log_id)
 }
 
