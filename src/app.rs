@@ -118,7 +118,10 @@ mod tests {
         std::fs::write(d.path().join(CONFIG_FILE), "{\"dev\":{\"port\":true}}").unwrap();
         let err = App::resolve(d.path()).unwrap_err().to_string();
         assert!(
-            err.ends_with("minis.config.json:1:16: error: dev.port: expected a number, found a boolean"),
+            err.lines()
+                .next()
+                .unwrap()
+                .ends_with("minis.config.json:1:16: error: dev.port: expected a number, found a boolean"),
             "{err}"
         );
     }

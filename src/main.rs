@@ -1,12 +1,14 @@
 //! The `minihost` command line.
 
+use std::process::ExitCode;
+
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use minihost::app::App;
+use minihost::app::{App, AppError};
 use minihost::app_origin::AppOrigin;
 use minihost::assets::Assets;
 use minihost::bridge::{Bridge, BridgeLog, BridgeOptions, HostContext};
-use minihost::config::Severity;
+use minihost::config::{ConfigError, Severity};
 use minihost::media_server::MediaServer;
 use minihost::platform::{self, cli::PlatformCommand, HostApp, NewApp, Platform, PlatformOptions};
 use minihost::policy::Policy;
@@ -82,9 +84,26 @@ struct RunArgs {
     devtools: bool,
 }
 
-fn main() -> Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.log_format);
+    // User-facing errors: the message and its causes, never a backtrace (RUST_BACKTRACE is often
+    // set in developers' shells).
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // Config findings are already `file:line:col: error: …` lines.
+            if matches!(e.downcast_ref::<AppError>(), Some(AppError::Config(ConfigError::Invalid { .. }))) {
+                eprintln!("{e}");
+            } else {
+                eprintln!("error: {e:#}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Platform(cmd) => {

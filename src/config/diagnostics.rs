@@ -48,7 +48,7 @@ impl fmt::Display for DisplayIn<'_> {
 pub enum ConfigError {
     #[error("{}: cannot read: {source}", file.display())]
     Io { file: PathBuf, source: std::io::Error },
-    #[error("{}", render(file, errors))]
+    #[error("{}", render(file, errors, warnings))]
     Invalid {
         file: PathBuf,
         errors: Vec<Diagnostic>,
@@ -73,6 +73,12 @@ impl ConfigError {
     }
 }
 
-fn render(file: &Path, errors: &[Diagnostic]) -> String {
-    errors.iter().map(|d| d.display(file).to_string()).collect::<Vec<_>>().join("\n")
+/// Compiler-style lines, errors first; warnings ride along so one run shows every finding.
+fn render(file: &Path, errors: &[Diagnostic], warnings: &[Diagnostic]) -> String {
+    errors
+        .iter()
+        .chain(warnings)
+        .map(|d| d.display(file).to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -192,6 +192,7 @@ fn error_display_names_the_file() {
     let err = AppConfig::parse(Path::new("app/minis.config.json"), r#"{"dev": {"port": []}}"#).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "app/minis.config.json:1:18: error: dev.port: expected a number, found an array"
+        "app/minis.config.json:1:18: error: dev.port: expected a number, found an array\n\
+         app/minis.config.json:1:1: warning: domain.trustedDomains: missing; TikTok requires it, and without it the app may not fetch any server"
     );
 }
