@@ -96,11 +96,23 @@ fn main() -> ExitCode {
             if matches!(e.downcast_ref::<AppError>(), Some(AppError::Config(ConfigError::Invalid { .. }))) {
                 eprintln!("{e}");
             } else {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", describe(&e));
             }
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes on one line, skipping a cause whose text the message already has.
+fn describe(e: &anyhow::Error) -> String {
+    let mut msg = e.to_string();
+    for cause in e.chain().skip(1) {
+        let text = cause.to_string();
+        if !msg.contains(&text) {
+            msg = format!("{msg}: {text}");
+        }
+    }
+    msg
 }
 
 fn dispatch(cli: Cli) -> Result<()> {

@@ -96,3 +96,19 @@ fn help_describes_run() {
         assert!(out.contains(flag), "{flag} missing from --help");
     }
 }
+
+#[test]
+fn unusable_data_dir_is_named_with_its_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, "x").unwrap();
+    let data = file.join("data");
+    let (code, _, err) = minihost(&["platform", "serve", "--data-dir", data.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with(&format!("error: cannot create data dir {}: ", data.display())),
+        "{err}"
+    );
+    assert_eq!(err.matches("(os error").count(), 1, "{err}");
+    assert!(!err.contains("backtrace"), "{err}");
+}
