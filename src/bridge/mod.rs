@@ -418,13 +418,28 @@ impl Bridge {
         Ok(self.platform.users()?.iter().map(choice).collect())
     }
 
-    /// Messages from host chrome: only sheet answers.
+    /// Messages from host chrome: sheet answers, and a sheet saying it is ready for input.
     fn chrome_call(&self, env: Envelope) -> Vec<Effect> {
         #[derive(Deserialize)]
         struct P {
             sheet: u64,
             #[serde(flatten)]
             answer: SheetAnswer,
+        }
+        if env.method == "sheet.ready" {
+            // The sheet's page has loaded and focused its default action: keys now reach it.
+            #[derive(Deserialize)]
+            struct R {
+                sheet: u64,
+            }
+            match env.params::<R>() {
+                Ok(r) if self.state().pending.contains_key(&r.sheet) => {
+                    tracing::info!(target: "minihost::bridge", sheet = r.sheet, "sheet ready");
+                }
+                Ok(r) => tracing::debug!(target: "minihost::bridge", sheet = r.sheet, "ready for a sheet that is not open"),
+                Err(e) => tracing::warn!(target: "minihost::bridge", "bad sheet.ready: {}", e.error_msg),
+            }
+            return vec![];
         }
         if env.method != "sheet.answer" {
             let e = BridgeError::new(ErrorCode::Forbidden, format!("host chrome cannot call `{}`", env.method));

@@ -236,6 +236,17 @@ fn app_page_cannot_answer_sheets_but_chrome_can() {
         json!(ErrorCode::Forbidden as u32),
         "a chrome URL in the app's webview is still the app"
     );
+    let ready = json!({"method": "sheet.ready", "params": {"sheet": id}}).to_string();
+    assert_eq!(
+        reply(&b.handle(PAGE, &ready))["error"]["error_code"],
+        json!(ErrorCode::Forbidden as u32),
+        "the app cannot speak for a sheet"
+    );
+    assert!(
+        b.handle_chrome("minihost-chrome://host/sheet.html", &ready).is_empty(),
+        "readiness is one-way"
+    );
+    assert_eq!(b.open_sheets().len(), 1, "readiness answers nothing");
     let wrong_origin = b.handle_chrome("minihost://app/index.html", &forged);
     assert_eq!(reply(&wrong_origin)["error"]["error_code"], json!(ErrorCode::Forbidden as u32));
     let effects = b.handle_chrome("minihost-chrome://host/sheet.html", &forged);

@@ -101,6 +101,7 @@ window.ipc.postMessage(JSON.stringify({id:1,method:'sheet.answer',params:p}));}
 document.addEventListener('click',function(e){var b=e.target.closest('[data-answer]');if(b)answer(b.dataset.answer,b.dataset.user);});
 document.addEventListener('keydown',function(e){if(e.key==='Escape')answer('dismiss');});
 var first=document.querySelector('[autofocus]');if(first)first.focus();
+window.ipc.postMessage(JSON.stringify({method:'sheet.ready',params:{sheet:sheet}}));
 })();"#;
 
 #[cfg(test)]

@@ -197,6 +197,7 @@ fn consent_sheet_asks_once_and_the_grant_persists() {
     host.wait_event("consent sheet", |e| e["message"] == "sheet shown" && e["kind"] == "consent");
     let shot = host.screenshot_when("the consent sheet over a dimmed page", |s| dimmed(s) && sheet_at_bottom(s));
     shot.publish("consent");
+    wait_sheet_ready(&host);
     host.keys(&["Return"]);
     let r = collector.wait("authorize", &host);
     assert!(
@@ -221,6 +222,11 @@ fn consent_sheet_asks_once_and_the_grant_persists() {
     assert_eq!(sheets_shown(&host), 0);
 }
 
+/// Keys sent before the sheet's page has focused its default action would be lost.
+fn wait_sheet_ready(host: &Host) {
+    host.wait_event("sheet ready", |e| e["message"] == "sheet ready");
+}
+
 fn dimmed(s: &Screenshot) -> bool {
     let p = s.pixel(20, 300);
     p[1] < 0xd0 && p[1] > 0x40 && p[0] < 0x20
@@ -238,6 +244,7 @@ fn login_sheet_when_signed_out() {
     let host = Host::start(&build(&dir), &["--signed-out"]);
     host.wait_event("login sheet", |e| e["message"] == "sheet shown" && e["kind"] == "login");
     host.screenshot_when("the login sheet", sheet_at_bottom);
+    wait_sheet_ready(&host);
     host.keys(&["Return"]);
     let r = collector.wait("login", &host);
     assert_eq!(r["status"]["status"], "unknown", "{r}");
@@ -266,6 +273,7 @@ fn page_cannot_reach_the_consent_surface() {
         !host.events().iter().any(|e| e["message"] == "sheet closed"),
         "the forged answer closed nothing"
     );
+    wait_sheet_ready(&host);
     host.keys(&["Escape"]);
     let r = collector.wait("reach-result", &host);
     assert_eq!(
