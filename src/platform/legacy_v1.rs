@@ -8,7 +8,7 @@
 //! 10002 other bad parameters); TikTok's exact v1 numbers are unconfirmed.
 
 use axum::body::Body;
-use axum::extract::{RawQuery, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -112,6 +112,23 @@ impl From<ParamError> for V1Error {
     }
 }
 
+/// The parameters of a v1 OAuth call. A body that cannot be read is answered at once with a v1
+/// error carrying the request's log id.
+struct V1Params(Params);
+
+impl FromRequest<Platform> for V1Params {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, platform: &Platform) -> Result<Self, Response> {
+        let log_id = req.extensions().get::<LogId>().map(|l| l.0.clone()).unwrap_or_default();
+        let (parts, body) = req.into_parts();
+        v1_params(platform, parts.uri.query(), &parts.headers, body)
+            .await
+            .map(V1Params)
+            .map_err(|e| e.oauth_response(&log_id))
+    }
+}
+
 /// v1 takes its parameters in the query string; a form body, when sent, is read too.
 async fn v1_params(platform: &Platform, query: Option<&str>, headers: &HeaderMap, body: Body) -> Result<Params, V1Error> {
     let bytes = read_body(headers, body, platform.options().max_body_bytes)
@@ -125,7 +142,11 @@ async fn v1_params(platform: &Platform, query: Option<&str>, headers: &HeaderMap
     Ok(Params::parse(text.as_bytes()))
 }
 
-fn token_success(t: &IssuedTokens, log_id: &str) -> Response {
+fn token_reply(result: Result<IssuedTokens, V1Error>, log_id: &str) -> Response {
+    let t = match result {
+        Ok(tokens) => tokens,
+        Err(err) => return err.oauth_response(log_id),
+    };
     Json(json!({
         "data": {
             "access_token": t.access_token,
@@ -160,12 +181,9 @@ fn expect_grant_type(params: &Params, expected: &str) -> Result<(), V1Error> {
 async fn access_token(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Body,
+    V1Params(params): V1Params,
 ) -> Response {
     let result = async {
-        let params = v1_params(&platform, query.as_deref(), &headers, body).await?;
         let client_key = params.require("client_key")?;
         let client_secret = params.require("client_secret")?;
         let code = params.require("code")?;
@@ -183,21 +201,15 @@ async fn access_token(
             .map_err(|e| V1Error::from_oauth(e, BAD_CODE))
     }
     .await;
-    match result {
-        Ok(tokens) => token_success(&tokens, &log_id),
-        Err(err) => err.oauth_response(&log_id),
-    }
+    token_reply(result, &log_id)
 }
 
 async fn refresh_token(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Body,
+    V1Params(params): V1Params,
 ) -> Response {
     let result = async {
-        let params = v1_params(&platform, query.as_deref(), &headers, body).await?;
         let client_key = params.require("client_key")?;
         let refresh = params.require("refresh_token")?;
         expect_grant_type(&params, "refresh_token")?;
@@ -209,21 +221,11 @@ async fn refresh_token(
             .map_err(|e| V1Error::from_oauth(e, BAD_REFRESH_TOKEN))
     }
     .await;
-    match result {
-        Ok(tokens) => token_success(&tokens, &log_id),
-        Err(err) => err.oauth_response(&log_id),
-    }
+    token_reply(result, &log_id)
 }
 
-async fn revoke(
-    State(platform): State<Platform>,
-    Extension(LogId(log_id)): Extension<LogId>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Body,
-) -> Response {
+async fn revoke(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, V1Params(params): V1Params) -> Response {
     let result = async {
-        let params = v1_params(&platform, query.as_deref(), &headers, body).await?;
         let open_id = params.require("open_id")?;
         let token = params.require("access_token")?;
         let subject = user_info::subject(&platform, token)
