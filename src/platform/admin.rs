@@ -43,7 +43,7 @@ async fn loopback_only(req: Request, next: Next) -> Response {
     if peer.is_some_and(|addr| is_loopback(addr.ip())) {
         return next.run(req).await;
     }
-    let log_id = req.extensions().get::<LogId>().map(|l| l.0.clone()).unwrap_or_default();
+    let log_id = LogId::of(&req);
     flat_error(
         StatusCode::FORBIDDEN,
         "forbidden",
@@ -121,7 +121,7 @@ impl<T: DeserializeOwned> FromRequest<Platform> for AdminJson<T> {
     type Rejection = Response;
 
     async fn from_request(req: Request, platform: &Platform) -> Result<Self, Response> {
-        let log_id = req.extensions().get::<LogId>().map(|l| l.0.clone()).unwrap_or_default();
+        let log_id = LogId::of(&req);
         let (parts, body) = req.into_parts();
         json_body(platform, &parts.headers, body)
             .await

@@ -21,6 +21,13 @@ pub(crate) const LOG_ID_HEADER: &str = "x-tt-logid";
 #[derive(Clone, Debug)]
 pub(crate) struct LogId(pub(crate) String);
 
+impl LogId {
+    /// The log id the request layer gave `req` (empty outside that layer).
+    pub(crate) fn of(req: &Request) -> String {
+        req.extensions().get::<LogId>().map(|l| l.0.clone()).unwrap_or_default()
+    }
+}
+
 /// One entry of `/__admin/requests`. Secrets in the query string are masked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RequestRecord {

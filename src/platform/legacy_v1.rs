@@ -120,7 +120,7 @@ impl FromRequest<Platform> for V1Params {
     type Rejection = Response;
 
     async fn from_request(req: Request, platform: &Platform) -> Result<Self, Response> {
-        let log_id = req.extensions().get::<LogId>().map(|l| l.0.clone()).unwrap_or_default();
+        let log_id = LogId::of(&req);
         let (parts, body) = req.into_parts();
         v1_params(platform, parts.uri.query(), &parts.headers, body)
             .await
