@@ -209,12 +209,13 @@ impl Bridge {
             })),
             "reportEvent" => Some(env.params::<ReportEventParams>().map(|p| {
                 // Params can be large; the info line names their keys, debug has the whole value.
-                let keys = p
-                    .params
-                    .as_object()
-                    .map(|o| o.keys().map(String::as_str).collect::<Vec<_>>().join(","))
-                    .unwrap_or_default();
-                tracing::info!(target: "minihost::analytics", event = p.event_name, param_keys = keys, "reportEvent");
+                // Field values are only computed when the level is enabled.
+                tracing::info!(
+                    target: "minihost::analytics",
+                    event = p.event_name,
+                    param_keys = %p.params.as_object().map(|o| o.keys().map(String::as_str).collect::<Vec<_>>().join(",")).unwrap_or_default(),
+                    "reportEvent"
+                );
                 tracing::debug!(target: "minihost::analytics", event = p.event_name, params = %p.params, "reportEvent params");
                 json!({"isSuccess": true})
             })),
