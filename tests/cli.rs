@@ -3,7 +3,12 @@
 use std::process::Command;
 
 fn minihost(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_minihost")).args(args).output().unwrap();
+    // RUST_BACKTRACE is set so that a backtrace leaking into user-facing errors would show.
+    let out = Command::new(env!("CARGO_BIN_EXE_minihost"))
+        .args(args)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
