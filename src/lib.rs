@@ -9,6 +9,7 @@ pub mod bridge;
 pub mod config;
 #[cfg(feature = "desktop")]
 pub mod desktop;
+pub mod host;
 pub mod media_server;
 pub mod platform;
 pub mod policy;

@@ -2,20 +2,15 @@
 
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use minihost::app::{App, AppError};
-use minihost::app_origin::AppOrigin;
-use minihost::assets::Assets;
-use minihost::bridge::{Bridge, BridgeLog, BridgeOptions, HostContext};
-use minihost::config::{ConfigError, Severity};
-use minihost::media_server::MediaServer;
-use minihost::platform::{self, cli::PlatformCommand, HostApp, NewApp, Platform, PlatformOptions};
-use minihost::policy::Policy;
+use minihost::app::AppError;
+use minihost::config::ConfigError;
+use minihost::host::{AppSource, Host, HostError, HostOptions, PlatformChoice};
+use minihost::platform::{default_data_dir, HostApp};
 use minihost::shell::sheets::ConsentMode;
-use minihost::shell::{Device, Layout, Theme, DEVICES};
+use minihost::shell::{Theme, DEVICES};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 /// A host runtime for TikTok Minis mini dramas: runs an H5 mini app as TikTok would, with
 /// the TTMinis bridge, the platform's content rules, native chrome and a local TikTok
@@ -41,8 +36,9 @@ enum Command {
     /// Run a mini app in a phone-shaped window (the bundled sample drama without DIR).
     Run(RunArgs),
     /// The local TikTok platform: serve it, add apps and test users.
+    #[cfg(feature = "emulator")]
     #[command(subcommand)]
-    Platform(PlatformCommand),
+    Platform(minihost_platform::cli::PlatformCommand),
     /// List the device profiles `run --device` accepts.
     Devices,
 }
@@ -58,12 +54,17 @@ struct RunArgs {
     /// Start with no user signed in: login shows the login sheet.
     #[arg(long)]
     signed_out: bool,
-    /// Where platform state (users, grants, tokens) lives; persists across runs.
+    /// Where platform state (users, grants, tokens) lives; persists across runs. With
+    /// --platform, where this host keeps its device token for that platform.
     #[arg(long, env = "MINIHOST_DATA_DIR")]
     data_dir: Option<PathBuf>,
-    /// Use an already running platform server (same --data-dir) instead of starting one.
+    /// Use a running `minihost platform serve` at URL (on this machine or another) instead of
+    /// an embedded platform.
     #[arg(long, value_name = "URL")]
     platform: Option<String>,
+    /// The pairing token a platform on another machine printed (`platform serve --allow-remote`).
+    #[arg(long, value_name = "TOKEN", requires = "platform", env = "MINIHOST_PAIRING_TOKEN")]
+    pairing_token: Option<String>,
     /// Write every bridge message and reply to FILE as JSON lines.
     #[arg(long, value_name = "FILE")]
     log_bridge: Option<PathBuf>,
@@ -71,10 +72,10 @@ struct RunArgs {
     #[arg(long, default_value = minihost::shell::devices::DEFAULT_DEVICE)]
     device: String,
     /// Colour theme; switch at runtime from the capsule menu.
-    #[arg(long, default_value = "light")]
+    #[arg(long, value_enum, default_value_t = Theme::Light)]
     theme: Theme,
     /// How consent and login sheets are answered: shown to you, or answered for scripted runs.
-    #[arg(long, default_value = "ask")]
+    #[arg(long, value_enum, default_value_t = ConsentMode::Ask)]
     consent: ConsentMode,
     /// Which host app to emulate; open_id differs per host, as on the real platforms.
     #[arg(long, default_value = "tiktok")]
@@ -93,7 +94,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // Config findings are already `file:line:col: error: …` lines.
-            if matches!(e.downcast_ref::<AppError>(), Some(AppError::Config(ConfigError::Invalid { .. }))) {
+            if matches!(
+                e.downcast_ref::<HostError>(),
+                Some(HostError::App(AppError::Config(ConfigError::Invalid { .. })))
+            ) {
                 eprintln!("{e}");
             } else {
                 eprintln!("error: {}", describe(&e));
@@ -118,9 +122,10 @@ fn describe(e: &anyhow::Error) -> String {
 fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run(args),
+        #[cfg(feature = "emulator")]
         Command::Platform(cmd) => {
             let rt = tokio::runtime::Runtime::new()?;
-            rt.block_on(platform::cli::run(cmd)).map_err(Into::into)
+            rt.block_on(minihost_platform::cli::run(cmd)).map_err(Into::into)
         }
         Command::Devices => {
             println!(
@@ -160,154 +165,53 @@ fn init_tracing(format: LogFormat) {
 }
 
 fn run(args: RunArgs) -> Result<()> {
-    let data_dir = args.data_dir.clone().unwrap_or_else(platform::default_data_dir);
+    let data_dir = args.data_dir.clone().unwrap_or_else(default_data_dir);
     let app = match &args.dir {
-        Some(dir) => App::resolve(dir)?,
-        None => App::sample(&data_dir.join("cache"))?,
+        Some(dir) => AppSource::Dir(dir.clone()),
+        None => AppSource::Sample,
     };
-    let loaded = &app.config;
-    for w in &loaded.warnings {
-        debug_assert_eq!(w.severity, Severity::Warning);
-        eprintln!("{}", w.display(&loaded.path));
+    let mut opts = HostOptions::new(app, data_dir.clone());
+    opts.device = args.device.clone();
+    opts.theme = args.theme;
+    opts.consent = args.consent;
+    opts.user = (!args.signed_out).then(|| args.user.clone());
+    opts.host_app = args.host_app;
+    opts.bridge_log = args.log_bridge.clone();
+    // WebKitGTK plays media only over http(s): <video>/<audio> go through a loopback server.
+    opts.media_server = true;
+    if let Some(url) = &args.platform {
+        opts.platform = PlatformChoice::Remote {
+            url: url.clone(),
+            pairing_token: args.pairing_token.clone(),
+        };
     }
-    let config = &loaded.config;
-    let device = Device::find(&args.device).with_context(|| {
-        format!(
-            "unknown device `{}`; known: {}",
-            args.device,
-            DEVICES.iter().map(|d| d.id).collect::<Vec<_>>().join(", ")
-        )
-    })?;
-
-    let platform = Platform::open(&data_dir, PlatformOptions::default())
-        .with_context(|| format!("opening platform data in {}", data_dir.display()))?;
-    let client_key = config
-        .dev
-        .client_key
-        .clone()
-        .unwrap_or_else(|| format!("minihost-{}", slug(&app.title())));
-    let (registered, created) = platform.ensure_app(NewApp {
-        client_key: client_key.clone(),
-        client_secret: None,
-        redirect_uris: vec![],
-        developer: None,
-        webhook_url: None,
-        // A Mini may only ask for these (the emulator enforces it at the token endpoint too).
-        allowed_scopes: Some(vec![platform::USER_INFO_OPEN_ID.to_owned(), platform::USER_INFO_BASIC.to_owned()]),
-    })?;
-    if created {
+    let host = Host::start(opts)?;
+    for warning in host.config_warnings() {
+        eprintln!("{warning}");
+    }
+    if let Some(secret) = host.registered_secret() {
         println!(
-            "registered app {client_key} on the local platform; client secret: {}",
-            registered.client_secret
+            "registered app {} on {}; client secret: {secret}",
+            host.client_key(),
+            host.platform_description()
         );
     }
-
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let base_url = match &args.platform {
-        Some(url) => url.trim_end_matches('/').to_owned(),
-        None => {
-            let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-            let url = format!("http://{}", listener.local_addr()?);
-            let server = platform.clone();
-            runtime.spawn(async move {
-                if let Err(e) = platform::serve(listener, server).await {
-                    tracing::error!(target: "minihost::platform", "platform server stopped: {e}");
-                }
-            });
-            url
-        }
-    };
-    println!("platform: {base_url}  (client_key {client_key}; data in {})", data_dir.display());
-
-    let user = if args.signed_out { None } else { Some(args.user.clone()) };
-    if let Some(name) = &user {
-        if platform.user_by_username(name)?.is_none() {
-            let known: Vec<String> = platform.users()?.into_iter().map(|u| u.username).collect();
-            bail!(
-                "no test user `{name}`; known users: {} (add one with `minihost platform user add`)",
-                known.join(", ")
-            );
-        }
-    }
-    // WebKitGTK plays media only over http(s): <video>/<audio> go through a loopback server.
-    let assets = Assets::new(&app.root).with_context(|| format!("opening {}", app.root.display()))?;
-    let media = runtime.block_on(MediaServer::bind(assets.clone()))?;
-    let (media_origin, media_base) = (media.origin.clone(), media.base.clone());
-    runtime.spawn(async move {
-        if let Err(e) = media.run().await {
-            tracing::error!(target: "minihost::assets", "media server stopped: {e}");
-        }
-    });
-    let policy = Arc::new(Policy::with_media_origin(config, Some(media_origin)));
-    let log = match &args.log_bridge {
-        Some(path) => Some(BridgeLog::create(path).with_context(|| format!("creating {}", path.display()))?),
-        None => None,
-    };
-    let title = app.title();
-    let opts = BridgeOptions {
-        client_key: client_key.clone(),
-        app_name: title.clone(),
-        host_app: args.host_app,
-        consent: args.consent,
-        user,
-        theme: args.theme,
-    };
-    let bridge = Arc::new(Bridge::new(policy.clone(), platform, config, opts, log).map_err(|e| anyhow::anyhow!(e.error_msg))?);
-    let layout = Layout::new(device, config.navbar.style);
-    let mut context = HostContext::new("ipc", Some(client_key), device, &layout);
-    context.media_base = Some(media_base);
-    let origin = Arc::new(AppOrigin::new(assets, policy.clone()));
-    run_desktop(origin, policy, bridge, device, layout, context, title, args, runtime)
+    println!(
+        "platform: {}  (client_key {}; {})",
+        host.platform_url(),
+        host.client_key(),
+        host.platform_description()
+    );
+    run_desktop(host, &args)
 }
 
 #[cfg(feature = "desktop")]
-#[allow(clippy::too_many_arguments)]
-fn run_desktop(
-    origin: Arc<AppOrigin>,
-    policy: Arc<Policy>,
-    bridge: Arc<Bridge>,
-    device: &'static Device,
-    layout: Layout,
-    context: HostContext,
-    title: String,
-    args: RunArgs,
-    runtime: tokio::runtime::Runtime,
-) -> Result<()> {
-    use minihost::bridge::HOST_VERSION;
-    minihost::desktop::run(minihost::desktop::RunOptions {
-        origin,
-        bridge,
-        policy,
-        device,
-        layout,
-        context,
-        user_agent: device.user_agent(HOST_VERSION),
-        title,
-        theme: args.theme,
-        devtools: args.devtools,
-        runtime: runtime.handle().clone(),
-    })?;
+fn run_desktop(host: Host, args: &RunArgs) -> Result<()> {
+    minihost::desktop::run(std::sync::Arc::new(host), minihost::desktop::RunOptions { devtools: args.devtools })?;
     Ok(())
 }
 
 #[cfg(not(feature = "desktop"))]
-#[allow(clippy::too_many_arguments)]
-fn run_desktop(
-    _: Arc<AppOrigin>,
-    _: Arc<Policy>,
-    _: Arc<Bridge>,
-    _: &'static Device,
-    _: Layout,
-    _: HostContext,
-    _: String,
-    _: RunArgs,
-    _: tokio::runtime::Runtime,
-) -> Result<()> {
-    bail!("this minihost was built without the `desktop` feature, so it cannot open a window")
-}
-
-fn slug(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
-        .collect()
+fn run_desktop(_: Host, _: &RunArgs) -> Result<()> {
+    anyhow::bail!("this minihost was built without the `desktop` feature, so it cannot open a window")
 }

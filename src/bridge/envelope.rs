@@ -1,14 +1,12 @@
-//! The wire format: `{id, method, params}` in, `__minihost_reply({...})` out.
+//! The wire format of page messages: `{id, method, params}` in. Replies go out through
+//! [`page_script`](super::page_script).
 
 use super::errors::{BridgeError, ErrorCode};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
 /// Larger messages are refused unread (after the length check).
 pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
-
-/// The page's entry point for replies and events (defined non-writable by bridge-js).
-pub const REPLY_ENTRY: &str = "__minihost_reply";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Envelope {
@@ -68,43 +66,6 @@ impl Envelope {
     }
 }
 
-#[derive(Serialize)]
-#[serde(untagged)]
-enum Outgoing<'a, T: Serialize> {
-    Ok {
-        id: &'a Value,
-        ok: bool,
-        result: T,
-    },
-    Err {
-        id: Option<&'a Value>,
-        ok: bool,
-        error: &'a BridgeError,
-    },
-    Event {
-        event: &'a str,
-        data: T,
-    },
-}
-
-fn script<T: Serialize>(out: &Outgoing<T>) -> String {
-    // Serialising these shapes cannot fail: keys are strings, values are JSON.
-    let json = serde_json::to_string(out).expect("reply serialises");
-    format!("{REPLY_ENTRY}({json})")
-}
-
-pub fn ok_script<T: Serialize>(id: &Value, result: T) -> String {
-    script(&Outgoing::Ok { id, ok: true, result })
-}
-
-pub fn error_script(id: Option<&Value>, error: &BridgeError) -> String {
-    script::<()>(&Outgoing::Err { id, ok: false, error })
-}
-
-pub fn event_script<T: Serialize>(event: &str, data: T) -> String {
-    script(&Outgoing::Event { event, data })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,22 +112,5 @@ mod tests {
         let e = Envelope::parse(r#"{"id":1,"method":"login","params":{"scope":5}}"#).unwrap();
         let msg = e.params::<P>().unwrap_err().error_msg;
         assert_eq!(msg, "invalid params: scope: invalid type: integer `5`, expected a string");
-    }
-
-    #[test]
-    fn reply_scripts() {
-        assert_eq!(
-            ok_script(&json!(3), json!({"status":"unknown"})),
-            r#"__minihost_reply({"id":3,"ok":true,"result":{"status":"unknown"}})"#
-        );
-        let e = BridgeError::new(ErrorCode::Unsupported, "no");
-        assert_eq!(
-            error_script(None, &e),
-            r#"__minihost_reply({"id":null,"ok":false,"error":{"error_code":10001,"error_msg":"no"}})"#
-        );
-        assert_eq!(
-            event_script("minis.hide", json!({})),
-            r#"__minihost_reply({"event":"minis.hide","data":{}})"#
-        );
     }
 }

@@ -51,14 +51,9 @@ impl BridgeLog {
 
     pub(super) fn effects(&self, effects: &[Effect]) {
         for e in effects {
-            let line = match e {
-                Effect::Eval(script) => {
-                    json!({ "t": self.ms(), "dir": "out", "eval": script.chars().take(MAX_LOGGED).collect::<String>() })
-                }
-                Effect::ShowSheet { id, sheet } => json!({ "t": self.ms(), "dir": "sheet", "id": id, "sheet": sheet }),
-                Effect::CloseSheet { id } => json!({ "t": self.ms(), "dir": "sheet-closed", "id": id }),
-                Effect::Navbar(n) => json!({ "t": self.ms(), "dir": "navbar", "navbar": n }),
-            };
+            let mut line = e.to_json();
+            line["t"] = json!(self.ms());
+            line["dir"] = json!("out");
             self.write(line);
         }
     }

@@ -1,45 +1,35 @@
 //! The bridge: one reply for every page message, and the host behaviour behind each
-//! `TTMinis` method. Shells only move strings in and carry out the returned effects.
+//! `TTMinis` method. Shells only move strings in and carry out the returned effects, which
+//! are data ([`Effect`]); [`page_script`] turns replies and events into the page's script.
 //!
 //! Architecture Invariant: `handle` never panics on page input and always yields exactly one
 //! reply for a call with an id (immediately, or when its sheet is answered).
 
 mod capabilities;
 mod context;
+mod effects;
 mod envelope;
 mod errors;
 mod log;
+pub mod page_script;
 mod scopes;
 
 pub use capabilities::{CAPABILITIES, HOST_VERSION};
 pub use context::HostContext;
-pub use envelope::{Envelope, MAX_MESSAGE_BYTES, REPLY_ENTRY};
+pub use effects::{Effect, Reply};
+pub use envelope::{Envelope, MAX_MESSAGE_BYTES};
 pub use errors::{BridgeError, ErrorCode};
 pub use log::BridgeLog;
 
 use crate::config::AppConfig;
-use crate::platform::{CodeRequest, HostApp, Platform, User};
+use crate::platform::{scopes::describe as describe_scope, CodeRequest, HostApp, HostPlatform, User};
 use crate::policy::{Caller, Policy};
-use crate::shell::sheets::{describe_scope, ConsentMode, ScopeInfo, Sheet, SheetAnswer, UserChoice};
+use crate::shell::sheets::{ConsentMode, ScopeInfo, Sheet, SheetAnswer, UserChoice};
 use crate::shell::{NavbarState, Theme};
-use envelope::{error_script, event_script, ok_script};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
-
-/// What a shell must do after a bridge call.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    /// Evaluate this script in the app's webview (a reply or an event).
-    Eval(String),
-    /// Show a host sheet; answer it with `Bridge::answer`.
-    ShowSheet { id: u64, sheet: Sheet },
-    /// A sheet was answered; close it.
-    CloseSheet { id: u64 },
-    /// Redraw the navbar.
-    Navbar(NavbarState),
-}
 
 /// Which IPC channel a message arrived on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,17 +64,28 @@ struct FlowCall {
     scopes: Vec<String>,
 }
 
+/// The sheet on screen and the call it holds up.
+#[derive(Debug)]
+struct OpenSheet {
+    id: u64,
+    flow: FlowCall,
+    sheet: Sheet,
+}
+
 struct State {
     user: Option<User>,
     navbar: NavbarState,
-    /// Open sheets, by id, with the call each one holds up.
-    pending: HashMap<u64, (FlowCall, Sheet)>,
+    /// At most one sheet is shown at a time.
+    open: Option<OpenSheet>,
+    /// Flows that reached a sheet while another was open, in call order. Each is moved on again
+    /// when its turn comes, so it sees what the sheets before it changed (a sign-in, a grant).
+    waiting: VecDeque<FlowCall>,
     next_sheet: u64,
 }
 
 pub struct Bridge {
     policy: Arc<Policy>,
-    platform: Platform,
+    platform: Arc<dyn HostPlatform>,
     opts: BridgeOptions,
     state: Mutex<State>,
     log: Option<BridgeLog>,
@@ -98,7 +99,7 @@ pub const SILENT_SCOPE: &str = "user.info.open_id";
 impl Bridge {
     pub fn new(
         policy: Arc<Policy>,
-        platform: Platform,
+        platform: Arc<dyn HostPlatform>,
         config: &AppConfig,
         opts: BridgeOptions,
         log: Option<BridgeLog>,
@@ -115,7 +116,8 @@ impl Bridge {
         let state = State {
             user,
             navbar,
-            pending: HashMap::new(),
+            open: None,
+            waiting: VecDeque::new(),
             next_sheet: 1,
         };
         Ok(Bridge {
@@ -166,7 +168,7 @@ impl Bridge {
             Ok(env) => env,
             Err((id, e)) => {
                 tracing::warn!(target: "minihost::bridge", page = page_url, code = e.error_code, "{}", e.error_msg);
-                return vec![Effect::Eval(error_script(id.as_ref(), &e))];
+                return vec![Effect::reply(id, Err(e))];
             }
         };
         // Both the channel and the page's origin must agree: the app's webview showing a
@@ -177,22 +179,23 @@ impl Bridge {
             _ => {
                 let e = BridgeError::new(ErrorCode::Forbidden, format!("bridge calls are not accepted from {page_url}"));
                 tracing::warn!(target: "minihost::bridge", page = page_url, method = env.method, "refused a call from a foreign origin");
-                vec![Effect::Eval(error_script(env.id.as_ref(), &e))]
+                vec![Effect::reply(env.id, Err(e))]
             }
         }
     }
 
     fn app_call(&self, env: Envelope, page_url: &str) -> Vec<Effect> {
-        let one_way = matches!(env.method.as_str(), "init" | "__report");
+        // `init` and `__report` are one-way; sent with an id they are still answered once.
+        let one_way = env.id.is_none() && matches!(env.method.as_str(), "init" | "__report");
         let mut effects = Vec::new();
         let outcome: Option<Outcome> = match env.method.as_str() {
             "init" => {
                 self.init(&env);
-                None
+                Some(Ok(json!({})))
             }
             "__report" => {
                 report(&env.params, page_url);
-                None
+                Some(Ok(json!({})))
             }
             "login" | "authorize" => match self.start_flow(&env) {
                 Ok(effs) => {
@@ -236,7 +239,7 @@ impl Bridge {
 
     fn reply(&self, env: &Envelope, outcome: Outcome) -> Effect {
         match (&env.id, outcome) {
-            (Some(id), Ok(v)) => Effect::Eval(ok_script(id, v)),
+            (Some(id), Ok(v)) => Effect::reply(Some(id.clone()), Ok(v)),
             (id, Err(e)) => {
                 // A user saying no is normal; anything else is a mistake the developer should see.
                 if e.error_code == ErrorCode::UserDenied as u32 || e.error_code == ErrorCode::NotLoggedIn as u32 {
@@ -244,11 +247,11 @@ impl Bridge {
                 } else {
                     tracing::warn!(target: "minihost::bridge", method = env.method, code = e.error_code, "{}", e.error_msg);
                 }
-                Effect::Eval(error_script(id.as_ref(), &e))
+                Effect::reply(id.clone(), Err(e))
             }
             (None, Ok(_)) => {
                 let e = BridgeError::new(ErrorCode::Malformed, format!("`{}` needs an `id` to reply to", env.method));
-                Effect::Eval(error_script(None, &e))
+                Effect::reply(None, Err(e))
             }
         }
     }
@@ -327,8 +330,14 @@ impl Bridge {
         Ok(self.advance(&mut st, FlowCall { call, flow, scopes }))
     }
 
-    /// Moves a flow forward: sign in, then consent, then mint a code.
+    /// Moves a flow forward: sign in, then consent, then mint a code. While another sheet is
+    /// open, a flow waits its turn.
     fn advance(&self, st: &mut State, p: FlowCall) -> Vec<Effect> {
+        if st.open.is_some() {
+            tracing::debug!(target: "minihost::bridge", queued = st.waiting.len() + 1, "a sheet is open; the call waits its turn");
+            st.waiting.push_back(p);
+            return vec![];
+        }
         let result = (|| -> Result<Option<Sheet>, BridgeError> {
             if st.user.is_none() {
                 match self.opts.consent {
@@ -379,11 +388,23 @@ impl Bridge {
             Ok(Some(sheet)) => {
                 let id = st.next_sheet;
                 st.next_sheet += 1;
-                st.pending.insert(id, (p, sheet.clone()));
+                st.open = Some(OpenSheet {
+                    id,
+                    flow: p,
+                    sheet: sheet.clone(),
+                });
                 vec![Effect::ShowSheet { id, sheet }]
             }
             Ok(None) => vec![self.finish(st, &p)],
-            Err(e) => vec![Effect::Eval(error_script(Some(&p.call), &e))],
+            Err(e) => vec![Effect::reply(Some(p.call), Err(e))],
+        }
+    }
+
+    /// Moves waiting flows on until one opens a sheet or none is left.
+    fn next_in_line(&self, st: &mut State, effects: &mut Vec<Effect>) {
+        while st.open.is_none() {
+            let Some(flow) = st.waiting.pop_front() else { break };
+            effects.extend(self.advance(st, flow));
         }
     }
 
@@ -395,7 +416,7 @@ impl Bridge {
                 .as_ref()
                 .ok_or_else(|| BridgeError::new(ErrorCode::NotLoggedIn, "no user is signed in"))?;
             let granted = self.platform.grant(user.id, &self.opts.client_key, &[SILENT_SCOPE.to_owned()])?;
-            let code = self.platform.mint_code(CodeRequest {
+            let code = self.platform.mint_code(&CodeRequest {
                 client_key: self.opts.client_key.clone(),
                 user_id: user.id,
                 scopes: granted.clone(),
@@ -409,10 +430,7 @@ impl Bridge {
                 _ => json!({ "code": code, "grantedScopes": granted }),
             })
         })();
-        match outcome {
-            Ok(v) => Effect::Eval(ok_script(&p.call, v)),
-            Err(e) => Effect::Eval(error_script(Some(&p.call), &e)),
-        }
+        Effect::reply(Some(p.call.clone()), outcome)
     }
 
     fn user_choices(&self) -> Result<Vec<UserChoice>, BridgeError> {
@@ -434,7 +452,7 @@ impl Bridge {
                 sheet: u64,
             }
             match env.params::<R>() {
-                Ok(r) if self.state().pending.contains_key(&r.sheet) => {
+                Ok(r) if self.state().open.as_ref().is_some_and(|o| o.id == r.sheet) => {
                     tracing::info!(target: "minihost::bridge", sheet = r.sheet, "sheet ready");
                 }
                 Ok(r) => tracing::debug!(target: "minihost::bridge", sheet = r.sheet, "ready for a sheet that is not open"),
@@ -444,7 +462,7 @@ impl Bridge {
         }
         if env.method != "sheet.answer" {
             let e = BridgeError::new(ErrorCode::Forbidden, format!("host chrome cannot call `{}`", env.method));
-            return vec![Effect::Eval(error_script(env.id.as_ref(), &e))];
+            return vec![Effect::reply(env.id, Err(e))];
         }
         match env.params::<P>() {
             Ok(p) => self.answer(p.sheet, p.answer),
@@ -458,12 +476,12 @@ impl Bridge {
     /// A sheet was answered (by a person, a test or automation).
     pub fn answer(&self, sheet: u64, answer: SheetAnswer) -> Vec<Effect> {
         let mut st = self.state();
-        let Some((p, shown)) = st.pending.remove(&sheet) else {
+        let Some(OpenSheet { flow: p, sheet: shown, .. }) = st.open.take_if(|o| o.id == sheet) else {
             tracing::warn!(target: "minihost::bridge", sheet, "answer for a sheet that is not open");
             return vec![];
         };
         let mut effects = vec![Effect::CloseSheet { id: sheet }];
-        let cancelled = |p: &FlowCall, e: BridgeError| Effect::Eval(error_script(Some(&p.call), &e));
+        let cancelled = |p: &FlowCall, e: BridgeError| Effect::reply(Some(p.call.clone()), Err(e));
         match (&shown, answer) {
             (Sheet::Login { .. }, SheetAnswer::SignIn { username }) => match self.platform.user_by_username(&username) {
                 Ok(Some(user)) => {
@@ -492,24 +510,28 @@ impl Bridge {
             }
             (Sheet::Consent { .. }, _) => effects.push(cancelled(&p, denied())),
         }
+        self.next_in_line(&mut st, &mut effects);
         effects
     }
 
     /// The app's page is being replaced. bridge-js numbers calls per page, so replies still
-    /// owed to the old page must not reach the new one: open sheets are closed unanswered.
+    /// owed to the old page must not reach the new one: the open sheet is closed unanswered and
+    /// waiting calls are dropped.
     pub fn page_changed(&self) -> Vec<Effect> {
         let mut st = self.state();
-        let mut ids: Vec<u64> = st.pending.drain().map(|(id, _)| id).collect();
-        ids.sort_unstable();
-        ids.into_iter().map(|id| Effect::CloseSheet { id }).collect()
+        st.waiting.clear();
+        st.open.take().map(|o| Effect::CloseSheet { id: o.id }).into_iter().collect()
     }
 
-    /// Sheets still waiting for an answer.
-    pub fn open_sheets(&self) -> Vec<(u64, Sheet)> {
+    /// The sheet on screen, if any.
+    pub fn open_sheet(&self) -> Option<(u64, Sheet)> {
+        self.state().open.as_ref().map(|o| (o.id, o.sheet.clone()))
+    }
+
+    /// Sheets open or waiting their turn.
+    pub fn pending_sheets(&self) -> usize {
         let st = self.state();
-        let mut v: Vec<_> = st.pending.iter().map(|(id, (_, sheet))| (*id, sheet.clone())).collect();
-        v.sort_by_key(|(id, _)| *id);
-        v
+        usize::from(st.open.is_some()) + st.waiting.len()
     }
 
     /// The page's `document.title` changed; the default navbar shows it.
@@ -522,12 +544,21 @@ impl Bridge {
         vec![Effect::Navbar(st.navbar.clone())]
     }
 
+    pub fn theme(&self) -> Theme {
+        self.state().navbar.theme
+    }
+
+    /// Switches the theme: the shell redraws chrome and webviews, the page hears `host.theme`.
     pub fn set_theme(&self, theme: Theme) -> Vec<Effect> {
         let mut st = self.state();
+        if st.navbar.theme == theme {
+            return vec![];
+        }
         st.navbar.set_theme(theme);
         vec![
+            Effect::Theme(theme),
             Effect::Navbar(st.navbar.clone()),
-            Effect::Eval(event_script("host.theme", json!({ "theme": theme }))),
+            Effect::event("host.theme", json!({ "theme": theme })),
         ]
     }
 
@@ -538,7 +569,7 @@ impl Bridge {
             _ => json!({}),
         };
         tracing::debug!(target: "minihost::bridge", event, "lifecycle");
-        Effect::Eval(event_script(event, data))
+        Effect::event(event, data)
     }
 }
 

@@ -1,22 +1,15 @@
-//! Scope lists as the SDK takes them: comma-separated, Minis-only.
+//! Scope lists as the SDK takes them: the platform's parser, then the Minis-only rule.
 
 use super::errors::{BridgeError, ErrorCode};
-
-/// The only scopes a Mini may request.
-pub const MINIS_SCOPES: &[&str] = &["user.info.basic", "user.info.open_id"];
+use crate::platform::scopes::{parse_list, MINIS_SCOPES};
 
 pub fn parse(list: &str) -> Result<Vec<String>, BridgeError> {
-    let mut out: Vec<String> = Vec::new();
-    for s in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        if !MINIS_SCOPES.contains(&s) {
-            return Err(BridgeError::new(
-                ErrorCode::ScopeNotAllowed,
-                format!("scope `{s}` is not available to Minis (allowed: {})", MINIS_SCOPES.join(", ")),
-            ));
-        }
-        if !out.iter().any(|o| o == s) {
-            out.push(s.to_owned());
-        }
+    let out = parse_list(list);
+    if let Some(s) = out.iter().find(|s| !MINIS_SCOPES.contains(&s.as_str())) {
+        return Err(BridgeError::new(
+            ErrorCode::ScopeNotAllowed,
+            format!("scope `{s}` is not available to Minis (allowed: {})", MINIS_SCOPES.join(", ")),
+        ));
     }
     if out.is_empty() {
         return Err(BridgeError::new(ErrorCode::InvalidParams, "scope is empty"));
@@ -32,7 +25,8 @@ mod tests {
     fn parses_and_rejects() {
         assert_eq!(
             parse(" user.info.basic ,user.info.open_id,user.info.basic").unwrap(),
-            ["user.info.basic", "user.info.open_id"]
+            ["user.info.open_id", "user.info.basic"],
+            "canonical order, duplicates dropped"
         );
         assert_eq!(
             parse("user.info.basic,user.info.phone").unwrap_err().error_code,

@@ -1,5 +1,5 @@
 use super::*;
-use crate::platform::{NewApp, PlatformOptions};
+use minihost_platform::{NewApp, Platform, PlatformOptions};
 use serde_json::json;
 use std::path::Path;
 
@@ -26,14 +26,15 @@ fn bridge_with(user: Option<&str>, consent: ConsentMode) -> Bridge {
         user: user.map(str::to_owned),
         theme: Theme::Light,
     };
-    Bridge::new(Arc::new(Policy::new(&config)), platform, &config, opts, None).unwrap()
+    Bridge::new(Arc::new(Policy::new(&config)), Arc::new(platform), &config, opts, None).unwrap()
 }
 
-/// The single reply among `effects`, decoded.
+/// The single reply among `effects`, decoded from the script the page would run.
 fn reply(effects: &[Effect]) -> Value {
-    let evals: Vec<&String> = effects
+    let evals: Vec<String> = effects
         .iter()
-        .filter_map(|e| if let Effect::Eval(s) = e { Some(s) } else { None })
+        .filter(|e| matches!(e, Effect::Reply(_)))
+        .filter_map(page_script::script)
         .collect();
     assert_eq!(evals.len(), 1, "expected exactly one reply in {effects:?}");
     let json = evals[0]
@@ -98,7 +99,7 @@ fn signed_out_login_shows_the_login_sheet() {
         "{s:?}"
     );
     assert!(
-        !effects.iter().any(|e| matches!(e, Effect::Eval(_))),
+        !effects.iter().any(|e| matches!(e, Effect::Reply(_))),
         "no reply until the sheet is answered"
     );
     let effects = b.answer(id, SheetAnswer::SignIn { username: "alice".into() });
@@ -215,8 +216,13 @@ fn hostile_input_gets_one_coded_reply() {
         "init is one-way"
     );
     assert!(
-        b.handle(PAGE, r#"{"id":5,"method":"__report","params":{"kind":"csp"}}"#).is_empty(),
+        b.handle(PAGE, r#"{"method":"__report","params":{"kind":"csp"}}"#).is_empty(),
         "reports are one-way"
+    );
+    // Sent with an id, a one-way message is still answered exactly once.
+    assert_eq!(
+        reply(&b.handle(PAGE, r#"{"id":5,"method":"__report","params":{"kind":"csp"}}"#))["id"],
+        json!(5)
     );
 }
 
@@ -229,7 +235,7 @@ fn app_page_cannot_answer_sheets_but_chrome_can() {
         reply(&b.handle(PAGE, &forged))["error"]["error_code"],
         json!(ErrorCode::Forbidden as u32)
     );
-    assert_eq!(b.open_sheets().len(), 1, "the forged answer changed nothing");
+    assert_eq!(b.pending_sheets(), 1, "the forged answer changed nothing");
     let via_app_channel = b.handle("minihost-chrome://host/sheet.html", &forged);
     assert_eq!(
         reply(&via_app_channel)["error"]["error_code"],
@@ -246,12 +252,12 @@ fn app_page_cannot_answer_sheets_but_chrome_can() {
         b.handle_chrome("minihost-chrome://host/sheet.html", &ready).is_empty(),
         "readiness is one-way"
     );
-    assert_eq!(b.open_sheets().len(), 1, "readiness answers nothing");
+    assert_eq!(b.pending_sheets(), 1, "readiness answers nothing");
     let wrong_origin = b.handle_chrome("minihost://app/index.html", &forged);
     assert_eq!(reply(&wrong_origin)["error"]["error_code"], json!(ErrorCode::Forbidden as u32));
     let effects = b.handle_chrome("minihost-chrome://host/sheet.html", &forged);
     assert!(reply(&effects)["result"]["code"].is_string());
-    assert!(b.open_sheets().is_empty());
+    assert_eq!(b.pending_sheets(), 0);
 }
 
 #[test]

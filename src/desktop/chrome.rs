@@ -74,16 +74,13 @@ impl Chrome {
             t.set_text(&n.title);
         }
         let (bg, fg) = (n.background.to_string(), n.front.to_string());
-        let capsule_bg = if n.front == crate::config::Color::WHITE {
-            "rgba(0,0,0,0.35)"
-        } else {
-            "rgba(255,255,255,0.75)"
-        };
+        let capsule = n.capsule();
+        let (capsule_bg, capsule_border) = (capsule.background, capsule.border);
         let css = format!(
             "#mh-status {{ background: {bg}; color: {fg}; font: 600 14px sans-serif; }}
              #mh-navbar {{ background: {bg}; }}
              #mh-title {{ color: {fg}; font: 600 17px sans-serif; }}
-             #mh-capsule {{ background: {capsule_bg}; border: 1px solid rgba(128,128,128,0.35); border-radius: 16px; }}
+             #mh-capsule {{ background: {capsule_bg}; border: 1px solid {capsule_border}; border-radius: 16px; }}
              #mh-capsule button {{ background: none; border: none; box-shadow: none; color: {fg}; padding: 0; min-height: 0; font: 700 13px sans-serif; }}
              #mh-capsule separator {{ margin: 8px 0; background: rgba(128,128,128,0.5); min-width: 1px; }}"
         );

@@ -4,11 +4,11 @@
 
 mod chrome;
 
-use crate::app_origin::AppOrigin;
-use crate::bridge::{Bridge, Effect, HostContext};
-use crate::policy::{Navigation, Policy, APP_ORIGIN, APP_SCHEME, CHROME_ORIGIN, CHROME_SCHEME};
-use crate::sdk;
-use crate::shell::{sheet_page, Device, Layout, Theme};
+use crate::bridge::{page_script, Effect};
+use crate::host::Host;
+use crate::policy::{APP_ORIGIN, APP_SCHEME, CHROME_SCHEME};
+use crate::shell::sheets::SheetAnswer;
+use crate::shell::Theme;
 use gtk::prelude::*;
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -28,26 +28,17 @@ pub enum DesktopError {
     WebView(#[from] wry::Error),
 }
 
+/// What only the desktop shell decides.
 pub struct RunOptions {
-    pub origin: Arc<AppOrigin>,
-    pub bridge: Arc<Bridge>,
-    pub policy: Arc<Policy>,
-    pub device: &'static Device,
-    pub layout: Layout,
-    pub context: HostContext,
-    pub user_agent: String,
-    pub title: String,
-    pub theme: Theme,
+    /// Allow the WebKit inspector.
     pub devtools: bool,
-    /// Runs blocking asset reads off the UI thread.
-    pub runtime: tokio::runtime::Handle,
 }
 
+/// What the GTK callbacks tell the event loop, which owns the surfaces.
 enum UserEvent {
     Effects(Vec<Effect>),
-    /// A `minis.*` event for the page.
-    Lifecycle(&'static str),
-    PageLoaded,
+    Share,
+    Visible(bool),
     ToggleTheme,
     Quit,
 }
@@ -57,17 +48,17 @@ struct Surfaces {
     sheet: Option<(u64, WebView)>,
 }
 
-pub fn run(opts: RunOptions) -> Result<(), DesktopError> {
+pub fn run(host: Arc<Host>, opts: RunOptions) -> Result<(), DesktopError> {
     let event_loop = EventLoopBuilder::<UserEvent>::with_user_event().build();
     let proxy = event_loop.create_proxy();
-    let d = opts.device;
+    let d = host.device();
     let window = WindowBuilder::new()
-        .with_title(format!("{} — minihost ({})", opts.title, d.name))
+        .with_title(host.window_title())
         .with_inner_size(tao::dpi::LogicalSize::new(d.screen_width, d.screen_height))
         .with_resizable(false)
         .build(&event_loop)
         .map_err(|e| DesktopError::Window(e.to_string()))?;
-    set_dark(opts.theme == Theme::Dark);
+    set_dark(host.theme() == Theme::Dark);
 
     let vbox = window
         .default_vbox()
@@ -79,11 +70,10 @@ pub fn run(opts: RunOptions) -> Result<(), DesktopError> {
     vbox.pack_start(&overlay, true, true, 0);
     overlay.show_all();
 
-    let navbar = opts.bridge.navbar();
-    let chrome = chrome::Chrome::build(&fixed, &overlay, &opts.layout, &navbar);
+    let chrome = chrome::Chrome::build(&fixed, &overlay, host.layout(), &host.navbar());
     let surfaces = Rc::new(RefCell::new(Surfaces { app: None, sheet: None }));
 
-    let app = build_app_webview(&opts, &fixed, proxy.clone(), surfaces.clone())?;
+    let app = build_app_webview(&host, opts.devtools, &fixed, proxy.clone(), surfaces.clone())?;
     surfaces.borrow_mut().app = Some(app);
     overlay.show_all();
 
@@ -103,11 +93,9 @@ pub fn run(opts: RunOptions) -> Result<(), DesktopError> {
         chrome,
         sheet_host,
         sheet_context,
-        bridge: opts.bridge.clone(),
+        host,
         proxy,
-        theme: opts.theme,
     };
-    let mut launched = false;
     event_loop.run(move |event, _, control_flow| {
         *control_flow = ControlFlow::Wait;
         match event {
@@ -117,23 +105,22 @@ pub fn run(opts: RunOptions) -> Result<(), DesktopError> {
                 ..
             }
             | Event::UserEvent(UserEvent::Quit) => {
-                apply(&shell.surfaces, &[shell.bridge.lifecycle("minis.destroy")]);
+                let effects = shell.host.close();
+                shell.run(&effects);
                 *control_flow = ControlFlow::Exit;
             }
-            Event::UserEvent(UserEvent::PageLoaded) if !launched => {
-                launched = true;
-                apply(
-                    &shell.surfaces,
-                    &[shell.bridge.lifecycle("minis.launch"), shell.bridge.lifecycle("minis.show")],
-                );
-            }
             Event::UserEvent(UserEvent::ToggleTheme) => {
-                shell.theme = if shell.theme == Theme::Light { Theme::Dark } else { Theme::Light };
-                set_dark(shell.theme == Theme::Dark);
-                let effects = shell.bridge.set_theme(shell.theme);
+                let effects = shell.host.toggle_theme();
                 shell.run(&effects);
             }
-            Event::UserEvent(UserEvent::Lifecycle(ev)) => apply(&shell.surfaces, &[shell.bridge.lifecycle(ev)]),
+            Event::UserEvent(UserEvent::Share) => {
+                let effects = shell.host.share_requested();
+                shell.run(&effects);
+            }
+            Event::UserEvent(UserEvent::Visible(visible)) => {
+                let effects = shell.host.visibility_changed(visible);
+                shell.run(&effects);
+            }
             Event::UserEvent(UserEvent::Effects(effects)) => shell.run(&effects),
             _ => {}
         }
@@ -146,26 +133,34 @@ struct Shell {
     chrome: chrome::Chrome,
     sheet_host: gtk::Box,
     sheet_context: WebContext,
-    bridge: Arc<Bridge>,
+    host: Arc<Host>,
     proxy: EventLoopProxy<UserEvent>,
-    theme: Theme,
 }
 
 impl Shell {
+    /// Renders effects: page scripts, chrome, sheets, theme. Decides nothing.
     fn run(&mut self, effects: &[Effect]) {
         for e in effects {
             match e {
-                Effect::Eval(_) => apply(&self.surfaces, std::slice::from_ref(e)),
+                Effect::Reply(_) | Effect::Event { .. } => deliver(&self.surfaces, std::slice::from_ref(e)),
                 Effect::Navbar(n) => self.chrome.apply(n),
+                Effect::Theme(theme) => set_dark(*theme == Theme::Dark),
                 Effect::ShowSheet { id, sheet } => {
-                    let html = sheet_page::render(*id, sheet, self.theme);
-                    match build_sheet(
-                        &self.sheet_host,
-                        &mut self.sheet_context,
-                        html,
-                        self.bridge.clone(),
-                        self.proxy.clone(),
-                    ) {
+                    let shown = self
+                        .host
+                        .sheet_page(*id)
+                        .ok_or_else(|| "the sheet is no longer open".to_string())
+                        .and_then(|page| {
+                            build_sheet(
+                                &self.sheet_host,
+                                &mut self.sheet_context,
+                                page,
+                                self.host.clone(),
+                                self.proxy.clone(),
+                            )
+                            .map_err(|e| e.to_string())
+                        });
+                    match shown {
                         Ok(webview) => {
                             self.sheet_host.show_all();
                             let _ = webview.focus();
@@ -174,7 +169,7 @@ impl Shell {
                         }
                         Err(err) => {
                             tracing::error!(target: "minihost::desktop", "cannot show a sheet: {err}; treating it as dismissed");
-                            let effects = self.bridge.answer(*id, crate::shell::sheets::SheetAnswer::Dismiss);
+                            let effects = self.host.answer_sheet(*id, SheetAnswer::Dismiss);
                             let _ = self.proxy.send_event(UserEvent::Effects(effects));
                         }
                     }
@@ -206,113 +201,101 @@ fn set_dark(dark: bool) {
 }
 
 fn build_app_webview(
-    opts: &RunOptions,
+    host: &Arc<Host>,
+    devtools: bool,
     fixed: &gtk::Fixed,
     proxy: EventLoopProxy<UserEvent>,
     surfaces: Rc<RefCell<Surfaces>>,
 ) -> Result<WebView, DesktopError> {
-    let a = opts.layout.app;
-    let origin = opts.origin.clone();
-    let rt = opts.runtime.clone();
-    let nav_policy = opts.policy.clone();
-    let win_policy = opts.policy.clone();
-    let bridge = opts.bridge.clone();
+    let a = host.layout().app;
+    let (assets, ipc, nav, win, load, title) = (host.clone(), host.clone(), host.clone(), host.clone(), host.clone(), host.clone());
     let load_proxy = proxy.clone();
-    let load_bridge = opts.bridge.clone();
     let title_proxy = proxy.clone();
-    let title_bridge = opts.bridge.clone();
     let webview = WebViewBuilder::new()
         .with_bounds(wry::Rect {
             position: tao::dpi::LogicalPosition::new(a.left, a.top).into(),
             size: tao::dpi::LogicalSize::new(a.width, a.height).into(),
         })
-        .with_user_agent(&opts.user_agent)
-        .with_devtools(opts.devtools)
-        .with_initialization_script(sdk::init_script(&opts.context))
+        .with_user_agent(host.user_agent())
+        .with_devtools(devtools)
+        .with_initialization_script(host.init_script())
         .with_asynchronous_custom_protocol(APP_SCHEME.into(), move |_id, request, responder| {
-            let origin = origin.clone();
-            rt.spawn_blocking(move || responder.respond(origin.respond(&request)));
+            let host = assets.clone();
+            // Blocking file reads run off the UI thread.
+            assets
+                .runtime()
+                .spawn_blocking(move || responder.respond(host.respond_asset(&request)));
         })
         .with_ipc_handler(move |request| {
             let page = request.uri().to_string();
-            let effects = bridge.handle(&page, request.body());
+            let effects = ipc.handle_message(&page, request.body());
             // Replies go straight back; sheets and navbar changes go through the loop.
-            let (now, later): (Vec<_>, Vec<_>) = effects.into_iter().partition(|e| matches!(e, Effect::Eval(_)));
-            apply(&surfaces, &now);
+            let (now, later): (Vec<_>, Vec<_>) = effects.into_iter().partition(Effect::is_for_page);
+            deliver(&surfaces, &now);
             if !later.is_empty() {
                 let _ = proxy.send_event(UserEvent::Effects(later));
             }
         })
-        .with_navigation_handler(move |url| match nav_policy.navigation(&url) {
-            Navigation::Allow => true,
-            Navigation::Block { reason } => {
-                tracing::warn!(target: "minihost::policy", url, reason, "blocked navigation");
-                false
-            }
-        })
+        .with_navigation_handler(move |url| nav.allow_navigation(&url))
         .with_new_window_req_handler(move |url, _features| {
-            if let Navigation::Block { reason } = win_policy.new_window(&url) {
-                tracing::warn!(target: "minihost::policy", url, reason, "blocked new window");
-            }
+            win.allow_new_window(&url);
             NewWindowResponse::Deny
         })
-        .with_on_page_load_handler(move |event, url| match event {
-            PageLoadEvent::Started => {
-                let _ = load_proxy.send_event(UserEvent::Effects(load_bridge.page_changed()));
+        .with_on_page_load_handler(move |event, url| {
+            let effects = match event {
+                PageLoadEvent::Started => load.page_started(),
+                PageLoadEvent::Finished => load.page_loaded(&url),
+            };
+            if !effects.is_empty() {
+                let _ = load_proxy.send_event(UserEvent::Effects(effects));
             }
-            PageLoadEvent::Finished if url.starts_with(APP_ORIGIN) => {
-                let _ = load_proxy.send_event(UserEvent::PageLoaded);
-            }
-            PageLoadEvent::Finished => {}
         })
-        .with_document_title_changed_handler(move |title| {
-            let _ = title_proxy.send_event(UserEvent::Effects(title_bridge.set_title(&title)));
+        .with_document_title_changed_handler(move |t| {
+            let _ = title_proxy.send_event(UserEvent::Effects(title.title_changed(&t)));
         })
         .with_url(format!("{APP_ORIGIN}/"))
         .build_gtk(fixed)?;
     Ok(webview)
 }
 
-fn apply(surfaces: &Rc<RefCell<Surfaces>>, effects: &[Effect]) {
+/// Evaluates page effects (replies, events) in the app's webview.
+fn deliver(surfaces: &Rc<RefCell<Surfaces>>, effects: &[Effect]) {
     let s = surfaces.borrow();
     let Some(app) = &s.app else { return };
-    for e in effects {
-        if let Effect::Eval(js) = e {
-            if let Err(err) = app.evaluate_script(js) {
-                tracing::error!(target: "minihost::desktop", "cannot deliver a reply: {err}");
-            }
+    for script in effects.iter().filter_map(page_script::script) {
+        if let Err(err) = app.evaluate_script(&script) {
+            tracing::error!(target: "minihost::desktop", "cannot deliver a reply: {err}");
         }
     }
 }
 
 fn build_sheet(
-    host: &gtk::Box,
+    container: &gtk::Box,
     context: &mut WebContext,
-    html: String,
-    bridge: Arc<Bridge>,
+    page: crate::host::SheetPage,
+    host: Arc<Host>,
     proxy: EventLoopProxy<UserEvent>,
 ) -> Result<WebView, wry::Error> {
-    let page: Cow<'static, [u8]> = Cow::Owned(html.into_bytes());
+    let csp = page.csp;
+    let html: Cow<'static, [u8]> = Cow::Owned(page.html.into_bytes());
+    let nav = host.clone();
     WebViewBuilder::new_with_web_context(context)
         .with_transparent(true)
         .with_custom_protocol(CHROME_SCHEME.into(), move |_id, _req| {
             http::Response::builder()
                 .header(http::header::CONTENT_TYPE, "text/html; charset=utf-8")
-                .header(
-                    http::header::CONTENT_SECURITY_POLICY,
-                    "default-src 'none'; img-src data: https:; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
-                )
-                .body(page.clone())
+                .header(http::header::CONTENT_SECURITY_POLICY, csp)
+                .body(html.clone())
                 .expect("static headers are valid")
         })
         .with_ipc_handler(move |request| {
-            let effects = bridge.handle_chrome(&request.uri().to_string(), request.body());
+            let effects = host.handle_sheet_message(&request.uri().to_string(), request.body());
             let _ = proxy.send_event(UserEvent::Effects(effects));
         })
-        .with_navigation_handler(|url| url.starts_with(CHROME_ORIGIN))
+        .with_navigation_handler(move |url| nav.allow_sheet_navigation(&url))
         .with_new_window_req_handler(|_, _| NewWindowResponse::Deny)
-        .with_url(format!("{CHROME_ORIGIN}/sheet.html"))
-        .build_gtk(host)
+        .with_url(page.url)
+        .build_gtk(container)
 }
 
 fn wire_capsule(chrome: &chrome::Chrome, proxy: EventLoopProxy<UserEvent>) {
@@ -327,11 +310,7 @@ fn wire_capsule(chrome: &chrome::Chrome, proxy: EventLoopProxy<UserEvent>) {
             let item = gtk::MenuItem::with_label(label);
             let p = p.clone();
             item.connect_activate(move |_| {
-                let _ = p.send_event(if share {
-                    UserEvent::Lifecycle("minis.share")
-                } else {
-                    UserEvent::ToggleTheme
-                });
+                let _ = p.send_event(if share { UserEvent::Share } else { UserEvent::ToggleTheme });
             });
             menu.append(&item);
         }
@@ -355,12 +334,8 @@ fn wire_window_state(window: &tao::window::Window, proxy: EventLoopProxy<UserEve
     window.gtk_window().connect_window_state_event(move |_, ev| {
         let iconified = gtk::gdk::WindowState::ICONIFIED;
         if ev.changed_mask().contains(iconified) {
-            let event = if ev.new_window_state().contains(iconified) {
-                "minis.hide"
-            } else {
-                "minis.show"
-            };
-            let _ = proxy.send_event(UserEvent::Lifecycle(event));
+            let visible = !ev.new_window_state().contains(iconified);
+            let _ = proxy.send_event(UserEvent::Visible(visible));
         }
         gtk::glib::Propagation::Proceed
     });

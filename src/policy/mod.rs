@@ -15,6 +15,9 @@ pub const APP_ORIGIN: &str = "minihost://app";
 /// The origin of host-drawn chrome (sheets, navbar). The app page can never load it.
 pub const CHROME_ORIGIN: &str = "minihost-chrome://host";
 pub const CHROME_SCHEME: &str = "minihost-chrome";
+/// The CSP of a host sheet: its own inline script and style, images from data: and https
+/// (avatars), nothing else: no network, no frames.
+pub const SHEET_CSP: &str = "default-src 'none'; img-src data: https:; style-src 'unsafe-inline'; script-src 'unsafe-inline'";
 
 /// Who sent a bridge message, judged by the sending page's URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +91,11 @@ impl Policy {
             },
             None => Navigation::Block { reason: "not a valid URL" },
         }
+    }
+
+    /// A sheet's webview stays on the chrome origin.
+    pub fn sheet_navigation(&self, url: &str) -> bool {
+        origin_of(url).as_deref() == Some(CHROME_ORIGIN)
     }
 
     /// New windows (`window.open`, `target=_blank`) are never opened.

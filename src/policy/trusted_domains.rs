@@ -4,8 +4,9 @@
 //! accepts loopback http origins so an app can talk to a local backend (with a warning).
 //! Matching is by exact origin (scheme, IDNA-normalised host, port), never by string prefix.
 
+use crate::platform::loopback::is_loopback_url;
 use std::fmt;
-use url::{Host, Url};
+use url::Url;
 
 /// The platform's limit on `domain.trustedDomains`.
 pub const MAX_TRUSTED_DOMAINS: usize = 20;
@@ -43,7 +44,7 @@ impl TrustedOrigin {
         if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
             return Err(TrustedOriginError::Path(raw.to_owned()));
         }
-        let loopback = is_loopback(&url);
+        let loopback = is_loopback_url(&url);
         match url.scheme() {
             "https" => {}
             "http" if loopback => {}
@@ -77,15 +78,6 @@ impl TrustedOrigin {
 impl fmt::Display for TrustedOrigin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.origin)
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
     }
 }
 

@@ -7,23 +7,12 @@ use serde::Serialize;
 /// Height of the default navbar's title row, below the status bar.
 pub const TITLE_BAR_HEIGHT: u32 = 44;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Theme {
     #[default]
     Light,
     Dark,
-}
-
-impl std::str::FromStr for Theme {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Theme, String> {
-        match s {
-            "light" => Ok(Theme::Light),
-            "dark" => Ok(Theme::Dark),
-            _ => Err(format!("`{s}` is not a theme; use light or dark")),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -98,6 +87,30 @@ impl NavbarState {
         self.overridden = Some((bg, front));
         self.recompute();
         Ok(())
+    }
+}
+
+/// How the capsule is painted: translucent, contrasting with the navbar's text colour, as
+/// TikTok draws it over light and dark navbars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CapsuleStyle {
+    /// CSS colour of the capsule's fill.
+    pub background: &'static str,
+    /// CSS colour of its outline.
+    pub border: &'static str,
+}
+
+impl NavbarState {
+    pub fn capsule(&self) -> CapsuleStyle {
+        let background = if self.front == Color::WHITE {
+            "rgba(0,0,0,0.35)"
+        } else {
+            "rgba(255,255,255,0.75)"
+        };
+        CapsuleStyle {
+            background,
+            border: "rgba(128,128,128,0.35)",
+        }
     }
 }
 
@@ -184,6 +197,14 @@ mod tests {
         assert_eq!((s.front, s.background.to_string()), (Color::WHITE, "#336699".into()));
         s.set_theme(Theme::Dark);
         assert_eq!(s.background.to_string(), "#336699", "an explicit colour outlives theme changes");
+    }
+
+    #[test]
+    fn capsule_contrasts_with_the_navbar_text() {
+        let mut s = NavbarState::new(&navbar(None, None), Theme::Light, "t");
+        assert_eq!(s.capsule().background, "rgba(255,255,255,0.75)");
+        s.set_theme(Theme::Dark);
+        assert_eq!(s.capsule().background, "rgba(0,0,0,0.35)");
     }
 
     #[test]

@@ -5,12 +5,9 @@
 use super::sheets::Sheet;
 use super::Theme;
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+/// Escapes text for HTML text and quoted attributes alike.
+fn escape(s: &str) -> std::borrow::Cow<'_, str> {
+    html_escape::encode_quoted_attribute(s)
 }
 
 fn avatar(url: &str, name: &str) -> String {

@@ -4,25 +4,13 @@
 use serde::{Deserialize, Serialize};
 
 /// How sheets are answered: by a person (`Ask`) or automatically, for scripted runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum ConsentMode {
     #[default]
     Ask,
     Allow,
     Deny,
-}
-
-impl std::str::FromStr for ConsentMode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<ConsentMode, String> {
-        match s {
-            "ask" => Ok(ConsentMode::Ask),
-            "allow" => Ok(ConsentMode::Allow),
-            "deny" => Ok(ConsentMode::Deny),
-            _ => Err(format!("`{s}` is not a consent mode; use ask, allow or deny")),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -70,15 +58,4 @@ pub enum SheetAnswer {
     Deny,
     /// The sheet was closed without a choice.
     Dismiss,
-}
-
-/// Text for the scopes a consent sheet lists.
-pub fn describe_scope(scope: &str) -> &'static str {
-    match scope {
-        "user.info.basic" => "Your profile info (avatar and display name)",
-        "user.info.open_id" => "Your account identifier for this app",
-        "user.info.profile" => "Your profile details (bio, username, verification)",
-        "user.info.stats" => "Your follower, like and video counts",
-        _ => "Unknown permission",
-    }
 }

@@ -90,7 +90,7 @@ fn sdk_url_loads_and_both_callback_styles_work() {
     assert!(
         lines
             .iter()
-            .any(|l| l["dir"] == "out" && l["eval"].as_str().is_some_and(|e| e.contains(code))),
+            .any(|l| l["dir"] == "out" && l["effect"] == "reply" && l["result"]["code"].as_str() == Some(code)),
         "the reply with the code is logged"
     );
 }

@@ -2,9 +2,10 @@
 //! and the redirect-URI rules of Login Kit (registration limits and exact matching).
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::{ids, scopes, Platform, PlatformError};
+use super::{ids, scopes, NewApp, Platform, PlatformError, WriteJob};
+use minihost_platform_api::loopback::is_loopback_url;
 
 /// An app as registered on the platform.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -16,22 +17,6 @@ pub struct App {
     pub redirect_uris: Vec<String>,
     pub allowed_scopes: Vec<String>,
     pub webhook_url: Option<String>,
-}
-
-/// An app to register. Only `client_key` is required.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct NewApp {
-    pub client_key: String,
-    /// Generated (32 characters) when absent.
-    pub client_secret: Option<String>,
-    /// Login Kit redirect URIs; the Minis flow needs none.
-    pub redirect_uris: Vec<String>,
-    /// Defaults to [`DEFAULT_DEVELOPER`].
-    pub developer: Option<String>,
-    pub webhook_url: Option<String>,
-    /// Defaults to every scope the emulator knows.
-    pub allowed_scopes: Option<Vec<String>>,
 }
 
 /// The developer of apps registered without one: a local developer owns all their apps.
@@ -60,19 +45,10 @@ fn redirect_uri_matches(registered: &str, candidate: &str) -> bool {
         return false;
     }
     match url::Url::parse(candidate) {
-        Ok(url) if is_loopback_host(&url) => url
+        Ok(url) if is_loopback_url(&url) => url
             .port()
             .is_some_and(|port| registered.replacen(":*", &format!(":{port}"), 1) == candidate),
         _ => false,
-    }
-}
-
-fn is_loopback_host(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
     }
 }
 
@@ -88,7 +64,7 @@ fn validate_redirect_uri(uri: &str) -> Result<(), PlatformError> {
     if parsed.query().is_some() || parsed.fragment().is_some() || uri.contains(['?', '#']) {
         return Err(bad("must be static: no query string or fragment"));
     }
-    let loopback = is_loopback_host(&parsed);
+    let loopback = is_loopback_url(&parsed);
     match parsed.scheme() {
         "https" => {}
         "http" if loopback => {}
@@ -113,71 +89,70 @@ fn validate_client_key(key: &str) -> Result<(), PlatformError> {
     Ok(())
 }
 
-impl NewApp {
-    fn validate(self) -> Result<App, PlatformError> {
-        let client_key = self.client_key.trim().to_string();
-        validate_client_key(&client_key)?;
-        let client_secret = match self.client_secret {
-            Some(secret) => {
-                if secret.len() < 8 || secret.len() > 128 || !secret.chars().all(|c| c.is_ascii_graphic()) {
-                    return Err(PlatformError::invalid(
-                        "client_secret",
-                        "must be 8-128 printable ASCII characters without spaces",
-                    ));
-                }
-                secret
+/// Checks a registration and fills in defaults, naming the first bad field.
+fn validate(new: NewApp) -> Result<App, PlatformError> {
+    let client_key = new.client_key.trim().to_string();
+    validate_client_key(&client_key)?;
+    let client_secret = match new.client_secret {
+        Some(secret) => {
+            if secret.len() < 8 || secret.len() > 128 || !secret.chars().all(|c| c.is_ascii_graphic()) {
+                return Err(PlatformError::invalid(
+                    "client_secret",
+                    "must be 8-128 printable ASCII characters without spaces",
+                ));
             }
-            None => ids::new_client_secret(),
-        };
-        let developer = match self.developer {
-            Some(d) if d.trim().is_empty() || d.len() > 128 => return Err(PlatformError::invalid("developer", "must be 1-128 characters")),
-            Some(d) => d.trim().to_string(),
-            None => DEFAULT_DEVELOPER.to_string(),
-        };
-        let mut redirect_uris: Vec<String> = Vec::new();
-        for uri in self.redirect_uris {
-            validate_redirect_uri(&uri)?;
-            if !redirect_uris.contains(&uri) {
-                redirect_uris.push(uri);
-            }
+            secret
         }
-        if redirect_uris.len() > MAX_REDIRECT_URIS {
-            return Err(PlatformError::invalid(
-                "redirect_uri",
-                format!("at most {MAX_REDIRECT_URIS} redirect URIs per app"),
-            ));
+        None => ids::new_client_secret(),
+    };
+    let developer = match new.developer {
+        Some(d) if d.trim().is_empty() || d.len() > 128 => return Err(PlatformError::invalid("developer", "must be 1-128 characters")),
+        Some(d) => d.trim().to_string(),
+        None => DEFAULT_DEVELOPER.to_string(),
+    };
+    let mut redirect_uris: Vec<String> = Vec::new();
+    for uri in new.redirect_uris {
+        validate_redirect_uri(&uri)?;
+        if !redirect_uris.contains(&uri) {
+            redirect_uris.push(uri);
         }
-        let allowed_scopes = match self.allowed_scopes {
-            Some(list) => {
-                let list = scopes::canonical(list.iter().map(String::as_str));
-                if let Some(bad) = list.iter().find(|s| !scopes::is_known(s)) {
-                    return Err(PlatformError::invalid(
-                        "allowed_scopes",
-                        format!("unknown scope {bad:?}; known: {}", scopes::KNOWN_SCOPES.join(", ")),
-                    ));
-                }
-                if list.is_empty() {
-                    return Err(PlatformError::invalid("allowed_scopes", "must not be empty"));
-                }
-                list
-            }
-            None => scopes::DEFAULT_ALLOWED_SCOPES.iter().map(|s| s.to_string()).collect(),
-        };
-        if let Some(url) = &self.webhook_url {
-            match url::Url::parse(url) {
-                Ok(u) if matches!(u.scheme(), "http" | "https") => {}
-                _ => return Err(PlatformError::invalid("webhook_url", format!("{url:?} is not an http(s) URL"))),
-            }
-        }
-        Ok(App {
-            client_key,
-            client_secret,
-            developer,
-            redirect_uris,
-            allowed_scopes,
-            webhook_url: self.webhook_url,
-        })
     }
+    if redirect_uris.len() > MAX_REDIRECT_URIS {
+        return Err(PlatformError::invalid(
+            "redirect_uri",
+            format!("at most {MAX_REDIRECT_URIS} redirect URIs per app"),
+        ));
+    }
+    let allowed_scopes = match new.allowed_scopes {
+        Some(list) => {
+            let list = scopes::canonical(list.iter().map(String::as_str));
+            if let Some(bad) = list.iter().find(|s| !scopes::is_known(s)) {
+                return Err(PlatformError::invalid(
+                    "allowed_scopes",
+                    format!("unknown scope {bad:?}; known: {}", scopes::KNOWN_SCOPES.join(", ")),
+                ));
+            }
+            if list.is_empty() {
+                return Err(PlatformError::invalid("allowed_scopes", "must not be empty"));
+            }
+            list
+        }
+        None => scopes::DEFAULT_ALLOWED_SCOPES.iter().map(|s| s.to_string()).collect(),
+    };
+    if let Some(url) = &new.webhook_url {
+        match url::Url::parse(url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+            _ => return Err(PlatformError::invalid("webhook_url", format!("{url:?} is not an http(s) URL"))),
+        }
+    }
+    Ok(App {
+        client_key,
+        client_secret,
+        developer,
+        redirect_uris,
+        allowed_scopes,
+        webhook_url: new.webhook_url,
+    })
 }
 
 const APP_COLUMNS: &str = "client_key, client_secret, developer, redirect_uris, allowed_scopes, webhook_url";
@@ -207,9 +182,19 @@ impl Platform {
     /// Registers the app unless `client_key` is already registered. Returns the app as stored
     /// and whether it was created; an existing app is returned unchanged.
     pub fn ensure_app(&self, app: NewApp) -> Result<(App, bool), PlatformError> {
-        let app = app.validate()?;
+        self.commit(self.ensure_app_job(app))
+    }
+
+    /// [`Platform::ensure_app`] for async callers (HTTP handlers): waits for the commit without
+    /// blocking a runtime thread.
+    pub async fn ensure_app_async(&self, app: NewApp) -> Result<(App, bool), PlatformError> {
+        self.commit_async(self.ensure_app_job(app)).await
+    }
+
+    fn ensure_app_job(&self, app: NewApp) -> Result<WriteJob<(App, bool)>, PlatformError> {
+        let app = validate(app)?;
         let now = self.now();
-        self.inner.store.write(move |conn| {
+        Ok(Box::new(move |conn| {
             let redirect_json = serde_json::to_string(&app.redirect_uris).expect("a list of strings serialises");
             let inserted = conn.execute(
                 "INSERT INTO apps (client_key, client_secret, developer, redirect_uris, \
@@ -230,7 +215,7 @@ impl Platform {
             }
             let existing = app_by_key(conn, &app.client_key)?.ok_or_else(|| PlatformError::not_found("app", &app.client_key))?;
             Ok((existing, false))
-        })
+        }))
     }
 
     pub fn app(&self, client_key: &str) -> Result<Option<App>, PlatformError> {
@@ -250,7 +235,7 @@ impl Platform {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::platform::PlatformOptions;
+    use crate::PlatformOptions;
 
     fn platform() -> Platform {
         Platform::in_memory(PlatformOptions::default()).unwrap()

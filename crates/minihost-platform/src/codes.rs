@@ -4,20 +4,7 @@
 use rusqlite::params;
 use sha2::{Digest, Sha256};
 
-use super::{grants, ids, scopes, HostApp, Platform, PlatformError};
-
-/// What a new authorization code is bound to.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CodeRequest {
-    pub client_key: String,
-    pub user_id: i64,
-    pub scopes: Vec<String>,
-    /// Set by Login Kit flows; the exchange must then send the same value. `None` for Minis.
-    pub redirect_uri: Option<String>,
-    /// Hex SHA-256 of the PKCE code_verifier; the exchange must then send the verifier.
-    pub code_challenge: Option<String>,
-    pub host_app: HostApp,
-}
+use super::{grants, ids, scopes, CodeRequest, Platform, PlatformError, WriteJob};
 
 /// Checks a `code_challenge` (TikTok's variant: 64 hex digits of SHA-256, not base64url) and
 /// returns it lower-cased.
@@ -50,12 +37,22 @@ impl Platform {
     /// do. Minting records the user's consent to the scopes (see [`Platform::grant`]). The code
     /// expires after [`PlatformOptions::code_ttl`](super::PlatformOptions::code_ttl) seconds.
     pub fn mint_code(&self, req: CodeRequest) -> Result<String, PlatformError> {
+        self.commit(self.mint_code_job(req))
+    }
+
+    /// [`Platform::mint_code`] for async callers (HTTP handlers): waits for the commit without
+    /// blocking a runtime thread.
+    pub async fn mint_code_async(&self, req: CodeRequest) -> Result<String, PlatformError> {
+        self.commit_async(self.mint_code_job(req)).await
+    }
+
+    fn mint_code_job(&self, req: CodeRequest) -> Result<WriteJob<String>, PlatformError> {
         let requested = scopes::canonical(req.scopes.iter().map(String::as_str));
         let challenge = req.code_challenge.as_deref().map(normalize_code_challenge).transpose()?;
         let secret = ids::NewSecret::generate("");
         let now = self.now();
         let expires_at = now.saturating_add(i64::try_from(self.inner.opts.code_ttl).unwrap_or(i64::MAX));
-        self.inner.store.write(move |conn| {
+        Ok(Box::new(move |conn| {
             let tx = conn.savepoint()?;
             let app = grants::app_and_user(&tx, &req.client_key, req.user_id)?;
             grants::check_scopes(&app, &requested)?;
@@ -87,14 +84,14 @@ impl Platform {
             let id = tx.last_insert_rowid();
             tx.commit()?;
             Ok(secret.finish(id))
-        })
+        }))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::platform::{NewApp, PlatformOptions, USER_INFO_OPEN_ID};
+    use crate::{NewApp, PlatformOptions, USER_INFO_OPEN_ID};
 
     #[test]
     fn tiktok_pkce_uses_hex_sha256() {

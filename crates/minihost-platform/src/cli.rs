@@ -5,7 +5,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use super::{default_data_dir, serve_with_shutdown, Durability, NewApp, NewUser, Platform, PlatformError, PlatformOptions};
+use super::{
+    default_data_dir, serve_with_shutdown, Durability, NewApp, NewUser, Platform, PlatformError, PlatformOptions, DEFAULT_ACCESS_TOKEN_TTL,
+    DEFAULT_CODE_TTL, DEFAULT_REFRESH_TOKEN_TTL,
+};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum PlatformCommand {
@@ -20,6 +23,10 @@ pub enum PlatformCommand {
         /// Keep all state in memory; it is gone when the server stops.
         #[arg(long)]
         in_memory: bool,
+        /// Accept hosts from other machines (a phone): allows a non-loopback --addr and prints
+        /// the pairing token such a host needs. Loopback hosts pair without one.
+        #[arg(long)]
+        allow_remote: bool,
         #[command(flatten)]
         tokens: TokenArgs,
     },
@@ -35,28 +42,20 @@ pub enum PlatformCommand {
 #[derive(Debug, Clone, clap::Args)]
 pub struct TokenArgs {
     /// Access token lifetime in seconds (newer TikTok docs: 7200).
-    #[arg(long, value_name = "SECS", default_value_t = 86_400)]
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_ACCESS_TOKEN_TTL)]
     pub access_token_ttl: u64,
     /// Refresh token lifetime in seconds (newer TikTok docs: 15552000).
-    #[arg(long, value_name = "SECS", default_value_t = 31_536_000)]
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_REFRESH_TOKEN_TTL)]
     pub refresh_token_ttl: u64,
     /// Authorization code lifetime in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_CODE_TTL)]
     pub code_ttl: u64,
     /// Issue a new refresh token on every refresh and revoke the old one.
     #[arg(long)]
     pub rotate_refresh_tokens: bool,
     /// fsync every commit (`full`) or only survive process crashes (`normal`).
-    #[arg(long, value_name = "normal|full", default_value = "normal", value_parser = parse_durability)]
+    #[arg(long, value_enum, default_value_t = Durability::Normal)]
     pub durability: Durability,
-}
-
-fn parse_durability(text: &str) -> Result<Durability, String> {
-    match text.to_ascii_lowercase().as_str() {
-        "normal" => Ok(Durability::Normal),
-        "full" => Ok(Durability::Full),
-        other => Err(format!("expected normal or full, not {other:?}")),
-    }
 }
 
 impl TokenArgs {
@@ -150,8 +149,15 @@ pub async fn run(cmd: PlatformCommand) -> Result<(), PlatformError> {
             addr,
             data_dir,
             in_memory,
+            allow_remote,
             tokens,
         } => {
+            if !allow_remote && !minihost_platform_api::loopback::is_loopback_ip(addr.ip()) {
+                return Err(PlatformError::invalid(
+                    "addr",
+                    format!("{addr} is not a loopback address; pass --allow-remote to accept hosts from other machines"),
+                ));
+            }
             let opts = tokens.options();
             let platform = if in_memory {
                 Platform::in_memory(opts)?
@@ -173,6 +179,9 @@ pub async fn run(cmd: PlatformCommand) -> Result<(), PlatformError> {
             }
             let usernames: Vec<String> = platform.users()?.into_iter().map(|u| u.username).collect();
             println!("test users: {}", usernames.join(", "));
+            if allow_remote {
+                println!("pairing token for hosts on other machines: {}", platform.allow_remote_pairing());
+            }
             tracing::info!(%local, "platform emulator started");
             let shutdown = async {
                 // If the signal handler cannot be installed, run until killed.

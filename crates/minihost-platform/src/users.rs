@@ -2,26 +2,9 @@
 
 use base64::Engine;
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::{Platform, PlatformError};
-
-/// A TikTok user of the emulated platform.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct User {
-    pub id: i64,
-    pub username: String,
-    pub display_name: String,
-    pub avatar_url: String,
-    pub bio: String,
-    pub verified: bool,
-    pub follower_count: i64,
-    pub following_count: i64,
-    pub likes_count: i64,
-    pub video_count: i64,
-    /// TikTok Beans, the currency of in-app purchases.
-    pub beans: i64,
-}
+use super::{Platform, PlatformError, User, WriteJob};
 
 /// A user to create. Only `username` is required; the rest default sensibly.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -267,11 +250,22 @@ impl Platform {
     /// Creates a test user. Fails with `AlreadyExists` if the username is taken
     /// (case-insensitively).
     pub fn add_user(&self, user: NewUser) -> Result<User, PlatformError> {
-        let mut user = user.validate()?;
+        self.commit(self.add_user_job(user))
+    }
+
+    /// [`Platform::add_user`] for async callers (HTTP handlers): waits for the commit without
+    /// blocking a runtime thread.
+    pub async fn add_user_async(&self, user: NewUser) -> Result<User, PlatformError> {
+        self.commit_async(self.add_user_job(user)).await
+    }
+
+    fn add_user_job(&self, user: NewUser) -> Result<WriteJob<User>, PlatformError> {
+        let user = user.validate()?;
         let now = self.now();
-        let row = user.clone();
-        user.id = self.inner.store.write(move |conn| insert_user(conn, &row, now))?;
-        Ok(user)
+        Ok(Box::new(move |conn| {
+            let id = insert_user(conn, &user, now)?;
+            Ok(User { id, ..user })
+        }))
     }
 
     /// All users, oldest first.
@@ -301,7 +295,7 @@ impl Platform {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::platform::PlatformOptions;
+    use crate::PlatformOptions;
 
     fn platform() -> Platform {
         Platform::in_memory(PlatformOptions::default()).unwrap()

@@ -164,16 +164,18 @@ fn validate(platform: &Platform, params: &Params, legacy: bool) -> Result<AuthRe
 }
 
 /// Mints a code for `user_id` and redirects back with `code`, `scopes` and `state`.
-fn approve(platform: &Platform, req: &AuthRequest, user_id: i64, legacy: bool) -> Result<Response, Failure> {
-    let code = platform.mint_code(CodeRequest {
-        client_key: req.app.client_key.clone(),
-        user_id,
-        scopes: req.scopes.clone(),
-        // v1 token exchange takes no redirect_uri, so v1 codes are not bound to one.
-        redirect_uri: (!legacy).then(|| req.redirect_uri.clone()),
-        code_challenge: req.code_challenge.clone(),
-        host_app: HostApp::TikTok,
-    })?;
+async fn approve(platform: &Platform, req: &AuthRequest, user_id: i64, legacy: bool) -> Result<Response, Failure> {
+    let code = platform
+        .mint_code_async(CodeRequest {
+            client_key: req.app.client_key.clone(),
+            user_id,
+            scopes: req.scopes.clone(),
+            // v1 token exchange takes no redirect_uri, so v1 codes are not bound to one.
+            redirect_uri: (!legacy).then(|| req.redirect_uri.clone()),
+            code_challenge: req.code_challenge.clone(),
+            host_app: HostApp::TikTok,
+        })
+        .await?;
     let joined = scopes::join(&req.scopes);
     let mut pairs = vec![("code", code.as_str()), ("scopes", joined.as_str())];
     if let Some(state) = &req.state {
@@ -241,18 +243,19 @@ pub(crate) async fn show<const LEGACY: bool>(
     RawQuery(query): RawQuery,
 ) -> Response {
     let params = Params::from_query(query.as_deref());
-    let result = (|| -> Result<Response, Failure> {
+    let result: Result<Response, Failure> = async {
         let req = validate(&platform, &params, LEGACY)?;
         let remembered = cookie_user(&headers);
         if let (false, Some(user_id)) = (req.disable_auto_auth, remembered) {
             let granted = platform.granted_scopes(user_id, &req.app.client_key)?;
             if req.scopes.iter().all(|s| granted.contains(s)) {
-                return approve(&platform, &req, user_id, LEGACY);
+                return approve(&platform, &req, user_id, LEGACY).await;
             }
         }
         let users = platform.users()?;
         Ok(consent_page(&req, &users, remembered, uri.path(), &log_id))
-    })();
+    }
+    .await;
     respond(result, &log_id)
 }
 
@@ -274,7 +277,7 @@ pub(crate) async fn decide<const LEGACY: bool>(
         Err(message) => return error_page(StatusCode::PAYLOAD_TOO_LARGE, &message, &log_id),
     };
     let params = Params::parse(&bytes);
-    let result = (|| -> Result<Response, Failure> {
+    let result: Result<Response, Failure> = async {
         let req = validate(&platform, &params, LEGACY)?;
         match params.require("decision")? {
             "deny" => Err(Failure::Redirect {
@@ -295,30 +298,21 @@ pub(crate) async fn decide<const LEGACY: bool>(
                         status: StatusCode::BAD_REQUEST,
                         message: "user_id must be a user's numeric id".into(),
                     })?;
-                approve(&platform, &req, user_id, LEGACY)
+                approve(&platform, &req, user_id, LEGACY).await
             }
             other => Err(Failure::Page {
                 status: StatusCode::BAD_REQUEST,
                 message: format!("decision must be allow or deny, not {other:?}"),
             }),
         }
-    })();
+    }
+    .await;
     respond(result, &log_id)
 }
 
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+/// Escapes text for HTML text and quoted attributes alike.
+fn esc(text: &str) -> std::borrow::Cow<'_, str> {
+    html_escape::encode_quoted_attribute(text)
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#f1f1f2;margin:0;padding:24px;color:#161823}\
@@ -432,10 +426,10 @@ mod tests {
 
     #[test]
     fn escaping_covers_attribute_and_text_contexts() {
-        assert_eq!(
-            esc("<a href=\"x\">'&'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
+        let raw = "<a href=\"x\">'&'</a>";
+        let escaped = esc(raw);
+        assert!(!escaped.contains(['<', '>', '"', '\'']), "{escaped}");
+        assert_eq!(html_escape::decode_html_entities(&escaped), raw);
     }
 
     #[test]

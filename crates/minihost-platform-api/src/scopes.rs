@@ -1,4 +1,5 @@
-//! OAuth scopes the emulator knows, their consent-screen wording, and scope-list parsing.
+//! OAuth scopes: the ones the platform knows, the one table of their consent wording, and the
+//! one scope-list parser (the platform's endpoints and the bridge both use it).
 
 pub const USER_INFO_OPEN_ID: &str = "user.info.open_id";
 pub const USER_INFO_BASIC: &str = "user.info.basic";
@@ -11,8 +12,11 @@ pub const KNOWN_SCOPES: [&str; 4] = [USER_INFO_OPEN_ID, USER_INFO_BASIC, USER_IN
 /// What an app may request when it is registered without `allowed_scopes`.
 pub const DEFAULT_ALLOWED_SCOPES: [&str; 4] = KNOWN_SCOPES;
 
-/// The line the consent page shows for a scope.
-pub(crate) fn describe(scope: &str) -> &'static str {
+/// The scopes a Mini may request through `TTMinis.login`/`authorize`.
+pub const MINIS_SCOPES: [&str; 2] = [USER_INFO_OPEN_ID, USER_INFO_BASIC];
+
+/// The line a consent screen (the host's sheet and the platform's web page) shows for a scope.
+pub fn describe(scope: &str) -> &'static str {
     match scope {
         USER_INFO_OPEN_ID => "Know who you are on this app (your open ID)",
         USER_INFO_BASIC => "Read your profile info (avatar and display name)",
@@ -22,13 +26,13 @@ pub(crate) fn describe(scope: &str) -> &'static str {
     }
 }
 
-pub(crate) fn is_known(scope: &str) -> bool {
+pub fn is_known(scope: &str) -> bool {
     KNOWN_SCOPES.contains(&scope)
 }
 
 /// Splits a scope parameter. TikTok documents commas; spaces (RFC 6749's separator) are also
 /// accepted. Duplicates and empty items are dropped; order is canonical.
-pub(crate) fn parse_list(text: &str) -> Vec<String> {
+pub fn parse_list(text: &str) -> Vec<String> {
     let items: Vec<&str> = text
         .split(|c: char| c == ',' || c.is_whitespace())
         .filter(|s| !s.is_empty())
@@ -38,7 +42,7 @@ pub(crate) fn parse_list(text: &str) -> Vec<String> {
 
 /// Deduplicates and orders scopes: known scopes in [`KNOWN_SCOPES`] order, unknown ones after,
 /// in their first-seen order.
-pub(crate) fn canonical<'a>(items: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+pub fn canonical<'a>(items: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for item in items {
         if !out.iter().any(|s| s == item) {
@@ -49,12 +53,12 @@ pub(crate) fn canonical<'a>(items: impl IntoIterator<Item = &'a str>) -> Vec<Str
     out
 }
 
-pub(crate) fn join(scopes: &[String]) -> String {
+pub fn join(scopes: &[String]) -> String {
     scopes.join(",")
 }
 
 /// Reads a stored, comma-joined scope list.
-pub(crate) fn split_stored(text: &str) -> Vec<String> {
+pub fn split_stored(text: &str) -> Vec<String> {
     text.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 

@@ -2,7 +2,9 @@
 //! mint codes as the bridge would, read and revoke grants, expire tokens, advance the clock, and
 //! list recent requests. JSON in, JSON out; errors are flat and name the bad field.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
+
+use minihost_platform_api::loopback::is_loopback_ip;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequest, RawQuery, Request, State};
@@ -34,13 +36,9 @@ pub(crate) fn routes() -> Router<Platform> {
         .route_layer(middleware::from_fn(loopback_only))
 }
 
-pub(crate) fn is_loopback(ip: IpAddr) -> bool {
-    ip.to_canonical().is_loopback()
-}
-
 async fn loopback_only(req: Request, next: Next) -> Response {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-    if peer.is_some_and(|addr| is_loopback(addr.ip())) {
+    if peer.is_some_and(|addr| is_loopback_ip(addr.ip())) {
         return next.run(req).await;
     }
     let log_id = LogId::of(&req);
@@ -53,7 +51,7 @@ async fn loopback_only(req: Request, next: Next) -> Response {
 }
 
 /// An admin error: flat, with the offending field when there is one.
-struct AdminError {
+pub(crate) struct AdminError {
     status: StatusCode,
     error: &'static str,
     description: String,
@@ -61,7 +59,7 @@ struct AdminError {
 }
 
 impl AdminError {
-    fn bad_request(description: impl Into<String>) -> AdminError {
+    pub(crate) fn bad_request(description: impl Into<String>) -> AdminError {
         AdminError {
             status: StatusCode::BAD_REQUEST,
             error: "invalid_request",
@@ -70,7 +68,7 @@ impl AdminError {
         }
     }
 
-    fn response(self, log_id: &str) -> Response {
+    pub(crate) fn response(self, log_id: &str) -> Response {
         let mut body = json!({
             "error": self.error,
             "error_description": self.description,
@@ -104,9 +102,9 @@ impl From<PlatformError> for AdminError {
     }
 }
 
-type AdminResult = Result<Value, AdminError>;
+pub(crate) type AdminResult = Result<Value, AdminError>;
 
-fn finish(result: AdminResult, log_id: &str) -> Response {
+pub(crate) fn finish(result: AdminResult, log_id: &str) -> Response {
     match result {
         Ok(value) => Json(value).into_response(),
         Err(err) => err.response(log_id),
@@ -115,7 +113,7 @@ fn finish(result: AdminResult, log_id: &str) -> Response {
 
 /// A JSON object body of an admin call. A bad body is answered at once with a flat error that
 /// names the member at fault.
-struct AdminJson<T>(T);
+pub(crate) struct AdminJson<T>(pub(crate) T);
 
 impl<T: DeserializeOwned> FromRequest<Platform> for AdminJson<T> {
     type Rejection = Response;
@@ -226,7 +224,11 @@ async fn create_user(
     AdminJson(new): AdminJson<NewUser>,
 ) -> Response {
     finish(
-        platform.add_user(new).map(|user| json!({ "user": user })).map_err(Into::into),
+        platform
+            .add_user_async(new)
+            .await
+            .map(|user| json!({ "user": user }))
+            .map_err(Into::into),
         &log_id,
     )
 }
@@ -241,7 +243,8 @@ async fn create_app(
     AdminJson(new): AdminJson<NewApp>,
 ) -> Response {
     let result = platform
-        .ensure_app(new)
+        .ensure_app_async(new)
+        .await
         .map(|(app, created)| json!({ "app": app, "created": created }));
     finish(result.map_err(Into::into), &log_id)
 }
@@ -281,11 +284,12 @@ async fn revoke_grants(
     Extension(LogId(log_id)): Extension<LogId>,
     AdminJson(req): AdminJson<RevokeGrants>,
 ) -> Response {
-    let result = (|| -> AdminResult {
+    let result = async {
         let user_id = req.user.resolve(&platform)?;
-        let revoked = platform.revoke_grants(user_id, req.client_key.as_deref())?;
+        let revoked = platform.revoke_grants_async(user_id, req.client_key.as_deref()).await?;
         Ok(serde_json::to_value(revoked).expect("RevokedGrant serialises"))
-    })();
+    }
+    .await;
     finish(result, &log_id)
 }
 
@@ -316,30 +320,33 @@ async fn mint_code(
     Extension(LogId(log_id)): Extension<LogId>,
     AdminJson(req): AdminJson<MintCode>,
 ) -> Response {
-    let result = (|| -> AdminResult {
+    let result: AdminResult = async {
         let user_id = req.user.resolve(&platform)?;
         let host_app = match req.host_app.as_deref() {
-            Some(h) => h.parse::<HostApp>()?,
+            Some(h) => h.parse::<HostApp>().map_err(PlatformError::from)?,
             None => HostApp::TikTok,
         };
         let scopes = match req.scopes {
             ScopeList::List(list) => list,
             ScopeList::Joined(text) => scopes::parse_list(&text),
         };
-        let code = platform.mint_code(CodeRequest {
-            client_key: req.client_key.clone(),
-            user_id,
-            scopes,
-            redirect_uri: req.redirect_uri,
-            code_challenge: req.code_challenge,
-            host_app,
-        })?;
+        let code = platform
+            .mint_code_async(CodeRequest {
+                client_key: req.client_key.clone(),
+                user_id,
+                scopes,
+                redirect_uri: req.redirect_uri,
+                code_challenge: req.code_challenge,
+                host_app,
+            })
+            .await?;
         Ok(json!({
             "code": code,
             "open_id": platform.open_id(host_app, &req.client_key, user_id),
             "expires_in": platform.options().code_ttl,
         }))
-    })();
+    }
+    .await;
     finish(result, &log_id)
 }
 
@@ -354,8 +361,8 @@ async fn expire_token(
     Extension(LogId(log_id)): Extension<LogId>,
     AdminJson(req): AdminJson<ExpireToken>,
 ) -> Response {
-    let result = (|| -> AdminResult {
-        if platform.expire_token(&req.token)? {
+    let result = async {
+        if platform.expire_token_async(&req.token).await? {
             Ok(json!({ "expired": true, "now": platform.clock().now() }))
         } else {
             Err(AdminError {
@@ -365,7 +372,8 @@ async fn expire_token(
                 field: Some("token".into()),
             })
         }
-    })();
+    }
+    .await;
     finish(result, &log_id)
 }
 
@@ -403,19 +411,4 @@ async fn requests(State(platform): State<Platform>, Extension(LogId(log_id)): Ex
         Ok(json!({ "requests": platform.recent_requests(limit) }))
     })();
     finish(result, &log_id)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn loopback_detection_includes_mapped_ipv6() {
-        assert!(is_loopback("127.0.0.1".parse().unwrap()));
-        assert!(is_loopback("127.8.9.1".parse().unwrap()));
-        assert!(is_loopback("::1".parse().unwrap()));
-        assert!(is_loopback("::ffff:127.0.0.1".parse().unwrap()));
-        assert!(!is_loopback("10.0.0.2".parse().unwrap()));
-        assert!(!is_loopback("::ffff:192.168.1.4".parse().unwrap()));
-    }
 }

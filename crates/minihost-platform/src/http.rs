@@ -12,7 +12,7 @@ use axum::{Extension, Json, Router};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{admin, authorize_page, ids, legacy_v1, oauth, user_info, Platform};
+use super::{admin, authorize_page, host_api, ids, legacy_v1, oauth, user_info, Platform};
 
 /// The header that carries every response's log id, as on TikTok's servers.
 pub(crate) const LOG_ID_HEADER: &str = "x-tt-logid";
@@ -46,6 +46,7 @@ pub(crate) fn router(platform: Platform) -> Router {
         .merge(authorize_page::routes())
         .merge(legacy_v1::routes())
         .merge(admin::routes())
+        .merge(host_api::routes(&platform))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(platform.clone(), observe))

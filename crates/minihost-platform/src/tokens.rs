@@ -5,7 +5,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::apps::{app_by_key, App};
-use super::{codes, ids, scopes, HostApp, Platform, PlatformError};
+use super::{codes, ids, scopes, HostApp, Platform, PlatformError, WriteJob};
 
 /// The OAuth 2.0 error classes TikTok's token endpoints return.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -686,25 +686,35 @@ impl Platform {
 
     /// Makes `token` (any kind) expire now. Returns whether the token exists.
     pub fn expire_token(&self, token: &str) -> Result<bool, PlatformError> {
+        self.commit(self.expire_token_job(token))
+    }
+
+    /// [`Platform::expire_token`] for async callers (HTTP handlers): waits for the commit without
+    /// blocking a runtime thread.
+    pub async fn expire_token_async(&self, token: &str) -> Result<bool, PlatformError> {
+        self.commit_async(self.expire_token_job(token)).await
+    }
+
+    fn expire_token_job(&self, token: &str) -> Result<WriteJob<bool>, PlatformError> {
         let now = self.now();
         let token = token.to_string();
-        let changed = self.inner.store.write(move |conn| {
+        Ok(Box::new(move |conn| {
             let Some(row) = token_row(conn, &token)? else {
-                return Ok::<_, rusqlite::Error>(0);
+                return Ok(false);
             };
-            conn.execute(
+            let changed = conn.execute(
                 "UPDATE tokens SET expires_at = MIN(expires_at, ?1) WHERE id = ?2",
                 params![now, row.id],
-            )
-        })?;
-        Ok(changed > 0)
+            )?;
+            Ok(changed > 0)
+        }))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::platform::{CodeRequest, NewApp, PlatformOptions, USER_INFO_BASIC};
+    use crate::{CodeRequest, NewApp, PlatformOptions, USER_INFO_BASIC};
 
     struct Fixture {
         p: Platform,

@@ -13,7 +13,7 @@ use super::{users, PlatformError};
 
 /// How hard a commit is pushed to disk. Both keep the database consistent after a crash of the
 /// process; they differ only after a power loss or kernel crash.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Durability {
     /// WAL with `synchronous=NORMAL`: a commit survives the process crashing; the last commits
     /// before a power loss may roll back.
@@ -24,7 +24,8 @@ pub enum Durability {
 }
 
 /// Migrations, applied in order; `PRAGMA user_version` counts how many ran. Append only.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -95,7 +96,19 @@ CREATE TABLE tokens (
 ) STRICT;
 CREATE INDEX tokens_by_family ON tokens (family_id);
 CREATE INDEX tokens_by_user_app ON tokens (user_id, client_key);
-"#];
+"#,
+    r#"
+-- Hosts paired through the host API (`/__host/v1/pair`). A device token is
+-- 'dvt.<secret>!<id>'; only the SHA-256 of its secret part is stored.
+CREATE TABLE devices (
+    id          INTEGER PRIMARY KEY,
+    secret_hash BLOB NOT NULL,
+    name        TEXT NOT NULL,
+    loopback    INTEGER NOT NULL CHECK (loopback IN (0, 1)),
+    paired_at   INTEGER NOT NULL
+) STRICT;
+"#,
+];
 
 const READERS: usize = 2;
 
@@ -363,7 +376,7 @@ fn migrate(conn: &mut Connection) -> Result<(), PlatformError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::platform::{HostApp, Platform, PlatformOptions};
+    use crate::{HostApp, Platform, PlatformOptions};
 
     #[test]
     fn reopening_keeps_the_secret_and_seeds_only_once() {
@@ -386,7 +399,7 @@ mod tests {
     #[test]
     fn a_newer_schema_is_refused_not_clobbered() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(crate::platform::DATABASE_FILE);
+        let path = dir.path().join(crate::DATABASE_FILE);
         Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
         let err = Platform::open(dir.path(), PlatformOptions::default()).unwrap_err();
         assert!(err.to_string().contains("schema version 99"), "{err}");

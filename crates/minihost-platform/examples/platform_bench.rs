@@ -3,7 +3,7 @@
 //! by concurrent keep-alive clients, next to a baseline measured in the same run (a bare axum
 //! route behind the same client, the HTTP floor on this machine).
 //!
-//! Run: `cargo run --release --no-default-features --example platform_bench [-- --secs 5 --concurrency 32]`
+//! Run: `cargo run --release -p minihost-platform --example platform_bench [-- --secs 5 --concurrency 32]`
 //! Prints a markdown table for BENCHMARKS.md. A benchmark, not a test: nothing here asserts a time.
 
 use std::future::Future;
@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use minihost::platform::{self, App, CodeRequest, Durability, NewApp, Platform, PlatformOptions, USER_INFO_BASIC};
+use minihost_platform::{App, CodeRequest, Durability, NewApp, Platform, PlatformOptions, USER_INFO_BASIC};
 use tokio::net::TcpListener;
 
 struct Config {
@@ -154,7 +154,7 @@ async fn start(dir: &Path, durability: Durability, app: App, codes: Vec<String>,
     let platform = open(dir, durability);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(platform::serve(listener, platform));
+    tokio::spawn(minihost_platform::serve(listener, platform));
     // Access tokens for the user-info round come from the first codes, over HTTP.
     let mut tokens = Vec::new();
     for code in &codes[..64] {

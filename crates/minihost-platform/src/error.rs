@@ -24,6 +24,12 @@ pub enum PlatformError {
     Corrupt(String),
 }
 
+impl From<minihost_platform_api::UnknownHostApp> for PlatformError {
+    fn from(e: minihost_platform_api::UnknownHostApp) -> PlatformError {
+        PlatformError::invalid("host_app", e.to_string())
+    }
+}
+
 impl PlatformError {
     pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         PlatformError::InvalidInput {

@@ -4,7 +4,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::apps::{app_by_key, App};
-use super::{scopes, users, Platform, PlatformError};
+use super::{scopes, users, Platform, PlatformError, WriteJob};
 
 /// What [`Platform::revoke_grants`] removed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -78,25 +78,45 @@ impl Platform {
     /// Records the user's consent to `scopes` for the app, keeping earlier grants, and returns
     /// every scope granted now.
     pub fn grant(&self, user_id: i64, client_key: &str, scopes: &[String]) -> Result<Vec<String>, PlatformError> {
+        self.commit(self.grant_job(user_id, client_key, scopes))
+    }
+
+    /// [`Platform::grant`] for async callers (HTTP handlers): waits for the commit without
+    /// blocking a runtime thread.
+    pub async fn grant_async(&self, user_id: i64, client_key: &str, scopes: &[String]) -> Result<Vec<String>, PlatformError> {
+        self.commit_async(self.grant_job(user_id, client_key, scopes)).await
+    }
+
+    fn grant_job(&self, user_id: i64, client_key: &str, scopes: &[String]) -> Result<WriteJob<Vec<String>>, PlatformError> {
         let requested = scopes::canonical(scopes.iter().map(String::as_str));
         let now = self.now();
         let client_key = client_key.to_string();
-        self.inner.store.write(move |conn| {
+        Ok(Box::new(move |conn| {
             let tx = conn.savepoint()?;
             let app = app_and_user(&tx, &client_key, user_id)?;
             check_scopes(&app, &requested)?;
             let all = add(&tx, user_id, &client_key, &requested, now)?;
             tx.commit()?;
             Ok(all)
-        })
+        }))
     }
 
     /// Withdraws the user's consent for one app (or for every app when `client_key` is `None`)
     /// and revokes the user tokens those apps hold, as "remove access" in TikTok's settings does.
     pub fn revoke_grants(&self, user_id: i64, client_key: Option<&str>) -> Result<RevokedGrant, PlatformError> {
+        self.commit(self.revoke_grants_job(user_id, client_key))
+    }
+
+    /// [`Platform::revoke_grants`] for async callers (HTTP handlers): waits for the commit without
+    /// blocking a runtime thread.
+    pub async fn revoke_grants_async(&self, user_id: i64, client_key: Option<&str>) -> Result<RevokedGrant, PlatformError> {
+        self.commit_async(self.revoke_grants_job(user_id, client_key)).await
+    }
+
+    fn revoke_grants_job(&self, user_id: i64, client_key: Option<&str>) -> Result<WriteJob<RevokedGrant>, PlatformError> {
         let now = self.now();
         let client_key = client_key.map(str::to_string);
-        self.inner.store.write(move |conn| {
+        Ok(Box::new(move |conn| {
             let tx = conn.savepoint()?;
             if users::user_by_id(&tx, user_id)?.is_none() {
                 return Err(PlatformError::not_found("user", user_id));
@@ -123,14 +143,14 @@ impl Platform {
                 client_keys,
                 revoked_tokens,
             })
-        })
+        }))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::platform::{NewApp, PlatformOptions, USER_INFO_BASIC, USER_INFO_OPEN_ID};
+    use crate::{NewApp, PlatformOptions, USER_INFO_BASIC, USER_INFO_OPEN_ID};
 
     fn setup() -> (Platform, i64) {
         let p = Platform::in_memory(PlatformOptions::default()).unwrap();

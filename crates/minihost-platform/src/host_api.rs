@@ -1,0 +1,145 @@
+//! The host API (`/__host/v1/`): what a host in another process or on a phone asks of the
+//! emulator. Pairing gives a device token; every other call needs one. A loopback peer pairs
+//! by itself; any other peer needs the pairing token `platform serve --allow-remote` printed.
+//! The wire format is `minihost_platform_api::host_api`.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use minihost_platform_api::host_api::{self as wire, Code, GrantQuery, GrantRequest, PairRequest, PairResponse, Scopes};
+use minihost_platform_api::loopback::is_loopback_ip;
+use serde_json::json;
+
+use super::admin::{finish, AdminError, AdminJson, AdminResult};
+use super::http::{bearer_token, flat_error, LogId};
+use super::{CodeRequest, NewApp, Platform, PlatformError};
+
+pub(crate) fn routes(platform: &Platform) -> Router<Platform> {
+    let paired = Router::new()
+        .route(wire::USERS, get(users))
+        .route(wire::USER, get(user))
+        .route(wire::APPS_ENSURE, post(ensure_app))
+        .route(wire::GRANTS, get(granted).post(grant))
+        .route(wire::CODES, post(mint_code))
+        .route_layer(middleware::from_fn_with_state(platform.clone(), paired_only));
+    Router::new().route(wire::PAIR, post(pair)).merge(paired)
+}
+
+async fn paired_only(State(platform): State<Platform>, req: Request, next: Next) -> Response {
+    let log_id = LogId::of(&req);
+    let token = bearer_token(req.headers()).map(str::to_string);
+    let device = match token.as_deref().map(|t| platform.device_by_token(t)) {
+        Some(Ok(Some(device))) => device,
+        Some(Err(e)) => return AdminError::from(e).response(&log_id),
+        _ => {
+            tracing::warn!(target: "minihost::platform", path = req.uri().path(), "host API call without a valid device token");
+            return flat_error(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                &format!(
+                    "a valid device token is required (Authorization: Bearer dvt.…); pair first at POST {}",
+                    wire::PAIR
+                ),
+                &log_id,
+            );
+        }
+    };
+    let mut req = req;
+    req.extensions_mut().insert(device);
+    next.run(req).await
+}
+
+async fn pair(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    AdminJson(req): AdminJson<PairRequest>,
+) -> Response {
+    let loopback = peer.is_some_and(|Extension(ConnectInfo(addr))| is_loopback_ip(addr.ip()));
+    let allowed = loopback || req.pairing_token.as_deref().is_some_and(|t| platform.pairing_token_matches(t));
+    if !allowed {
+        tracing::warn!(target: "minihost::platform", device = req.device_name, "refused to pair a host from another machine");
+        return flat_error(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "a host on another machine pairs with the pairing token that `minihost platform serve --allow-remote` prints",
+            &log_id,
+        );
+    }
+    let result: AdminResult = async {
+        let device_token = platform.pair_device(&req.device_name, loopback).await?;
+        tracing::info!(target: "minihost::platform", device = req.device_name, loopback, "host paired");
+        Ok(json!(PairResponse { device_token }))
+    }
+    .await;
+    finish(result, &log_id)
+}
+
+async fn users(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>) -> Response {
+    finish(platform.users().map(|u| json!(u)).map_err(Into::into), &log_id)
+}
+
+async fn user(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, Path(username): Path<String>) -> Response {
+    let result = match platform.user_by_username(&username) {
+        Ok(Some(user)) => Ok(json!(user)),
+        Ok(None) => Err(PlatformError::not_found("user", &username).into()),
+        Err(e) => Err(e.into()),
+    };
+    finish(result, &log_id)
+}
+
+async fn ensure_app(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    AdminJson(new): AdminJson<NewApp>,
+) -> Response {
+    let result = platform.ensure_app_async(new).await.map(|(app, created)| {
+        json!(minihost_platform_api::EnsuredApp {
+            client_key: app.client_key,
+            created,
+            client_secret: created.then_some(app.client_secret),
+        })
+    });
+    finish(result.map_err(Into::into), &log_id)
+}
+
+async fn granted(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    query: Result<Query<GrantQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let result = match query {
+        Ok(Query(q)) => platform
+            .granted_scopes(q.user_id, &q.client_key)
+            .map(|scopes| json!(Scopes { scopes }))
+            .map_err(Into::into),
+        Err(e) => Err(AdminError::bad_request(format!("user_id and client_key are required: {e}"))),
+    };
+    finish(result, &log_id)
+}
+
+async fn grant(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    AdminJson(req): AdminJson<GrantRequest>,
+) -> Response {
+    let result = platform
+        .grant_async(req.user_id, &req.client_key, &req.scopes)
+        .await
+        .map(|scopes| json!(Scopes { scopes }));
+    finish(result.map_err(Into::into), &log_id)
+}
+
+async fn mint_code(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    AdminJson(req): AdminJson<CodeRequest>,
+) -> Response {
+    let result = platform.mint_code_async(req).await.map(|code| json!(Code { code }));
+    finish(result.map_err(Into::into), &log_id)
+}

@@ -1,0 +1,59 @@
+//! The emulator as a host's platform, in process: [`HostPlatform`] over [`Platform`].
+
+use minihost_platform_api::{CodeRequest, EnsuredApp, HostPlatform, HostPlatformError, NewApp, User};
+
+use super::{Platform, PlatformError};
+
+impl From<PlatformError> for HostPlatformError {
+    fn from(e: PlatformError) -> HostPlatformError {
+        match e {
+            PlatformError::InvalidInput { field, message } => HostPlatformError::Invalid {
+                field: field.to_string(),
+                message,
+            },
+            PlatformError::NotFound { what, key } => HostPlatformError::NotFound {
+                what: what.to_string(),
+                key,
+            },
+            other => HostPlatformError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl HostPlatform for Platform {
+    fn describe(&self) -> String {
+        match self.data_dir() {
+            Some(dir) => format!("the embedded platform (data in {})", dir.display()),
+            None => "the embedded platform (in memory)".into(),
+        }
+    }
+
+    fn ensure_app(&self, app: &NewApp) -> Result<EnsuredApp, HostPlatformError> {
+        let (stored, created) = Platform::ensure_app(self, app.clone())?;
+        Ok(EnsuredApp {
+            client_key: stored.client_key,
+            created,
+            client_secret: created.then_some(stored.client_secret),
+        })
+    }
+
+    fn users(&self) -> Result<Vec<User>, HostPlatformError> {
+        Ok(Platform::users(self)?)
+    }
+
+    fn user_by_username(&self, username: &str) -> Result<Option<User>, HostPlatformError> {
+        Ok(Platform::user_by_username(self, username)?)
+    }
+
+    fn granted_scopes(&self, user_id: i64, client_key: &str) -> Result<Vec<String>, HostPlatformError> {
+        Ok(Platform::granted_scopes(self, user_id, client_key)?)
+    }
+
+    fn grant(&self, user_id: i64, client_key: &str, scopes: &[String]) -> Result<Vec<String>, HostPlatformError> {
+        Ok(Platform::grant(self, user_id, client_key, scopes)?)
+    }
+
+    fn mint_code(&self, req: &CodeRequest) -> Result<String, HostPlatformError> {
+        Ok(Platform::mint_code(self, req.clone())?)
+    }
+}

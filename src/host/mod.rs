@@ -1,0 +1,463 @@
+//! [`Host`]: the facade every shell drives. It owns the app (config, policy, assets), the
+//! bridge, the shell model and the platform connection. A shell moves bytes between its
+//! webview and these methods and renders the [`Effect`]s they return; it decides nothing.
+//!
+//! A test drives a `Host` with no webview at all: `handle_message` in, effects out.
+
+mod lifecycle;
+mod options;
+
+pub use options::{AppSource, HostOptions, PlatformChoice};
+
+use crate::app::{App, AppError};
+use crate::app_origin::AppOrigin;
+use crate::assets::{Assets, Body};
+use crate::bridge::{Bridge, BridgeLog, BridgeOptions, Effect, HostContext, HOST_VERSION};
+use crate::config::Severity;
+use crate::media_server::MediaServer;
+use crate::platform::{scopes, HostPlatform, HostPlatformError, NewApp, RemotePlatform};
+use crate::policy::{Navigation, Policy, CHROME_ORIGIN};
+use crate::shell::sheets::SheetAnswer;
+use crate::shell::{sheet_page, Device, Layout, NavbarState, Theme, DEVICES};
+use lifecycle::Lifecycle;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    #[error(transparent)]
+    App(#[from] AppError),
+    #[error("unknown device `{name}`; known: {}", known.join(", "))]
+    UnknownDevice { name: String, known: Vec<&'static str> },
+    #[error("{platform}: {source}")]
+    Platform {
+        platform: String,
+        #[source]
+        source: HostPlatformError,
+    },
+    #[error("no test user `{name}` on {platform}; known users: {} (add one with `minihost platform user add`)", known.join(", "))]
+    UnknownUser {
+        name: String,
+        platform: String,
+        known: Vec<String>,
+    },
+    #[error("this minihost was built without the platform emulator; pass --platform URL of a running `minihost platform serve`")]
+    NoEmulator,
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A sheet drawn as a web page (desktop; mobile shells may draw sheets natively instead).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetPage {
+    pub url: String,
+    pub html: String,
+    /// The `Content-Security-Policy` header its response carries.
+    pub csp: &'static str,
+}
+
+/// A running host for one app.
+pub struct Host {
+    app: App,
+    title: String,
+    client_key: String,
+    registered_secret: Option<String>,
+    platform_url: String,
+    platform_description: String,
+    device: &'static Device,
+    layout: Layout,
+    policy: Arc<Policy>,
+    origin: AppOrigin,
+    bridge: Bridge,
+    context: HostContext,
+    lifecycle: Mutex<Lifecycle>,
+    // Last: the servers stop when the runtime drops, after everything that uses them.
+    runtime: tokio::runtime::Runtime,
+}
+
+impl std::fmt::Debug for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Host")
+            .field("app", &self.app.root)
+            .field("client_key", &self.client_key)
+            .field("platform", &self.platform_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Host {
+    /// Resolves the app, connects to (or starts) the platform, registers the app on it if
+    /// missing, and builds the bridge. Nothing is drawn: a shell does that.
+    pub fn start(opts: HostOptions) -> Result<Host, HostError> {
+        let app = match &opts.app {
+            AppSource::Dir(dir) => App::resolve(dir)?,
+            AppSource::Sample => App::sample(&opts.data_dir.join("cache"))?,
+        };
+        let config = &app.config.config;
+        let device = Device::find(&opts.device).ok_or_else(|| HostError::UnknownDevice {
+            name: opts.device.clone(),
+            known: DEVICES.iter().map(|d| d.id).collect(),
+        })?;
+        let title = app.title();
+        let client_key = config
+            .dev
+            .client_key
+            .clone()
+            .unwrap_or_else(|| format!("minihost-{}", slug(&title)));
+
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|source| HostError::Io {
+                context: "cannot start the host's runtime".into(),
+                source,
+            })?;
+        let (platform, platform_url) = connect(&opts, &runtime)?;
+        let platform_description = platform.describe();
+        let on_platform = |source| HostError::Platform {
+            platform: platform_description.clone(),
+            source,
+        };
+        let registered = platform
+            .ensure_app(&NewApp {
+                client_key: client_key.clone(),
+                // A Mini may only ask for these (the emulator enforces it at the token endpoint too).
+                allowed_scopes: Some(scopes::MINIS_SCOPES.iter().map(|s| s.to_string()).collect()),
+                ..NewApp::default()
+            })
+            .map_err(on_platform)?;
+        if let Some(name) = &opts.user {
+            if platform.user_by_username(name).map_err(on_platform)?.is_none() {
+                let known = platform.users().map_err(on_platform)?.into_iter().map(|u| u.username).collect();
+                return Err(HostError::UnknownUser {
+                    name: name.clone(),
+                    platform: platform_description,
+                    known,
+                });
+            }
+        }
+
+        let assets = Assets::new(&app.root).map_err(|source| HostError::Io {
+            context: format!("cannot open {}", app.root.display()),
+            source,
+        })?;
+        let mut media_base = None;
+        let mut media_origin = None;
+        if opts.media_server {
+            let media = runtime
+                .block_on(MediaServer::bind(assets.clone()))
+                .map_err(|source| HostError::Io {
+                    context: "cannot start the media server on 127.0.0.1".into(),
+                    source,
+                })?;
+            media_origin = Some(media.origin.clone());
+            media_base = Some(media.base.clone());
+            runtime.spawn(async move {
+                if let Err(e) = media.run().await {
+                    tracing::error!(target: "minihost::assets", "media server stopped: {e}");
+                }
+            });
+        }
+        let policy = Arc::new(Policy::with_media_origin(config, media_origin));
+        let log = match &opts.bridge_log {
+            Some(path) => Some(BridgeLog::create(path).map_err(|source| HostError::Io {
+                context: format!("cannot create {}", path.display()),
+                source,
+            })?),
+            None => None,
+        };
+        let bridge_opts = BridgeOptions {
+            client_key: client_key.clone(),
+            app_name: title.clone(),
+            host_app: opts.host_app,
+            consent: opts.consent,
+            user: opts.user.clone(),
+            theme: opts.theme,
+        };
+        let bridge = Bridge::new(policy.clone(), platform, config, bridge_opts, log).map_err(|e| HostError::Platform {
+            platform: platform_description.clone(),
+            source: HostPlatformError::Internal(e.error_msg),
+        })?;
+        let layout = Layout::new(device, config.navbar.style);
+        let mut context = HostContext::new(opts.transport, Some(client_key.clone()), device, &layout);
+        context.media_base = media_base;
+        let origin = AppOrigin::new(assets, policy.clone());
+        Ok(Host {
+            app,
+            title,
+            client_key,
+            registered_secret: registered.client_secret,
+            platform_url,
+            platform_description,
+            device,
+            layout,
+            policy,
+            origin,
+            bridge,
+            context,
+            lifecycle: Mutex::new(Lifecycle::default()),
+            runtime,
+        })
+    }
+
+    // --- what the shell asks about the app --------------------------------------------------
+
+    /// Warnings about `minis.config.json`, as `file:line:col: warning: …` lines.
+    pub fn config_warnings(&self) -> Vec<String> {
+        let loaded = &self.app.config;
+        loaded
+            .warnings
+            .iter()
+            .filter(|w| w.severity == Severity::Warning)
+            .map(|w| w.display(&loaded.path).to_string())
+            .collect()
+    }
+
+    /// The folder served at the app's origin.
+    pub fn app_root(&self) -> &std::path::Path {
+        &self.app.root
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.app.config.path.clone()
+    }
+
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    pub fn window_title(&self) -> String {
+        format!("{} — minihost ({})", self.title, self.device.name)
+    }
+
+    pub fn client_key(&self) -> &str {
+        &self.client_key
+    }
+
+    /// The client secret, when this start registered the app on the platform.
+    pub fn registered_secret(&self) -> Option<&str> {
+        self.registered_secret.as_deref()
+    }
+
+    /// The base URL an app backend uses instead of `https://open.tiktokapis.com`.
+    pub fn platform_url(&self) -> &str {
+        &self.platform_url
+    }
+
+    pub fn platform_description(&self) -> &str {
+        &self.platform_description
+    }
+
+    pub fn device(&self) -> &'static Device {
+        self.device
+    }
+
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    pub fn user_agent(&self) -> String {
+        self.device.user_agent(HOST_VERSION)
+    }
+
+    /// The document-start script: bridge-js with this host's context and transport.
+    pub fn init_script(&self) -> String {
+        crate::sdk::init_script(&self.context)
+    }
+
+    pub fn context(&self) -> &HostContext {
+        &self.context
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub fn navbar(&self) -> NavbarState {
+        self.bridge.navbar()
+    }
+
+    pub fn theme(&self) -> Theme {
+        self.bridge.theme()
+    }
+
+    /// A handle for blocking work off the shell's UI thread (asset reads).
+    pub fn runtime(&self) -> &tokio::runtime::Handle {
+        self.runtime.handle()
+    }
+
+    // --- requests and navigation ----------------------------------------------------------
+
+    /// Answers a request to the app's origin (assets, built-in SDK paths).
+    pub fn respond_asset<B>(&self, request: &http::Request<B>) -> http::Response<Body> {
+        self.origin.respond(request)
+    }
+
+    /// May the app's page fetch `url`? For shells that see requests (Android's
+    /// `shouldInterceptRequest`); WebKitGTK's CSP enforces the same rule on the desktop.
+    pub fn is_request_allowed(&self, url: &str) -> bool {
+        let allowed = self.policy.allows_connect(url);
+        if !allowed {
+            tracing::warn!(target: "minihost::policy", url, "blocked request: origin is not in domain.trustedDomains");
+        }
+        allowed
+    }
+
+    /// May the app's webview navigate to `url`? Refusals are logged.
+    pub fn allow_navigation(&self, url: &str) -> bool {
+        log_refusal(url, "blocked navigation", self.policy.navigation(url))
+    }
+
+    /// May the page open a new window on `url`? Never, and the attempt is logged.
+    pub fn allow_new_window(&self, url: &str) -> bool {
+        log_refusal(url, "blocked new window", self.policy.new_window(url))
+    }
+
+    // --- bridge -----------------------------------------------------------------------------
+
+    /// One message from the app's webview, whose current URL is `page_url`.
+    pub fn handle_message(&self, page_url: &str, raw: &str) -> Vec<Effect> {
+        self.bridge.handle(page_url, raw)
+    }
+
+    /// One message from a sheet's webview.
+    pub fn handle_sheet_message(&self, page_url: &str, raw: &str) -> Vec<Effect> {
+        self.bridge.handle_chrome(page_url, raw)
+    }
+
+    /// A sheet was answered natively (a shell's dialog, a test, automation).
+    pub fn answer_sheet(&self, id: u64, answer: SheetAnswer) -> Vec<Effect> {
+        self.bridge.answer(id, answer)
+    }
+
+    /// The sheet on screen as a web page, for shells that draw sheets in a webview.
+    pub fn sheet_page(&self, id: u64) -> Option<SheetPage> {
+        let (open, sheet) = self.bridge.open_sheet()?;
+        (open == id).then(|| SheetPage {
+            url: format!("{CHROME_ORIGIN}/sheet.html"),
+            html: sheet_page::render(id, &sheet, self.theme()),
+            csp: crate::policy::SHEET_CSP,
+        })
+    }
+
+    /// May a sheet's webview navigate to `url`? Only within the sheet's own origin.
+    pub fn allow_sheet_navigation(&self, url: &str) -> bool {
+        self.policy.sheet_navigation(url)
+    }
+
+    // --- lifecycle --------------------------------------------------------------------------
+
+    /// The app's webview started loading a page: sheets owed to the old page close.
+    pub fn page_started(&self) -> Vec<Effect> {
+        self.bridge.page_changed()
+    }
+
+    /// The app's webview finished loading `url`. The first app page launches the app.
+    pub fn page_loaded(&self, url: &str) -> Vec<Effect> {
+        let is_app = matches!(self.policy.caller(url), crate::policy::Caller::App);
+        let events = self.lifecycle().loaded(is_app);
+        self.events(events)
+    }
+
+    /// The page's `document.title` changed; the default navbar shows it.
+    pub fn title_changed(&self, title: &str) -> Vec<Effect> {
+        self.bridge.set_title(title)
+    }
+
+    /// The host window was hidden (minimised, backgrounded) or shown again.
+    pub fn visibility_changed(&self, visible: bool) -> Vec<Effect> {
+        let events = self.lifecycle().visibility(visible);
+        self.events(events)
+    }
+
+    /// The user chose "Share" in the capsule menu.
+    pub fn share_requested(&self) -> Vec<Effect> {
+        self.events(vec!["minis.share"])
+    }
+
+    /// The user closed the app. `minis.destroy` is sent once.
+    pub fn close(&self) -> Vec<Effect> {
+        let events = self.lifecycle().close();
+        self.events(events)
+    }
+
+    pub fn set_theme(&self, theme: Theme) -> Vec<Effect> {
+        self.bridge.set_theme(theme)
+    }
+
+    pub fn toggle_theme(&self) -> Vec<Effect> {
+        self.set_theme(match self.theme() {
+            Theme::Light => Theme::Dark,
+            Theme::Dark => Theme::Light,
+        })
+    }
+
+    fn lifecycle(&self) -> std::sync::MutexGuard<'_, Lifecycle> {
+        self.lifecycle.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn events(&self, names: Vec<&'static str>) -> Vec<Effect> {
+        names.into_iter().map(|e| self.bridge.lifecycle(e)).collect()
+    }
+}
+
+fn log_refusal(url: &str, what: &'static str, decision: Navigation) -> bool {
+    match decision {
+        Navigation::Allow => true,
+        Navigation::Block { reason } => {
+            tracing::warn!(target: "minihost::policy", url, reason, "{what}");
+            false
+        }
+    }
+}
+
+/// The platform the options ask for, and the base URL an app backend uses.
+fn connect(opts: &HostOptions, runtime: &tokio::runtime::Runtime) -> Result<(Arc<dyn HostPlatform>, String), HostError> {
+    match &opts.platform {
+        PlatformChoice::Remote { url, pairing_token } => {
+            let remote = RemotePlatform::connect(url, &opts.data_dir, pairing_token.clone()).map_err(|source| HostError::Platform {
+                platform: format!("the platform at {url}"),
+                source,
+            })?;
+            let base = remote.base_url().to_string();
+            Ok((Arc::new(remote), base))
+        }
+        PlatformChoice::Embedded => embedded(opts, runtime),
+    }
+}
+
+#[cfg(feature = "emulator")]
+fn embedded(opts: &HostOptions, runtime: &tokio::runtime::Runtime) -> Result<(Arc<dyn HostPlatform>, String), HostError> {
+    use minihost_platform::{Platform, PlatformOptions};
+    let platform = Platform::open(&opts.data_dir, PlatformOptions::default()).map_err(|e| HostError::Platform {
+        platform: format!("the embedded platform (data in {})", opts.data_dir.display()),
+        source: e.into(),
+    })?;
+    // The app's backend reaches the same platform over HTTP.
+    let (url, _server) = runtime
+        .block_on(minihost_platform::spawn_on_loopback(platform.clone()))
+        .map_err(|source| HostError::Io {
+            context: "cannot serve the platform on 127.0.0.1".into(),
+            source,
+        })?;
+    Ok((Arc::new(platform), url))
+}
+
+#[cfg(not(feature = "emulator"))]
+fn embedded(_: &HostOptions, _: &tokio::runtime::Runtime) -> Result<(Arc<dyn HostPlatform>, String), HostError> {
+    Err(HostError::NoEmulator)
+}
+
+fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,65 @@
+//! How a host is started: which app, device, theme, consent mode, user and platform.
+
+use crate::platform::HostApp;
+use crate::shell::sheets::ConsentMode;
+use crate::shell::Theme;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppSource {
+    /// A project root (served from `build.outputDir`) or a build output folder.
+    Dir(PathBuf),
+    /// The bundled sample drama.
+    Sample,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlatformChoice {
+    /// The emulator in process, on `HostOptions::data_dir`, also served on loopback for the
+    /// app's backend.
+    Embedded,
+    /// A running `minihost platform serve` at `url`. `pairing_token` is needed when it is on
+    /// another machine.
+    Remote { url: String, pairing_token: Option<String> },
+}
+
+#[derive(Debug, Clone)]
+pub struct HostOptions {
+    pub app: AppSource,
+    /// Device profile id (see `minihost devices`).
+    pub device: String,
+    pub theme: Theme,
+    pub consent: ConsentMode,
+    /// Username signed in at start; `None` starts signed out.
+    pub user: Option<String>,
+    pub host_app: HostApp,
+    /// Platform state (embedded), device tokens (remote), the unpacked sample.
+    pub data_dir: PathBuf,
+    pub platform: PlatformChoice,
+    /// Write every bridge message and effect to this file as JSON lines.
+    pub bridge_log: Option<PathBuf>,
+    /// Serve `<video>`/`<audio>` from a loopback HTTP server (WebKitGTK plays no custom scheme).
+    pub media_server: bool,
+    /// bridge-js's transport: `ipc` (wry), `android` or `ios`.
+    pub transport: &'static str,
+}
+
+impl HostOptions {
+    /// The defaults of `minihost run`: the default device, light theme, sheets shown, `alice`
+    /// signed in, the embedded platform, no media server.
+    pub fn new(app: AppSource, data_dir: PathBuf) -> HostOptions {
+        HostOptions {
+            app,
+            device: crate::shell::devices::DEFAULT_DEVICE.to_string(),
+            theme: Theme::Light,
+            consent: ConsentMode::Ask,
+            user: Some("alice".into()),
+            host_app: HostApp::TikTok,
+            data_dir,
+            platform: PlatformChoice::Embedded,
+            bridge_log: None,
+            media_server: false,
+            transport: "ipc",
+        }
+    }
+}
