@@ -46,6 +46,8 @@ pub use minihost_platform_api::scopes::{
 };
 pub use minihost_platform_api::{default_data_dir, CodeRequest, HostApp, NewApp, User};
 pub use store::Durability;
+#[doc(hidden)]
+pub use store::WriteHold;
 pub use tokens::{AccessGrant, ClientToken, CodeExchange, IssuedTokens, OAuthError, OAuthErrorKind};
 pub use users::NewUser;
 
@@ -206,6 +208,20 @@ impl Platform {
 
     async fn commit_async<T: Send + 'static>(&self, job: Result<WriteJob<T>, PlatformError>) -> Result<T, PlatformError> {
         self.inner.store.write_async(job?).await
+    }
+
+    /// Test hook: holds the writer until the value is dropped, so every write waits for its
+    /// commit while reads of a file-backed platform go on (in memory, reads wait too).
+    #[doc(hidden)]
+    pub fn hold_writes(&self) -> WriteHold<'_> {
+        self.inner.store.hold_writes()
+    }
+
+    /// Test hook: how many writes have been handed to the writer, so a test can tell that a
+    /// request is waiting for its commit.
+    #[doc(hidden)]
+    pub fn writes_submitted(&self) -> u64 {
+        self.inner.store.writes_submitted()
     }
 
     pub(crate) fn now(&self) -> i64 {

@@ -2,7 +2,7 @@
 //! first-open initialisation (the id secret and the seeded users).
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -132,6 +132,15 @@ pub(crate) struct Store {
     writer: Arc<Mutex<Connection>>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    /// Write jobs handed to the writer so far; see [`Store::writes_submitted`].
+    submitted: AtomicU64,
+}
+
+/// Test hook: while alive, the writer connection is held and queued writes wait. See
+/// [`Platform::hold_writes`](crate::Platform::hold_writes).
+#[doc(hidden)]
+pub struct WriteHold<'a> {
+    _writer: MutexGuard<'a, Connection>,
 }
 
 fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
@@ -192,6 +201,7 @@ impl Store {
             writer,
             readers,
             next_reader: AtomicUsize::new(0),
+            submitted: AtomicU64::new(0),
         })
     }
 
@@ -239,6 +249,19 @@ impl Store {
         if let Some(jobs) = &self.jobs {
             let _ = jobs.send(job);
         }
+        self.submitted.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// For tests: holds the writer connection, so the writer thread stops at its next batch.
+    pub(crate) fn hold_writes(&self) -> WriteHold<'_> {
+        WriteHold {
+            _writer: lock(&self.writer),
+        }
+    }
+
+    /// For tests: how many write jobs have been queued for the writer, committed or not.
+    pub(crate) fn writes_submitted(&self) -> u64 {
+        self.submitted.load(Ordering::Relaxed)
     }
 
     /// Runs `job` on the writer thread and waits until its batch is committed. Use savepoints

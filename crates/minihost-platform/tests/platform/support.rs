@@ -1,14 +1,19 @@
 //! A real platform server on 127.0.0.1:0 per test, each with its own data dir, and a reqwest
-//! client that never follows redirects (tests look at each Location themselves).
+//! client that never follows redirects (tests look at each Location themselves); or the router
+//! called in process with `oneshot` ([`Direct`]), where the test says who the peer is.
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 
-use minihost::platform::{self, App, NewApp, Platform, PlatformOptions, User};
-use reqwest::header::HeaderMap;
-use reqwest::StatusCode;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use minihost_platform::{App, CodeRequest, NewApp, Platform, PlatformOptions, User};
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use tempfile::TempDir;
 use tokio::task::JoinHandle;
+use tower::ServiceExt;
 
 pub const REDIRECT: &str = "https://drama.example.com/auth/callback";
 
@@ -23,7 +28,7 @@ pub struct Server {
 
 impl Server {
     pub async fn start(platform: Platform) -> Server {
-        let (base, task) = platform::spawn_on_loopback(platform.clone()).await.unwrap();
+        let (base, task) = minihost_platform::spawn_on_loopback(platform.clone()).await.unwrap();
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -128,6 +133,130 @@ impl Drop for Server {
     }
 }
 
+/// A code for `username` as `TTMinis.login` mints it: no redirect_uri, no PKCE.
+pub fn minis_code(server: &Server, client_key: &str, username: &str, scopes: &[&str]) -> String {
+    server
+        .platform
+        .mint_code(CodeRequest {
+            client_key: client_key.into(),
+            user_id: server.user(username).id,
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            ..CodeRequest::default()
+        })
+        .unwrap()
+}
+
+pub fn authorize_url(server: &Server, path: &str, params: &[(&str, &str)]) -> String {
+    let mut url = url::Url::parse(&server.url(path)).unwrap();
+    url.query_pairs_mut().extend_pairs(params);
+    url.to_string()
+}
+
+/// A peer on this machine, for [`Call::peer`].
+pub const LOOPBACK: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 50_000);
+/// A peer on another machine of the LAN.
+pub const REMOTE: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 20)), 50_000);
+
+/// [`Platform::router`] called in process with `tower::ServiceExt::oneshot`: no socket, so the
+/// peer is only what the request's `ConnectInfo` says.
+pub struct Direct {
+    pub platform: Platform,
+    router: axum::Router,
+}
+
+impl Direct {
+    pub fn in_memory() -> Direct {
+        let platform = Platform::in_memory(PlatformOptions::default()).unwrap();
+        Direct {
+            router: platform.router(),
+            platform,
+        }
+    }
+
+    pub async fn send(&self, call: Call) -> Reply {
+        let response = self.router.clone().oneshot(call.into_request()).await.unwrap();
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+        let text = String::from_utf8(bytes.to_vec()).unwrap();
+        Reply::new(parts.status, parts.headers, text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// POSTs a form to `/v2/oauth/token/`.
+    pub async fn token(&self, form: &[(&str, &str)]) -> Reply {
+        self.send(Call::post("/v2/oauth/token/").form(form)).await
+    }
+}
+
+/// A request for [`Direct::send`].
+pub struct Call {
+    method: Method,
+    path: String,
+    headers: HeaderMap,
+    body: Vec<u8>,
+    peer: Option<SocketAddr>,
+}
+
+impl Call {
+    pub fn new(method: Method, path: &str) -> Call {
+        Call {
+            method,
+            path: path.to_string(),
+            headers: HeaderMap::new(),
+            body: Vec::new(),
+            peer: None,
+        }
+    }
+
+    pub fn get(path: &str) -> Call {
+        Call::new(Method::GET, path)
+    }
+
+    pub fn post(path: &str) -> Call {
+        Call::new(Method::POST, path)
+    }
+
+    pub fn form(mut self, pairs: &[(&str, &str)]) -> Call {
+        self.body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish()
+            .into_bytes();
+        self.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+    }
+
+    pub fn json(mut self, body: &Value) -> Call {
+        self.body = serde_json::to_vec(body).unwrap();
+        self.header(header::CONTENT_TYPE, "application/json")
+    }
+
+    pub fn bearer(self, token: &str) -> Call {
+        self.header(header::AUTHORIZATION, &format!("Bearer {token}"))
+    }
+
+    /// The TCP peer, as `serve` would record it.
+    pub fn peer(mut self, addr: SocketAddr) -> Call {
+        self.peer = Some(addr);
+        self
+    }
+
+    fn header(mut self, name: header::HeaderName, value: &str) -> Call {
+        self.headers.insert(name, HeaderValue::from_str(value).unwrap());
+        self
+    }
+
+    fn into_request(self) -> axum::http::Request<Body> {
+        let mut request = axum::http::Request::builder()
+            .method(self.method)
+            .uri(self.path)
+            .body(Body::from(self.body))
+            .unwrap();
+        *request.headers_mut() = self.headers;
+        if let Some(addr) = self.peer {
+            request.extensions_mut().insert(ConnectInfo(addr));
+        }
+        request
+    }
+}
+
 /// A response read whole. Reading asserts the log id header every response must carry.
 pub struct Reply {
     pub status: StatusCode,
@@ -138,23 +267,36 @@ pub struct Reply {
 
 impl Reply {
     pub async fn read(response: reqwest::Response) -> Reply {
+        Reply::try_read(response).await.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Reply::read`] that says what is wrong instead of panicking.
+    pub async fn try_read(response: reqwest::Response) -> Result<Reply, String> {
         let status = response.status();
         let headers = response.headers().clone();
-        let text = response.text().await.unwrap();
+        let text = response.text().await.map_err(|e| format!("{status} body unreadable: {e}"))?;
+        Reply::new(status, headers, text)
+    }
+
+    fn new(status: StatusCode, headers: HeaderMap, text: String) -> Result<Reply, String> {
         let log_id = headers
             .get("x-tt-logid")
-            .unwrap_or_else(|| panic!("{status} response without x-tt-logid: {text}"))
+            .ok_or_else(|| format!("{status} response without x-tt-logid: {text}"))?
             .to_str()
-            .unwrap()
+            .map_err(|e| format!("x-tt-logid is not text: {e}"))?
             .to_string();
-        assert_eq!(log_id.len(), 34, "log id {log_id:?}");
-        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "500: {text}");
-        Reply {
+        if log_id.len() != 34 {
+            return Err(format!("log id {log_id:?} is not 34 characters"));
+        }
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            return Err(format!("500: {text}"));
+        }
+        Ok(Reply {
             status,
             headers,
             text,
             log_id,
-        }
+        })
     }
 
     pub fn json(&self) -> Value {

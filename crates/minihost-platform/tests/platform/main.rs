@@ -1,0 +1,17 @@
+//! The platform emulator's integration tests, one binary with a module per API: the Minis and
+//! Login Kit flows, the token endpoint, user info, legacy v1, the admin and host APIs, hostile
+//! input, persistence, the CLI, and the invariant that writes never block a runtime worker.
+
+mod support;
+
+mod admin;
+mod cli;
+mod commits;
+mod host_api;
+mod hostile;
+mod legacy_v1;
+mod login_kit;
+mod minis_flow;
+mod oauth;
+mod persistence;
+mod user_info;
