@@ -20,6 +20,11 @@ use std::path::{Path, PathBuf};
 /// this; the reply's `Content-Range` says what was sent and clients ask for the rest.
 pub const MAX_CHUNK: u64 = 4 * 1024 * 1024;
 
+/// The largest file [`Assets::serve`] answers whole. A webview API that takes one buffer per
+/// response (wry's custom protocol) holds the file in memory; larger files must be asked for
+/// with a Range header (media elements do) or streamed (the media server).
+pub const MAX_WHOLE_BODY: u64 = 64 * 1024 * 1024;
+
 pub type Body = Cow<'static, [u8]>;
 
 /// A static file tree rooted at the app's build output.
@@ -49,10 +54,21 @@ impl Assets {
     }
 
     /// Serves `url_path` (still percent-encoded, as it appears in the URL), reading the body
-    /// into memory. Range responses are cut to `MAX_CHUNK`.
+    /// into memory. Range responses are cut to `MAX_CHUNK`; a whole file over
+    /// `MAX_WHOLE_BODY` is refused rather than read.
     pub fn serve(&self, method: &Method, url_path: &str, range: Option<&str>) -> Served {
         match self.open(method, url_path, range, Some(MAX_CHUNK)) {
             Err(served) => *served,
+            Ok(opened) if opened.response.body().as_ref().is_some_and(|s| s.len > MAX_WHOLE_BODY) => {
+                let len = opened.response.body().as_ref().map_or(0, |s| s.len);
+                error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &format!(
+                        "{} is {len} bytes, over the {MAX_WHOLE_BODY} bytes one response may hold; request it with a Range header",
+                        opened.file.display()
+                    ),
+                )
+            }
             Ok(opened) => {
                 let (parts, slice) = opened.response.into_parts();
                 let mut body = Vec::new();
@@ -241,6 +257,19 @@ mod tests {
             header(&s, "content-range"),
             format!("bytes 0-{}/{}", MAX_CHUNK - 1, 3 * MAX_CHUNK + 7)
         );
+    }
+
+    #[test]
+    fn a_whole_file_over_the_cap_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        File::create(dir.path().join("huge.bin")).unwrap().set_len(MAX_WHOLE_BODY + 1).unwrap();
+        let a = Assets::new(dir.path()).unwrap();
+        let s = a.serve(&Method::GET, "/huge.bin", None);
+        assert_eq!((s.response.status().as_u16(), s.bytes_read), (500, 0));
+        let text = String::from_utf8_lossy(s.response.body()).into_owned();
+        assert!(text.contains("huge.bin") && text.contains("Range"), "{text}");
+        assert_eq!(a.serve(&Method::GET, "/huge.bin", Some("bytes=0-")).bytes_read, MAX_CHUNK);
+        assert_eq!(a.serve(&Method::HEAD, "/huge.bin", None).response.status(), 200);
     }
 
     #[test]
