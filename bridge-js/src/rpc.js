@@ -7,12 +7,28 @@
 // the timeout, a second reply for the same id and a reply for an unknown id are
 // dropped without effect.
 
-/** Local error codes: the call never got a usable answer from the host. */
+/**
+ * Code of a call that got no reply in time. Like every code below it is a row of
+ * the host's table (ErrorCode::ALL in src/bridge/errors.rs, whose tests read this
+ * file): 50002 is raised by bridge-js only, never by the host.
+ */
+const TIMEOUT_CODE = 50002;
+
+/**
+ * Local error codes: the call never got a usable answer from the host.
+ * - TIMEOUT (50002, no reply in time): no reply within the call's timeout.
+ * - TRANSPORT (50000, host error): the native endpoint threw, or it never
+ *   appeared and the outbox overflowed.
+ * - MALFORMED_REPLY (10007, malformed message): an ok:false reply without an
+ *   error object, or with a non-numeric error_code.
+ * - UNSERIALISABLE_PARAMS (10002, invalid params): the options could not be
+ *   serialised, so nothing was sent.
+ */
 const ERROR_CODES = Object.freeze({
-  TIMEOUT: 50000,
-  TRANSPORT: 50001,
-  MALFORMED_REPLY: 50002,
-  UNSERIALISABLE_PARAMS: 50003,
+  TIMEOUT: TIMEOUT_CODE,
+  TRANSPORT: 50000,
+  MALFORMED_REPLY: 10007,
+  UNSERIALISABLE_PARAMS: 10002,
 });
 
 const OUTBOX_LIMIT = 256;

@@ -5,14 +5,14 @@ import { loadPage, recorder, tick } from './harness.js';
 // BASE_CONTEXT.timeoutMs is 30 ms; waits stay at or below 50 ms.
 const PAST_TIMEOUT = 50;
 
-test('a call with no reply times out once with error_code 50000', async () => {
+test('a call with no reply times out once with error_code 50002', async () => {
   const page = loadPage();
   const sdk = page.ready();
   const cb = recorder();
   sdk.getLoginStatus(cb);
   await tick(PAST_TIMEOUT);
   assert.deepEqual(cb.seen, [
-    { status: 'unknown', error: { error_code: 50000, error_msg: 'timeout: no reply from host within 30 ms' } },
+    { status: 'unknown', error: { error_code: 50002, error_msg: 'timeout: no reply from host within 30 ms' } },
   ]);
 });
 
@@ -28,7 +28,7 @@ test('a reply after the timeout is dropped', async () => {
   page.reply({ id, ok: true, result: {} });
   assert.equal(success.seen.length, 0);
   assert.equal(failCb.seen.length, 1);
-  assert.equal(failCb.seen[0].error.error_code, 50000);
+  assert.equal(failCb.seen[0].error.error_code, 50002);
   assert.equal(complete.seen.length, 1);
 });
 
@@ -87,18 +87,18 @@ test('ids of init notifications and reports never match a pending call', () => {
   assert.deepEqual(cb.seen, []);
 });
 
-test('an error reply without an error object becomes error_code 50002', () => {
+test('an error reply without an error object becomes error_code 10007', () => {
   const page = loadPage();
   const sdk = page.ready();
   const cb = recorder();
   sdk.login(cb);
   page.reply({ id: page.last().id, ok: false });
   assert.deepEqual(cb.seen, [
-    { authResponse: null, error: { error_code: 50002, error_msg: 'malformed reply from host' } },
+    { authResponse: null, error: { error_code: 10007, error_msg: 'malformed reply from host' } },
   ]);
 });
 
-test('unserialisable params settle with error_code 50003 and send nothing', async () => {
+test('unserialisable params settle with error_code 10002 and send nothing', async () => {
   const page = loadPage();
   const sdk = page.ready();
   const cb = recorder();
@@ -109,7 +109,7 @@ test('unserialisable params settle with error_code 50003 and send nothing', asyn
   await tick(0);
   assert.equal(cb.seen.length, 1);
   assert.equal(cb.seen[0].isSuccess, false);
-  assert.equal(cb.seen[0].error.error_code, 50003);
+  assert.equal(cb.seen[0].error.error_code, 10002);
 });
 
 test('a throwing callback is logged and reported, and the bridge keeps working', () => {

@@ -43,10 +43,10 @@ test('a queued call still times out if the endpoint never appears', async () => 
   sdk.getLoginStatus(cb);
   await tick(50);
   assert.equal(cb.seen.length, 1);
-  assert.equal(cb.seen[0].error.error_code, 50000);
+  assert.equal(cb.seen[0].error.error_code, 50002);
 });
 
-test('an endpoint that throws settles the call with error_code 50001', async () => {
+test('an endpoint that throws settles the call with error_code 50000', async () => {
   const page = loadPage();
   const sdk = page.ready();
   page.breakEndpoint('native side gone');
@@ -54,7 +54,7 @@ test('an endpoint that throws settles the call with error_code 50001', async () 
   sdk.login({ fail: failCb });
   await tick(0);
   assert.equal(failCb.seen.length, 1);
-  assert.equal(failCb.seen[0].error.error_code, 50001);
+  assert.equal(failCb.seen[0].error.error_code, 50000);
   assert.match(failCb.seen[0].error.error_msg, /native side gone/);
 });
 

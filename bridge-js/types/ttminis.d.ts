@@ -10,16 +10,37 @@
 
 declare namespace TTMinis {
   /**
-   * Error codes the bridge produces itself, when the host never answered usefully:
-   * - 50000: timeout, no reply from the host within `timeoutMs` (15 s by default;
-   *   login and authorize use the interactive timeout, 10 min by default).
-   *   error_msg: "timeout: no reply from host within <ms> ms".
-   * - 50001: host bridge unavailable (the native endpoint threw or the queue overflowed).
-   * - 50002: malformed reply from the host.
-   * - 50003: invalid params: the options could not be serialised (e.g. a cycle).
-   * Every other code comes from the host.
+   * Every `error_code` minihost's bridge produces, with its meaning: the host's
+   * table (ErrorCode::ALL in src/bridge/errors.rs, whose tests hold this list and
+   * the README to it). `error_code` stays `number` because other codes, e.g. the
+   * platform's, can be passed through.
+   *
+   * bridge-js raises four of them itself, when the host never answered usefully:
+   * - 50002: no reply from the host within `timeoutMs` (15 s by default; login and
+   *   authorize use the interactive timeout, 10 min by default).
+   *   error_msg: "timeout: no reply from host within <ms> ms". Never sent by the host.
+   * - 50000: "host bridge unavailable: ..." (the native endpoint threw, or never
+   *   appeared and the queue overflowed).
+   * - 10007: "malformed reply from host" (`ok: false` without an error object).
+   * - 10002: "invalid params: ..." (the options could not be serialised, e.g. a
+   *   cycle; nothing is sent).
    */
-  type BridgeErrorCode = 50000 | 50001 | 50002 | 50003;
+  interface BridgeErrorCodes {
+    10001: 'unsupported method';
+    10002: 'invalid params (the message names the field)';
+    10003: 'user denied or cancelled';
+    10004: 'not logged in';
+    10005: 'caller not allowed';
+    10006: 'message over 1 MiB';
+    10007: 'malformed message';
+    10008: 'scope not available to Minis';
+    50000: 'host error';
+    50001: 'platform unreachable';
+    50002: 'no reply in time (from bridge-js)';
+  }
+
+  /** One of the codes in `BridgeErrorCodes`. */
+  type BridgeErrorCode = keyof BridgeErrorCodes;
 
   /** Error in positional callbacks: `res.error`. */
   interface ApiError {

@@ -137,7 +137,10 @@ mod tests {
         let rows = table();
         for (i, (code, meaning)) in rows.iter().enumerate() {
             assert!(!meaning.trim().is_empty(), "{code} has no meaning");
-            assert!(!meaning.contains('|') && !meaning.contains('\''), "{code}: meaning {meaning:?} cannot go in a table");
+            assert!(
+                !meaning.contains('|') && !meaning.contains('\''),
+                "{code}: meaning {meaning:?} cannot go in a table"
+            );
             for (other, _) in &rows[i + 1..] {
                 assert_ne!(code, other, "error code {code} is in ErrorCode::ALL twice");
             }
@@ -151,7 +154,10 @@ mod tests {
             .find(|l| *l == "| code | meaning |")
             .expect("README.md has no `| code | meaning |` table of bridge error codes");
         let sep = lines.next().unwrap_or_default();
-        assert!(sep.starts_with("|-") || sep.starts_with("| -"), "README.md: no separator under `| code | meaning |`");
+        assert!(
+            sep.starts_with("|-") || sep.starts_with("| -"),
+            "README.md: no separator under `| code | meaning |`"
+        );
         lines.take_while(|l| l.starts_with('|')).map(str::to_string).collect()
     }
 
@@ -160,9 +166,15 @@ mod tests {
         let expected: Vec<String> = table().iter().map(|(c, m)| format!("| {c} | {m} |")).collect();
         let rows = readme_rows();
         for row in &expected {
-            assert!(rows.contains(row), "README.md's error table lacks the row `{row}`; it has {rows:#?}");
+            assert!(
+                rows.contains(row),
+                "README.md's error table lacks the row `{row}`; it has {rows:#?}"
+            );
         }
-        assert_eq!(rows, expected, "README.md's error table differs from ErrorCode::ALL (extra rows or order)");
+        assert_eq!(
+            rows, expected,
+            "README.md's error table differs from ErrorCode::ALL (extra rows or order)"
+        );
     }
 
     /// The `NNNNN: 'meaning';` entries of `interface BridgeErrorCodes` in the typings.
@@ -180,7 +192,10 @@ mod tests {
                 let (code, meaning) = l
                     .split_once(':')
                     .unwrap_or_else(|| panic!("ttminis.d.ts BridgeErrorCodes: unexpected line {l:?}"));
-                let code = code.trim().parse().unwrap_or_else(|_| panic!("ttminis.d.ts: {code:?} is not a code"));
+                let code = code
+                    .trim()
+                    .parse()
+                    .unwrap_or_else(|_| panic!("ttminis.d.ts: {code:?} is not a code"));
                 let meaning = meaning.trim().trim_end_matches(';').trim().trim_matches('\'');
                 (code, meaning.to_string())
             })
@@ -209,7 +224,9 @@ mod tests {
             .find_map(|l| l.strip_prefix(&prefix).or_else(|| l.strip_prefix(&format!("export {prefix}"))))
             .unwrap_or_else(|| panic!("bridge-js/src/rpc.js defines no `const {name} = ...;`"));
         let value = line.trim_end_matches(';').trim();
-        value.parse().unwrap_or_else(|_| panic!("rpc.js: {name} = {value:?} is not a number"))
+        value
+            .parse()
+            .unwrap_or_else(|_| panic!("rpc.js: {name} = {value:?} is not a number"))
     }
 
     #[test]
@@ -230,7 +247,12 @@ mod tests {
         let body = &body[..body.find("});").expect("unclosed ERROR_CODES")];
         let codes: Vec<(u32, ErrorCode)> = ErrorCode::ALL.iter().map(|&(c, _)| (c as u32, c)).collect();
         let mut timeout_seen = false;
-        for line in body.lines().skip(1).map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("//")) {
+        for line in body
+            .lines()
+            .skip(1)
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("//"))
+        {
             let (name, value) = line
                 .split_once(':')
                 .unwrap_or_else(|| panic!("rpc.js ERROR_CODES: unexpected line {line:?}"));
@@ -238,7 +260,9 @@ mod tests {
             let code = if value == "TIMEOUT_CODE" {
                 js_const("TIMEOUT_CODE")
             } else {
-                value.parse().unwrap_or_else(|_| panic!("rpc.js ERROR_CODES.{name}: {value:?} is not a number"))
+                value
+                    .parse()
+                    .unwrap_or_else(|_| panic!("rpc.js ERROR_CODES.{name}: {value:?} is not a number"))
             };
             let variant = codes.iter().find(|(c, _)| *c == code).map(|(_, v)| *v);
             assert!(variant.is_some(), "rpc.js ERROR_CODES.{name} = {code} is not in ErrorCode::ALL");
