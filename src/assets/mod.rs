@@ -262,7 +262,10 @@ mod tests {
     #[test]
     fn a_whole_file_over_the_cap_is_refused_unread() {
         let dir = tempfile::tempdir().unwrap();
-        File::create(dir.path().join("huge.bin")).unwrap().set_len(MAX_WHOLE_BODY + 1).unwrap();
+        File::create(dir.path().join("huge.bin"))
+            .unwrap()
+            .set_len(MAX_WHOLE_BODY + 1)
+            .unwrap();
         let a = Assets::new(dir.path()).unwrap();
         let s = a.serve(&Method::GET, "/huge.bin", None);
         assert_eq!((s.response.status().as_u16(), s.bytes_read), (500, 0));
