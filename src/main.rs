@@ -8,6 +8,7 @@ use minihost::app::AppError;
 use minihost::config::ConfigError;
 use minihost::host::{AppSource, Host, HostError, HostOptions, PlatformChoice};
 use minihost::platform::{default_data_dir, HostApp};
+use minihost::policy::rules;
 use minihost::shell::sheets::ConsentMode;
 use minihost::shell::{Theme, DEVICES};
 use std::path::PathBuf;
@@ -41,6 +42,11 @@ enum Command {
     Platform(minihost_platform::cli::PlatformCommand),
     /// List the device profiles `run --device` accepts.
     Devices,
+    /// Explain a platform rule that a log line names (`rule=…`); without RULE, list them.
+    Explain {
+        /// A rule name, e.g. trusted-domains.
+        rule: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -77,6 +83,10 @@ struct RunArgs {
     /// How consent and login sheets are answered: shown to you, or answered for scripted runs.
     #[arg(long, value_enum, default_value_t = ConsentMode::Ask)]
     consent: ConsentMode,
+    /// The app's client key, over minis.config.json's dev.clientKey and the key the page passes
+    /// to TTMinis.init.
+    #[arg(long, value_name = "KEY")]
+    client_key: Option<String>,
     /// Which host app to emulate; open_id differs per host, as on the real platforms.
     #[arg(long, default_value = "tiktok")]
     host_app: HostApp,
@@ -127,6 +137,20 @@ fn dispatch(cli: Cli) -> Result<()> {
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(minihost_platform::cli::run(cmd)).map_err(Into::into)
         }
+        Command::Explain { rule: None } => {
+            for r in rules::RULES {
+                println!("{:<20} {}", r.name, r.summary);
+            }
+            Ok(())
+        }
+        Command::Explain { rule: Some(name) } => {
+            let Some(r) = rules::find(&name) else {
+                let known: Vec<&str> = rules::RULES.iter().map(|r| r.name).collect();
+                anyhow::bail!("no rule `{name}`; rules: {}", known.join(", "));
+            };
+            println!("{}: {}\n\n{}\n\nFix: {}.", r.name, r.summary, r.explanation, r.fix);
+            Ok(())
+        }
         Command::Devices => {
             println!(
                 "{:<20} {:<26} {:>9} {:>5} {:>6} {:>7}  capsule (l,t,r,b)",
@@ -176,6 +200,7 @@ fn run(args: RunArgs) -> Result<()> {
     opts.consent = args.consent;
     opts.user = (!args.signed_out).then(|| args.user.clone());
     opts.host_app = args.host_app;
+    opts.client_key = args.client_key.clone();
     opts.bridge_log = args.log_bridge.clone();
     // WebKitGTK plays media only over http(s): <video>/<audio> go through a loopback server.
     opts.media_server = true;

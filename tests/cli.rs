@@ -117,3 +117,35 @@ fn unusable_data_dir_is_named_with_its_cause_once() {
     assert_eq!(err.matches("(os error").count(), 1, "{err}");
     assert!(!err.contains("backtrace"), "{err}");
 }
+
+#[test]
+fn explain_prints_each_rule_the_logs_name() {
+    let (code, out, _) = minihost(&["explain"]);
+    assert_eq!(code, 0);
+    for rule in minihost::policy::rules::RULES {
+        assert!(out.lines().any(|l| l.starts_with(rule.name)), "{} missing:\n{out}", rule.name);
+        let (code, text, _) = minihost(&["explain", rule.name]);
+        assert_eq!(code, 0);
+        assert!(text.starts_with(&format!("{}: {}", rule.name, rule.summary)), "{text}");
+        assert!(text.contains(rule.fix), "{text}");
+    }
+    let (code, _, err) = minihost(&["explain", "no-such-rule"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no rule `no-such-rule`") && err.contains("trusted-domains"), "{err}");
+}
+
+#[test]
+fn a_vite_source_root_says_to_build_first() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("minis.config.json"), r#"{"build":{"outputDir":"dist"}}"#).unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        r#"<script type="module" src="/src/main.tsx"></script>"#,
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("package.json"), r#"{"name":"d","scripts":{"build":"vite build"}}"#).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let (code, _, err) = minihost(&["run", dir.path().to_str().unwrap(), "--data-dir", data.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("/src/main.tsx") && err.contains("run `npm run build` first"), "{err}");
+}

@@ -305,3 +305,76 @@ fn platform_serve_binds_only_loopback_unless_asked() {
         .expect("a pairing token line");
     assert!(token.starts_with("pair-"), "{token}");
 }
+
+/// An emulator in this process, served on loopback, that the test can also read directly.
+fn local_platform() -> (tokio::runtime::Runtime, minihost_platform::Platform, String) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let platform = minihost_platform::Platform::in_memory(minihost_platform::PlatformOptions::default()).unwrap();
+    let (url, _) = rt.block_on(minihost_platform::spawn_on_loopback(platform.clone())).unwrap();
+    (rt, platform, url)
+}
+
+fn keyless_app() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("minis.config.json"), "{}").unwrap();
+    std::fs::write(dir.path().join("index.html"), "<title>Keyless</title>").unwrap();
+    std::fs::write(dir.path().join("package.json"), r#"{"name":"keyless-drama"}"#).unwrap();
+    dir
+}
+
+#[test]
+fn without_a_configured_key_the_page_key_is_adopted_once() {
+    let (_rt, platform, url) = local_platform();
+    let (app, data) = (keyless_app(), tempfile::tempdir().unwrap());
+    let mut opts = options(app.path(), data.path());
+    opts.consent = ConsentMode::Allow;
+    opts.platform = PlatformChoice::Remote {
+        url: url.clone(),
+        pairing_token: None,
+    };
+    let host = Host::start(opts).unwrap();
+    assert_eq!(host.title(), "keyless-drama");
+    assert_eq!(host.client_key(), "minihost-keyless-drama", "a stand-in named after the project");
+    let init = |key: &str| host.handle_message(PAGE, &json!({"method": "init", "params": {"clientKey": key}}).to_string());
+    init("page-key");
+    assert_eq!(host.client_key(), "page-key");
+    init("another-key");
+    assert_eq!(host.client_key(), "page-key", "adopted once per session");
+    let code = reply(&call(&host, 1, "login", json!({})), 1).unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let secret = platform
+        .app("page-key")
+        .unwrap()
+        .expect("the page's key is registered")
+        .client_secret;
+    let token: Value = reqwest::blocking::Client::new()
+        .post(format!("{url}/v2/oauth/token/"))
+        .form(&[
+            ("client_key", "page-key"),
+            ("client_secret", &secret),
+            ("code", &code),
+            ("grant_type", "authorization_code"),
+        ])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(token["access_token"].is_string(), "the code is the adopted key's: {token}");
+}
+
+#[test]
+fn a_key_given_on_the_command_line_wins_over_config_and_page() {
+    let (app, data) = (app_dir(), tempfile::tempdir().unwrap());
+    let mut opts = options(app.path(), data.path());
+    opts.client_key = Some("cli-key".into());
+    let host = Host::start(opts).unwrap();
+    assert_eq!(host.client_key(), "cli-key");
+    host.handle_message(PAGE, &json!({"method": "init", "params": {"clientKey": CLIENT_KEY}}).to_string());
+    assert_eq!(host.client_key(), "cli-key", "never replaced by the page's key");
+}

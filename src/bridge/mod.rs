@@ -41,7 +41,11 @@ enum Surface {
 /// Session settings fixed for a run.
 #[derive(Debug, Clone)]
 pub struct BridgeOptions {
+    /// The app's client key for this session.
     pub client_key: String,
+    /// The key is a stand-in (no `--client-key`, no `dev.clientKey`): the one the page passes
+    /// to `TTMinis.init` is adopted instead.
+    pub adopt_page_key: bool,
     pub app_name: String,
     pub host_app: HostApp,
     pub consent: ConsentMode,
@@ -73,6 +77,9 @@ struct OpenSheet {
 }
 
 struct State {
+    client_key: String,
+    /// What `TTMinis.init` has already said about the key (said once per session).
+    key_settled: bool,
     user: Option<User>,
     navbar: NavbarState,
     /// At most one sheet is shown at a time.
@@ -114,6 +121,8 @@ impl Bridge {
         };
         let navbar = NavbarState::new(&config.navbar, opts.theme, &opts.app_name);
         let state = State {
+            client_key: opts.client_key.clone(),
+            key_settled: false,
             user,
             navbar,
             open: None,
@@ -194,7 +203,7 @@ impl Bridge {
                 Some(Ok(json!({})))
             }
             "__report" => {
-                report(&env.params, page_url);
+                report(&env.params, page_url, &self.policy);
                 Some(Ok(json!({})))
             }
             "login" | "authorize" => match self.start_flow(&env) {
@@ -262,25 +271,58 @@ impl Bridge {
             #[serde(rename = "clientKey")]
             client_key: Option<String>,
         }
-        match env.params::<P>() {
-            Ok(P { client_key: Some(k) }) if k == self.opts.client_key => {
-                tracing::info!(target: "minihost::bridge", client_key = k, "TTMinis.init");
+        let page_key = match env.params::<P>() {
+            Ok(P { client_key }) => client_key.filter(|k| !k.trim().is_empty()),
+            Err(e) => {
+                tracing::warn!(target: "minihost::bridge", "TTMinis.init: {}", e.error_msg);
+                return;
             }
-            Ok(P { client_key }) => tracing::warn!(
+        };
+        let mut st = self.state();
+        if page_key.as_deref() == Some(st.client_key.as_str()) {
+            tracing::info!(target: "minihost::bridge", client_key = st.client_key, "TTMinis.init");
+            return;
+        }
+        if std::mem::replace(&mut st.key_settled, true) {
+            return;
+        }
+        match page_key {
+            Some(key) if self.opts.adopt_page_key => match self.platform.ensure_app(&crate::platform::minis_app(&key)) {
+                Ok(registered) => {
+                    tracing::info!(
+                        target: "minihost::bridge",
+                        client_key = key,
+                        "adopted the clientKey passed to TTMinis.init for this session: minis.config.json has no dev.clientKey"
+                    );
+                    if let Some(secret) = registered.client_secret {
+                        tracing::info!(target: "minihost::bridge", client_key = key, client_secret = secret, "registered app on the platform");
+                    }
+                    st.client_key = key;
+                }
+                Err(e) => tracing::warn!(target: "minihost::bridge", client_key = key, "cannot register the page's clientKey: {e}"),
+            },
+            page => tracing::warn!(
                 target: "minihost::bridge",
-                page = ?client_key,
-                config = self.opts.client_key,
-                "TTMinis.init clientKey differs from minis.config.json; TikTok would reject this app's login"
+                page = ?page,
+                config = st.client_key,
+                "TTMinis.init clientKey differs from the app's; TikTok would reject this app's login"
             ),
-            Err(e) => tracing::warn!(target: "minihost::bridge", "TTMinis.init: {}", e.error_msg),
         }
     }
 
+    /// The client key the session uses now.
+    pub fn client_key(&self) -> String {
+        self.state().client_key.clone()
+    }
+
     fn login_status(&self) -> Outcome {
-        let user = self.state().user.clone();
+        let (user, client_key) = {
+            let st = self.state();
+            (st.user.clone(), st.client_key.clone())
+        };
         let status = match user {
             None => "unknown",
-            Some(u) if self.platform.granted_scopes(u.id, &self.opts.client_key)?.is_empty() => "not_authorized",
+            Some(u) if self.platform.granted_scopes(u.id, &client_key)?.is_empty() => "not_authorized",
             Some(_) => "connected",
         };
         Ok(json!({ "status": status }))
@@ -360,7 +402,7 @@ impl Bridge {
                 }
             }
             let user = st.user.clone().expect("signed in above");
-            let granted = self.platform.granted_scopes(user.id, &self.opts.client_key)?;
+            let granted = self.platform.granted_scopes(user.id, &st.client_key)?;
             let missing: Vec<&String> = p.scopes.iter().filter(|s| *s != SILENT_SCOPE && !granted.contains(s)).collect();
             if missing.is_empty() {
                 return Ok(None);
@@ -378,7 +420,7 @@ impl Bridge {
                         .collect(),
                 })),
                 ConsentMode::Allow => {
-                    self.platform.grant(user.id, &self.opts.client_key, &p.scopes)?;
+                    self.platform.grant(user.id, &st.client_key, &p.scopes)?;
                     Ok(None)
                 }
                 ConsentMode::Deny => Err(denied()),
@@ -415,9 +457,9 @@ impl Bridge {
                 .user
                 .as_ref()
                 .ok_or_else(|| BridgeError::new(ErrorCode::NotLoggedIn, "no user is signed in"))?;
-            let granted = self.platform.grant(user.id, &self.opts.client_key, &[SILENT_SCOPE.to_owned()])?;
+            let granted = self.platform.grant(user.id, &st.client_key, &[SILENT_SCOPE.to_owned()])?;
             let code = self.platform.mint_code(&CodeRequest {
-                client_key: self.opts.client_key.clone(),
+                client_key: st.client_key.clone(),
                 user_id: user.id,
                 scopes: granted.clone(),
                 redirect_uri: None,
@@ -502,7 +544,7 @@ impl Bridge {
             (Sheet::Consent { scopes, .. }, SheetAnswer::Allow) => {
                 let scopes: Vec<String> = scopes.iter().map(|s| s.scope.clone()).collect();
                 let user = st.user.as_ref().map(|u| u.id);
-                match user.map(|u| self.platform.grant(u, &self.opts.client_key, &scopes)) {
+                match user.map(|u| self.platform.grant(u, &st.client_key, &scopes)) {
                     Some(Ok(_)) => effects.push(self.finish(&st, &p)),
                     Some(Err(e)) => effects.push(cancelled(&p, e.into())),
                     None => effects.push(cancelled(&p, BridgeError::new(ErrorCode::NotLoggedIn, "no user is signed in"))),
@@ -599,9 +641,11 @@ struct ReportEventParams {
     params: Value,
 }
 
-/// A one-way report from bridge-js: CSP violations, blocked APIs, uncaught errors.
+/// A one-way report from bridge-js: CSP violations, blocked APIs, uncaught errors. Each
+/// violation is logged under its rule's name with a hint saying how to comply.
 /// Violations raised by the HTML parser carry no source file; the page is the source then.
-fn report(params: &Value, page_url: &str) {
+fn report(params: &Value, page_url: &str, policy: &Policy) {
+    use crate::policy::rules;
     let s = |k: &str| params.get(k).and_then(Value::as_str).unwrap_or("");
     let n = |k: &str| params.get(k).and_then(Value::as_u64).unwrap_or(0);
     let source = || {
@@ -611,17 +655,36 @@ fn report(params: &Value, page_url: &str) {
         };
         format!("{file}:{}:{}", n("line"), n("column"))
     };
+    let has_domains = !policy.trusted_domains().is_empty();
     match s("kind") {
-        "csp" => tracing::warn!(
+        "csp" => {
+            let rule = rules::for_csp(s("directive"), s("blockedURL"));
+            tracing::warn!(
+                target: "minihost::policy",
+                rule = rule.map_or("csp", |r| r.name),
+                directive = s("directive"),
+                blocked_url = s("blockedURL"),
+                source = source(),
+                sample = s("sample"),
+                hint = rule.map(|r| rules::hint(&r, s("blockedURL"), has_domains)).unwrap_or_default(),
+                "CSP violation"
+            )
+        }
+        "api" => tracing::warn!(
             target: "minihost::policy",
-            directive = s("directive"),
-            blocked_url = s("blockedURL"),
-            source = source(),
-            sample = s("sample"),
-            "CSP violation"
+            rule = rules::BLOCKED_APIS.name,
+            api = s("api"),
+            hint = rules::BLOCKED_APIS.fix,
+            "blocked web API used (unavailable in TikTok Minis)"
         ),
-        "api" => tracing::warn!(target: "minihost::policy", api = s("api"), "blocked web API used (unavailable in TikTok Minis)"),
-        "navigation" | "window.open" => tracing::warn!(target: "minihost::policy", url = s("url"), kind = s("kind"), "blocked navigation"),
+        "navigation" | "window.open" => tracing::warn!(
+            target: "minihost::policy",
+            rule = rules::IN_APP_NAVIGATION.name,
+            url = s("url"),
+            kind = s("kind"),
+            hint = rules::IN_APP_NAVIGATION.fix,
+            "blocked navigation"
+        ),
         "error" => tracing::warn!(
             target: "minihost::page",
             source = source(),

@@ -20,6 +20,7 @@ fn bridge_with(user: Option<&str>, consent: ConsentMode) -> Bridge {
         .unwrap();
     let opts = BridgeOptions {
         client_key: "ck".into(),
+        adopt_page_key: false,
         app_name: "Test".into(),
         host_app: HostApp::TikTok,
         consent,

@@ -15,7 +15,7 @@ use crate::assets::{Assets, Body};
 use crate::bridge::{Bridge, BridgeLog, BridgeOptions, Effect, HostContext, HOST_VERSION};
 use crate::config::Severity;
 use crate::media_server::MediaServer;
-use crate::platform::{scopes, HostPlatform, HostPlatformError, NewApp, RemotePlatform};
+use crate::platform::{minis_app, HostPlatform, HostPlatformError, RemotePlatform};
 use crate::policy::{Navigation, Policy, CHROME_ORIGIN};
 use crate::shell::sheets::SheetAnswer;
 use crate::shell::{sheet_page, Device, Layout, NavbarState, Theme, DEVICES};
@@ -64,7 +64,6 @@ pub struct SheetPage {
 pub struct Host {
     app: App,
     title: String,
-    client_key: String,
     registered_secret: Option<String>,
     platform_url: String,
     platform_description: String,
@@ -83,7 +82,7 @@ impl std::fmt::Debug for Host {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Host")
             .field("app", &self.app.root)
-            .field("client_key", &self.client_key)
+            .field("client_key", &self.client_key())
             .field("platform", &self.platform_url)
             .finish_non_exhaustive()
     }
@@ -103,11 +102,11 @@ impl Host {
             known: DEVICES.iter().map(|d| d.id).collect(),
         })?;
         let title = app.title();
-        let client_key = config
-            .dev
-            .client_key
-            .clone()
-            .unwrap_or_else(|| format!("minihost-{}", slug(&title)));
+        // `--client-key`, then dev.clientKey; without either, a stand-in until the page's
+        // TTMinis.init names the key it really uses.
+        let chosen = opts.client_key.clone().or_else(|| config.dev.client_key.clone());
+        let adopt_page_key = chosen.is_none();
+        let client_key = chosen.unwrap_or_else(|| format!("minihost-{}", slug(&title)));
 
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -123,14 +122,7 @@ impl Host {
             platform: platform_description.clone(),
             source,
         };
-        let registered = platform
-            .ensure_app(&NewApp {
-                client_key: client_key.clone(),
-                // A Mini may only ask for these (the emulator enforces it at the token endpoint too).
-                allowed_scopes: Some(scopes::MINIS_SCOPES.iter().map(|s| s.to_string()).collect()),
-                ..NewApp::default()
-            })
-            .map_err(on_platform)?;
+        let registered = platform.ensure_app(&minis_app(&client_key)).map_err(on_platform)?;
         if let Some(name) = &opts.user {
             if platform.user_by_username(name).map_err(on_platform)?.is_none() {
                 let known = platform.users().map_err(on_platform)?.into_iter().map(|u| u.username).collect();
@@ -173,6 +165,7 @@ impl Host {
         };
         let bridge_opts = BridgeOptions {
             client_key: client_key.clone(),
+            adopt_page_key,
             app_name: title.clone(),
             host_app: opts.host_app,
             consent: opts.consent,
@@ -190,7 +183,6 @@ impl Host {
         Ok(Host {
             app,
             title,
-            client_key,
             registered_secret: registered.client_secret,
             platform_url,
             platform_description,
@@ -207,7 +199,8 @@ impl Host {
 
     // --- what the shell asks about the app --------------------------------------------------
 
-    /// Warnings about `minis.config.json`, as `file:line:col: warning: …` lines.
+    /// Warnings about `minis.config.json` (`file:line:col: warning: …`) and about how the
+    /// app was found.
     pub fn config_warnings(&self) -> Vec<String> {
         let loaded = &self.app.config;
         loaded
@@ -215,6 +208,7 @@ impl Host {
             .iter()
             .filter(|w| w.severity == Severity::Warning)
             .map(|w| w.display(&loaded.path).to_string())
+            .chain(self.app.notes.iter().map(|n| format!("note: {n}")))
             .collect()
     }
 
@@ -235,8 +229,9 @@ impl Host {
         format!("{} — minihost ({})", self.title, self.device.name)
     }
 
-    pub fn client_key(&self) -> &str {
-        &self.client_key
+    /// The client key the session uses now (the page's, once adopted).
+    pub fn client_key(&self) -> String {
+        self.bridge.client_key()
     }
 
     /// The client secret, when this start registered the app on the platform.
@@ -301,9 +296,17 @@ impl Host {
     /// May the app's page fetch `url`? For shells that see requests (Android's
     /// `shouldInterceptRequest`); WebKitGTK's CSP enforces the same rule on the desktop.
     pub fn is_request_allowed(&self, url: &str) -> bool {
+        use crate::policy::rules::{hint, TRUSTED_DOMAINS};
         let allowed = self.policy.allows_connect(url);
         if !allowed {
-            tracing::warn!(target: "minihost::policy", url, "blocked request: origin is not in domain.trustedDomains");
+            let has_domains = !self.policy.trusted_domains().is_empty();
+            tracing::warn!(
+                target: "minihost::policy",
+                rule = TRUSTED_DOMAINS.name,
+                url,
+                hint = hint(&TRUSTED_DOMAINS, url, has_domains),
+                "blocked request: origin is not in domain.trustedDomains"
+            );
         }
         allowed
     }
@@ -407,10 +410,11 @@ impl Host {
 }
 
 fn log_refusal(url: &str, what: &'static str, decision: Navigation) -> bool {
+    use crate::policy::rules::IN_APP_NAVIGATION as RULE;
     match decision {
         Navigation::Allow => true,
         Navigation::Block { reason } => {
-            tracing::warn!(target: "minihost::policy", url, reason, "{what}");
+            tracing::warn!(target: "minihost::policy", rule = RULE.name, url, reason, hint = RULE.fix, "{what}");
             false
         }
     }

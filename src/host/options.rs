@@ -33,6 +33,8 @@ pub struct HostOptions {
     /// Username signed in at start; `None` starts signed out.
     pub user: Option<String>,
     pub host_app: HostApp,
+    /// Overrides `dev.clientKey` and the key the page passes to `TTMinis.init`.
+    pub client_key: Option<String>,
     /// Platform state (embedded), device tokens (remote), the unpacked sample.
     pub data_dir: PathBuf,
     pub platform: PlatformChoice,
@@ -55,6 +57,7 @@ impl HostOptions {
             consent: ConsentMode::Ask,
             user: Some("alice".into()),
             host_app: HostApp::TikTok,
+            client_key: None,
             data_dir,
             platform: PlatformChoice::Embedded,
             bridge_log: None,

@@ -2,6 +2,7 @@
 //! navigation and the bridge's ACL all read this one value, so they never disagree.
 
 mod csp;
+pub mod rules;
 pub mod trusted_domains;
 
 use crate::config::AppConfig;

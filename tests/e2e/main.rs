@@ -4,6 +4,7 @@
 mod chrome;
 mod harness;
 mod hostile;
+mod layouts;
 mod lifecycle;
 mod platform;
 mod policy;

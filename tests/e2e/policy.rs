@@ -47,22 +47,38 @@ fn forbidden_things_are_blocked_and_reported() {
                 && field(e, "blocked_url").contains(blocked)
         })
     };
+    // Each names its rule and says how to comply, as `minihost explain RULE` does.
+    let ruled = |e: &Value, rule: &str| {
+        assert_eq!(field(e, "rule"), rule, "{e}");
+        assert!(!field(e, "hint").is_empty(), "a hint: {e}");
+    };
     let external = csp("script-src", "cdn.untrusted.example");
     assert!(
         field(&external, "source").starts_with("minihost://app/"),
         "the page is the source of a parser-blocked script: {external}"
     );
+    ruled(&external, "own-scripts");
     let fetch = csp("connect-src", "untrusted.example");
     assert!(field(&fetch, "source").contains("test.js:"), "{fetch}");
-    csp("frame-src", "minihost://app");
-    host.wait_event("eval violation", |e| {
+    ruled(&fetch, "trusted-domains");
+    let origin = minihost::policy::origin_of(field(&fetch, "blocked_url")).unwrap();
+    assert_eq!(
+        field(&fetch, "hint"),
+        format!("add \"{origin}\" to domain.trustedDomains in minis.config.json"),
+        "the exact config change"
+    );
+    ruled(&csp("frame-src", "minihost://app"), "no-iframes");
+    let eval = host.wait_event("eval violation", |e| {
         field(e, "message") == "CSP violation" && field(e, "blocked_url") == "eval"
     });
-    host.wait_event("blocked navigation", |e| {
+    ruled(&eval, "no-eval");
+    let nav = host.wait_event("blocked navigation", |e| {
         field(e, "message") == "blocked navigation" && field(e, "url").starts_with("https://example.com/phish")
     });
+    ruled(&nav, "in-app-navigation");
     host.wait_event("blocked window.open", |e| {
         field(e, "message").contains("blocked") && field(e, "url").starts_with("https://example.com/")
     });
-    host.wait_event("clipboard use", |e| field(e, "api") == "navigator.clipboard");
+    let api = host.wait_event("clipboard use", |e| field(e, "api") == "navigator.clipboard");
+    ruled(&api, "blocked-apis");
 }

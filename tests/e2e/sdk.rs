@@ -96,7 +96,7 @@ fn sdk_url_loads_and_both_callback_styles_work() {
 }
 
 /// Minimal blocking form POST over reqwest's async client.
-mod reqwest {
+pub(crate) mod reqwest {
     pub fn blocking_post_form(url: &str, form: &[(&str, &str)]) -> serde_json::Value {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
