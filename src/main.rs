@@ -211,6 +211,10 @@ fn run(args: RunArgs) -> Result<()> {
         };
     }
     let host = Host::start(opts)?;
+    // Before any window code: without a display GTK would panic. The app and config are
+    // checked first, as their errors do not depend on where minihost runs.
+    #[cfg(feature = "desktop")]
+    minihost::desktop::check_display()?;
     for warning in host.config_warnings() {
         eprintln!("{warning}");
     }

@@ -149,3 +149,30 @@ fn a_vite_source_root_says_to_build_first() {
     assert_eq!(code, 1);
     assert!(err.contains("/src/main.tsx") && err.contains("run `npm run build` first"), "{err}");
 }
+
+#[test]
+fn run_without_a_display_says_how_to_get_one() {
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(app.path().join("minis.config.json"), "{}").unwrap();
+    std::fs::write(app.path().join("index.html"), "<p>x</p>").unwrap();
+    let data = tempfile::tempdir().unwrap();
+    for display in [None, Some(":4242")] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_minihost"));
+        cmd.args(["run", app.path().to_str().unwrap(), "--data-dir", data.path().to_str().unwrap()])
+            .env("RUST_BACKTRACE", "1")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("DISPLAY");
+        if let Some(d) = display {
+            cmd.env("DISPLAY", d);
+        }
+        let out = cmd.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{display:?}: {err}");
+        assert!(err.starts_with("error: no display"), "{display:?}: {err}");
+        assert!(err.contains("DISPLAY") && err.contains("xvfb-run"), "{err}");
+        assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+        if let Some(d) = display {
+            assert!(err.contains(&format!("DISPLAY={d}")), "names the display it tried: {err}");
+        }
+    }
+}

@@ -22,6 +22,8 @@ use wry::{NewWindowResponse, PageLoadEvent, WebContext, WebView, WebViewBuilder,
 
 #[derive(Debug, thiserror::Error)]
 pub enum DesktopError {
+    #[error("no display to open a window on: {0}; on a machine without one, run under Xvfb: `xvfb-run -a minihost run …`")]
+    NoDisplay(String),
     #[error("cannot open a window: {0} (is DISPLAY set? run under xvfb-run on a headless machine)")]
     Window(String),
     #[error("cannot create the webview: {0}")]
@@ -46,6 +48,24 @@ enum UserEvent {
 struct Surfaces {
     app: Option<WebView>,
     sheet: Option<(u64, WebView)>,
+}
+
+/// Checks that a window can be opened, before anything else starts: GTK (and tao after it)
+/// would otherwise panic. Call it on the thread that will run the event loop.
+pub fn check_display() -> Result<(), DesktopError> {
+    let display = std::env::var_os("DISPLAY").filter(|d| !d.is_empty());
+    let wayland = std::env::var_os("WAYLAND_DISPLAY").filter(|d| !d.is_empty());
+    if display.is_none() && wayland.is_none() {
+        return Err(DesktopError::NoDisplay("neither DISPLAY nor WAYLAND_DISPLAY is set".into()));
+    }
+    gtk::init().map_err(|e| {
+        let named = [("DISPLAY", display), ("WAYLAND_DISPLAY", wayland)]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| format!("{k}={}", v.to_string_lossy())))
+            .collect::<Vec<_>>()
+            .join(", ");
+        DesktopError::NoDisplay(format!("{named} cannot be opened ({e})"))
+    })
 }
 
 pub fn run(host: Arc<Host>, opts: RunOptions) -> Result<(), DesktopError> {
