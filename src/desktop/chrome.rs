@@ -34,14 +34,21 @@ impl Chrome {
         status.pack_end(&icons, false, false, 0);
         place(fixed, &status, layout.status_bar);
 
-        let title = layout.navbar.map(|r| {
+        if let Some(r) = layout.navbar {
             let bar = gtk::Box::new(gtk::Orientation::Horizontal, 0);
             bar.set_widget_name("mh-navbar");
+            place(fixed, &bar, r);
+        }
+        // The label gets exactly the core's title rect: ellipsizing drops its minimum width to
+        // "…" and one max char caps its natural width, so the size request decides both. A
+        // long title then ends in "…" before the capsule and a short one stays centred.
+        let title = layout.title.map(|r| {
             let label = gtk::Label::new(Some(&navbar.title));
             label.set_widget_name("mh-title");
-            label.set_hexpand(true);
-            bar.set_center_widget(Some(&label));
-            place(fixed, &bar, r);
+            label.set_ellipsize(gtk::pango::EllipsizeMode::End);
+            label.set_single_line_mode(true);
+            label.set_max_width_chars(1);
+            place(fixed, &label, r);
             label
         });
 

@@ -7,4 +7,4 @@ pub mod sheet_page;
 pub mod sheets;
 
 pub use devices::{Device, Os, Rect, DEVICES};
-pub use navbar::{CapsuleStyle, Layout, NavbarColorError, NavbarState, Theme, TITLE_BAR_HEIGHT};
+pub use navbar::{CapsuleStyle, Layout, NavbarColorError, NavbarState, Theme, TITLE_BAR_HEIGHT, TITLE_CAPSULE_GAP};

@@ -7,6 +7,9 @@ use serde::Serialize;
 /// Height of the default navbar's title row, below the status bar.
 pub const TITLE_BAR_HEIGHT: u32 = 44;
 
+/// Gap between the end of the title and the capsule, as TikTok's and WeChat's navbars leave.
+pub const TITLE_CAPSULE_GAP: u32 = 8;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Theme {
@@ -124,6 +127,10 @@ pub struct Layout {
     /// The app's webview.
     pub app: Rect,
     pub capsule: Rect,
+    /// Where the default navbar's title may draw: centred on the screen and ending
+    /// `TITLE_CAPSULE_GAP` before the capsule, so a long title is cut, not drawn under it.
+    /// `None` in custom style, which draws no title.
+    pub title: Option<Rect>,
 }
 
 impl Layout {
@@ -141,12 +148,18 @@ impl Layout {
             ),
             None => device.capsule,
         };
+        let title = navbar.map(|n| {
+            let right = capsule.left.saturating_sub(TITLE_CAPSULE_GAP);
+            let left = w.saturating_sub(right).min(right);
+            Rect::new(left, n.top, right - left, n.height)
+        });
         Layout {
             screen: Rect::new(0, 0, w, h),
             status_bar: Rect::new(0, 0, w, sb),
             navbar,
             app: Rect::new(0, app_top, w, h - app_top),
             capsule,
+            title,
         }
     }
 
@@ -219,5 +232,25 @@ mod tests {
         assert_eq!(custom.navbar, None);
         assert_eq!((custom.app.top, custom.app.height), (47, 844 - 47));
         assert_eq!(custom.menu_button_rect(), d.capsule);
+        assert_eq!(def.title, Some(Rect::new(102, 47, 186, 44)));
+        assert_eq!(custom.title, None, "custom style draws no title");
+    }
+
+    #[test]
+    fn title_is_centred_and_ends_before_the_capsule_on_every_device() {
+        for d in crate::shell::DEVICES {
+            let l = Layout::new(d, NavbarStyle::Default);
+            let (t, n) = (l.title.unwrap(), l.navbar.unwrap());
+            assert!(
+                t.right + TITLE_CAPSULE_GAP <= l.capsule.left,
+                "{}: {t:?} runs into {:?}",
+                d.id,
+                l.capsule
+            );
+            assert_eq!(t.left, d.screen_width - t.right, "{}: centred on the screen", d.id);
+            assert_eq!((t.top, t.height), (n.top, n.height), "{}: the title row", d.id);
+            assert!(t.width >= d.screen_width / 3, "{}: room for a title, got {} px", d.id, t.width);
+            assert_eq!(Layout::new(d, NavbarStyle::Custom).title, None, "{}", d.id);
+        }
     }
 }

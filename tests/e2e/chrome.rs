@@ -1,8 +1,9 @@
 //! Native chrome: navbar, capsule, devices, themes, consent and login sheets. Layout is
 //! checked by measuring screenshots, not by eye.
 
-use crate::harness::{close, fixture_with, serial, Collector, Host, Screenshot};
-use minihost::shell::Device;
+use crate::harness::{close, fixture, fixture_with, serial, Collector, Host, Screenshot};
+use minihost::config::NavbarStyle;
+use minihost::shell::{Device, Layout, DEVICES, TITLE_CAPSULE_GAP};
 use serde_json::{json, Value};
 
 const ORANGE: [u8; 3] = [0xff, 0x88, 0x00];
@@ -86,6 +87,16 @@ fn default_navbar_geometry_and_live_colours() {
         2,
         "capsule in the title row",
     );
+    let layout = Layout::new(d, NavbarStyle::Default);
+    let (title_row, capsule) = (layout.navbar.unwrap(), layout.capsule);
+    let (l, _, r, _) = nav
+        .bbox_not((0, title_row.top, capsule.left, title_row.bottom), ORANGE, 40)
+        .expect("a title in the navbar");
+    assert!(
+        (l + r).abs_diff(d.screen_width) <= 4,
+        "a title that fits stays centred: drawn over x {l}..{r} of {}",
+        d.screen_width
+    );
     nav.publish("default-navbar");
     collector.open_gate("navbar");
 
@@ -100,6 +111,50 @@ fn default_navbar_geometry_and_live_colours() {
     assert_eq!(n["canIUse"], true);
     let blue = host.screenshot_when("the navbar turned blue", |s| close(s.pixel(5, 60), BLUE, 8));
     assert!(blue.run_from_top(5, BLUE, 8).abs_diff(d.status_bar_height + 44) <= 1);
+}
+
+/// Regression: a long `<title>` was drawn across the capsule. It must end, ellipsized, a
+/// margin before the capsule on every device.
+#[test]
+fn a_long_title_ends_before_the_capsule_on_every_device() {
+    let _g = serial();
+    let collector = Collector::start();
+    for d in DEVICES {
+        let layout = Layout::new(d, NavbarStyle::Default);
+        let (row, title, capsule) = (layout.navbar.unwrap(), layout.title.unwrap(), layout.capsule);
+        let dir = fixture("long-title", &collector);
+        let host = Host::start(&build(&dir), &["--device", d.id]);
+        // White title text on the navy navbar, anywhere in the title row left of the capsule.
+        let text = |s: &Screenshot| s.bbox_not((0, row.top, capsule.left, row.bottom), NAVY, 60);
+        // The config's short name is shown first; the page's long title replaces it.
+        let shot = host.screenshot_when("the page's long title in the navbar", |s| {
+            close(s.pixel(2, row.top + 2), NAVY, 8) && text(s).is_some_and(|(l, _, r, _)| r - l >= title.width / 2)
+        });
+        let (left, _, right, _) = text(&shot).unwrap();
+        if d.id == "iphone-se" {
+            shot.publish("long-title");
+        }
+        assert!(
+            right + TITLE_CAPSULE_GAP / 2 <= capsule.left,
+            "{}: the title ends at x {right}, the capsule starts at {}",
+            d.id,
+            capsule.left
+        );
+        assert!(
+            left + 1 >= title.left && right <= title.right + 1,
+            "{}: text over x {left}..{right} leaves its space {}..{}",
+            d.id,
+            title.left,
+            title.right
+        );
+        assert!(
+            right - left >= title.width * 3 / 4,
+            "{}: the ellipsized title fills its space: x {left}..{right} of {}..{}",
+            d.id,
+            title.left,
+            title.right
+        );
+    }
 }
 
 #[test]
@@ -305,4 +360,38 @@ fn bundled_sample_runs_under_the_default_navbar() {
         s.run_from_top(5, [0xff, 0xff, 0xff], 6).abs_diff(d.status_bar_height + 44) <= 1 && !close(s.pixel(5, 120), [0xff, 0xff, 0xff], 30)
     });
     shot.publish("sample");
+}
+
+/// Regression: on a bare Debian machine emoji were drawn as empty boxes.
+#[test]
+fn emoji_are_drawn_in_colour() {
+    let _g = serial();
+    let collector = Collector::start();
+    let dir = fixture("emoji", &collector);
+    let host = Host::start(&build(&dir), &["--device", "iphone-14"]);
+    let b = collector.wait("emoji", &host);
+    assert_eq!(
+        b,
+        json!({"left": 40, "top": 40, "width": 120, "height": 120}),
+        "the fixture's emoji box"
+    );
+    let d = Device::find("iphone-14").unwrap();
+    let top = Layout::new(d, NavbarStyle::Default).app.top;
+    let area = (40, top + 40, 160, top + 160);
+    // The black square below the box is painted in the same frame as the emoji.
+    let shot = host.screenshot_when("the emoji page", |s| close(s.pixel(50, top + 190), [0, 0, 0], 8));
+    shot.publish("emoji");
+    // An empty box or a monochrome fallback glyph is grey, at most with coloured fringes
+    // from subpixel antialiasing; a colour emoji fills much of its box with strong colour.
+    let saturated = (area.1..area.3)
+        .flat_map(|y| (area.0..area.2).map(move |x| (x, y)))
+        .filter(|&(x, y)| {
+            let p = shot.pixel(x, y);
+            p.iter().max().unwrap() - p.iter().min().unwrap() > 80
+        })
+        .count();
+    assert!(
+        saturated >= 1000,
+        "only {saturated} strongly coloured pixels in the emoji's 120x120 box"
+    );
 }
