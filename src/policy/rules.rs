@@ -130,6 +130,7 @@ mod tests {
         for r in RULES {
             assert_eq!(find(r.name), Some(r));
             assert_eq!(RULES.iter().filter(|o| o.name == r.name).count(), 1, "{}", r.name);
+            assert!(hint(&r, "https://x.example/a", true).len() > 20, "{} has a hint", r.name);
         }
         assert_eq!(find("nope"), None);
     }
