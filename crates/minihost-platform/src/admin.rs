@@ -1,15 +1,11 @@
-//! `/__admin/`: the test-control API, answered only for loopback peers. Create users and apps,
+//! `/__admin/`: the test-control API, answered only for loopback peers (see `loopback_only`). Create users and apps,
 //! mint codes as the bridge would, read and revoke grants, expire tokens, advance the clock, and
 //! list recent requests. JSON in, JSON out; errors are flat and name the bad field.
 
-use std::net::SocketAddr;
-
-use minihost_platform_api::loopback::is_loopback_ip;
-
 use axum::body::Body;
-use axum::extract::{ConnectInfo, FromRequest, RawQuery, Request, State};
+use axum::extract::{FromRequest, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -17,10 +13,11 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::http::{flat_error, media_type, read_body, LogId, Params};
+use super::http::{media_type, read_body, LogId, Params};
+use super::loopback_only::{loopback_only, Guard, Surface};
 use super::{scopes, CodeRequest, HostApp, NewApp, NewUser, Platform, PlatformError};
 
-pub(crate) fn routes() -> Router<Platform> {
+pub(crate) fn routes(platform: &Platform) -> Router<Platform> {
     Router::new()
         .route("/__admin", get(index))
         .route("/__admin/", get(index))
@@ -33,21 +30,13 @@ pub(crate) fn routes() -> Router<Platform> {
         .route("/__admin/clock", get(clock))
         .route("/__admin/clock/advance", post(advance_clock))
         .route("/__admin/requests", get(requests))
-        .route_layer(middleware::from_fn(loopback_only))
-}
-
-async fn loopback_only(req: Request, next: Next) -> Response {
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-    if peer.is_some_and(|addr| is_loopback_ip(addr.ip())) {
-        return next.run(req).await;
-    }
-    let log_id = LogId::of(&req);
-    flat_error(
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        "the admin API answers loopback peers only",
-        &log_id,
-    )
+        .route_layer(middleware::from_fn_with_state(
+            Guard {
+                platform: platform.clone(),
+                surface: Surface::Admin,
+            },
+            loopback_only,
+        ))
 }
 
 /// An admin error: flat, with the offending field when there is one.

@@ -38,15 +38,14 @@ impl App {
 }
 
 fn redirect_uri_matches(registered: &str, candidate: &str) -> bool {
-    if registered == candidate {
-        return true;
-    }
     if !registered.contains(":*") {
-        return false;
+        return registered == candidate;
     }
+    // `:*` stands for a real port, 1-65535: never port 0 nor the literal `*`.
     match url::Url::parse(candidate) {
         Ok(url) if is_loopback_url(&url) => url
-            .port()
+            .port_or_known_default()
+            .filter(|&port| port != 0)
             .is_some_and(|port| registered.replacen(":*", &format!(":{port}"), 1) == candidate),
         _ => false,
     }
@@ -58,6 +57,10 @@ fn validate_redirect_uri(uri: &str) -> Result<(), PlatformError> {
     let bad = |why: &str| PlatformError::invalid("redirect_uri", format!("{uri:?} {why}"));
     if uri.len() >= MAX_REDIRECT_URI_LEN {
         return Err(bad("must be shorter than 512 characters"));
+    }
+    // URL parsing drops tabs and newlines silently; a stored URI must be what is compared.
+    if uri.chars().any(char::is_control) {
+        return Err(bad("must not contain control characters (CR, LF, tab, ...)"));
     }
     let wildcard = uri.contains(":*");
     let parsed = url::Url::parse(&uri.replacen(":*", ":1", 1)).map_err(|e| bad(&format!("is not an absolute URL ({e})")))?;
@@ -301,6 +304,49 @@ mod tests {
         assert!(redirect_uri_matches("http://127.0.0.1:*/cb", "http://127.0.0.1:4567/cb"));
         assert!(!redirect_uri_matches("http://127.0.0.1:*/cb", "http://127.0.0.1:4567/other"));
         assert!(!redirect_uri_matches("http://127.0.0.1:*/cb", "http://evil.com:4567/cb"));
+        assert!(redirect_uri_matches("http://127.0.0.1:*/cb", "http://127.0.0.1:1/cb"));
+        assert!(redirect_uri_matches("http://127.0.0.1:*/cb", "http://127.0.0.1:65535/cb"));
+        assert!(redirect_uri_matches("http://localhost:*/cb", "http://localhost:80/cb"));
+    }
+
+    #[test]
+    fn wildcard_port_matches_only_ports_1_to_65535() {
+        let registered = "http://127.0.0.1:*/cb";
+        for candidate in [
+            "http://127.0.0.1:*/cb",
+            "http://127.0.0.1:0/cb",
+            "http://127.0.0.1:00/cb",
+            "http://127.0.0.1:65536/cb",
+            "http://127.0.0.1/cb",
+            "http://127.0.0.1:/cb",
+        ] {
+            assert!(!redirect_uri_matches(registered, candidate), "{candidate}");
+        }
+    }
+
+    #[test]
+    fn redirect_uris_with_control_characters_are_refused_by_name() {
+        for bad in [
+            "https://example.com/c\r\nb",
+            "https://example.com/cb\n",
+            "http://127.0.0.1:*/c\tb",
+            "https://exa\u{0}mple.com/cb",
+            "https://example.com/cb\u{7f}",
+        ] {
+            let err = validate_redirect_uri(bad).unwrap_err();
+            assert!(matches!(err, PlatformError::InvalidInput { field: "redirect_uri", .. }), "{bad:?}");
+            assert!(err.to_string().contains("control characters"), "{bad:?}: {err}");
+        }
+        let p = platform();
+        let err = p
+            .ensure_app(NewApp {
+                client_key: "k".into(),
+                redirect_uris: vec!["https://example.com/cb\r\nSet-Cookie: x=1".into()],
+                ..NewApp::default()
+            })
+            .unwrap_err();
+        assert!(err.to_string().contains("redirect_uri"), "{err}");
+        assert_eq!(p.app("k").unwrap(), None);
     }
 
     #[test]

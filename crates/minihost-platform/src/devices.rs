@@ -26,6 +26,11 @@ impl Platform {
         slot.get_or_insert_with(|| format!("pair-{}", ids::new_client_secret())).clone()
     }
 
+    /// Whether [`Platform::allow_remote_pairing`] has been called.
+    pub(crate) fn remote_pairing_allowed(&self) -> bool {
+        self.inner.pairing_token.lock().unwrap_or_else(|p| p.into_inner()).is_some()
+    }
+
     /// Whether `token` is the pairing token of [`Platform::allow_remote_pairing`].
     pub(crate) fn pairing_token_matches(&self, token: &str) -> bool {
         let slot = self.inner.pairing_token.lock().unwrap_or_else(|p| p.into_inner());

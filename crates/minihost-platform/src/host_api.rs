@@ -1,12 +1,14 @@
 //! The host API (`/__host/v1/`): what a host in another process or on a phone asks of the
 //! emulator. Pairing gives a device token; every other call needs one. A loopback peer pairs
 //! by itself; any other peer needs the pairing token `platform serve --allow-remote` printed.
+//! `loopback_only` guards every route: a loopback `Host` (any once remote pairing is allowed),
+//! no foreign `Origin`, JSON writes.
 //! The wire format is `minihost_platform_api::host_api`.
 
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Path, Query, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -17,6 +19,7 @@ use serde_json::json;
 
 use super::admin::{finish, AdminError, AdminJson, AdminResult};
 use super::http::{bearer_token, flat_error, LogId};
+use super::loopback_only::{host_is_loopback, loopback_only, Guard, Surface};
 use super::{CodeRequest, NewApp, Platform, PlatformError};
 
 pub(crate) fn routes(platform: &Platform) -> Router<Platform> {
@@ -27,7 +30,16 @@ pub(crate) fn routes(platform: &Platform) -> Router<Platform> {
         .route(wire::GRANTS, get(granted).post(grant))
         .route(wire::CODES, post(mint_code))
         .route_layer(middleware::from_fn_with_state(platform.clone(), paired_only));
-    Router::new().route(wire::PAIR, post(pair)).merge(paired)
+    Router::new()
+        .route(wire::PAIR, post(pair))
+        .merge(paired)
+        .route_layer(middleware::from_fn_with_state(
+            Guard {
+                platform: platform.clone(),
+                surface: Surface::HostApi,
+            },
+            loopback_only,
+        ))
 }
 
 async fn paired_only(State(platform): State<Platform>, req: Request, next: Next) -> Response {
@@ -58,9 +70,12 @@ async fn pair(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    uri: Uri,
     AdminJson(req): AdminJson<PairRequest>,
 ) -> Response {
-    let loopback = peer.is_some_and(|Extension(ConnectInfo(addr))| is_loopback_ip(addr.ip()));
+    // A loopback peer under a foreign Host is a DNS-rebinding page, not this machine.
+    let loopback = peer.is_some_and(|Extension(ConnectInfo(addr))| is_loopback_ip(addr.ip())) && host_is_loopback(&headers, &uri);
     let allowed = loopback || req.pairing_token.as_deref().is_some_and(|t| platform.pairing_token_matches(t));
     if !allowed {
         tracing::warn!(target: "minihost::platform", device = req.device_name, "refused to pair a host from another machine");

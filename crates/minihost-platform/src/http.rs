@@ -45,7 +45,7 @@ pub(crate) fn router(platform: Platform) -> Router {
         .merge(user_info::routes())
         .merge(authorize_page::routes())
         .merge(legacy_v1::routes())
-        .merge(admin::routes())
+        .merge(admin::routes(&platform))
         .merge(host_api::routes(&platform))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -22,7 +22,9 @@ mod host_platform;
 mod http;
 mod ids;
 mod legacy_v1;
+mod loopback_only;
 mod oauth;
+mod purge;
 mod store;
 mod tokens;
 mod user_info;
@@ -45,6 +47,9 @@ pub use minihost_platform_api::scopes::{
     DEFAULT_ALLOWED_SCOPES, KNOWN_SCOPES, USER_INFO_BASIC, USER_INFO_OPEN_ID, USER_INFO_PROFILE, USER_INFO_STATS,
 };
 pub use minihost_platform_api::{default_data_dir, CodeRequest, HostApp, NewApp, User};
+#[doc(hidden)]
+pub use purge::StoredRows;
+pub use purge::{Purged, PURGE_GRACE_SECS};
 pub use store::Durability;
 #[doc(hidden)]
 pub use store::WriteHold;
@@ -236,13 +241,19 @@ pub async fn serve(listener: tokio::net::TcpListener, platform: Platform) -> std
 }
 
 /// Serves `platform` on `listener` until `shutdown` completes, then drains open requests.
+/// Meanwhile it purges dead codes and tokens every minute ([`Platform::purge_expired`]).
 pub async fn serve_with_shutdown(
     listener: tokio::net::TcpListener,
     platform: Platform,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = platform.router().into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    let server = axum::serve(listener, app).with_graceful_shutdown(shutdown);
+    // Not spawned: the purger (and its platform handle) goes when this future does.
+    tokio::select! {
+        served = server => served,
+        never = platform.purge_periodically() => match never {},
+    }
 }
 
 /// Serves `platform` in the background on a free port of 127.0.0.1, as `minihost run` embeds it.

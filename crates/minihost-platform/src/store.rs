@@ -108,6 +108,12 @@ CREATE TABLE devices (
     paired_at   INTEGER NOT NULL
 ) STRICT;
 "#,
+    r#"
+-- For purging what expired (purge.rs).
+CREATE INDEX tokens_by_expiry ON tokens (expires_at);
+CREATE INDEX tokens_by_revocation ON tokens (revoked_at) WHERE revoked_at IS NOT NULL;
+CREATE INDEX auth_codes_by_expiry ON auth_codes (expires_at);
+"#,
 ];
 
 const READERS: usize = 2;

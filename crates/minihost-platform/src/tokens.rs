@@ -457,7 +457,21 @@ fn refresh_job(
             return Err(OAuthError::invalid_grant("refresh_token was issued to a different client_key"));
         }
         if row.revoked_at.is_some() {
-            return Err(OAuthError::invalid_grant("refresh_token has been revoked"));
+            // A revoked (e.g. rotated) refresh token in use means it leaked: RFC 9700 §4.14.2.
+            let revoked = match row.family_id {
+                Some(family) => revoke_family(&tx, family, now)?,
+                None => 0,
+            };
+            tx.commit()?;
+            tracing::warn!(
+                client_key,
+                family = row.family_id,
+                revoked,
+                "revoked refresh token reused; every token of its authorization is now revoked"
+            );
+            return Err(OAuthError::invalid_grant(
+                "refresh_token has been revoked; reusing it revoked every token of its authorization",
+            ));
         }
         if now >= row.expires_at {
             return Err(OAuthError::invalid_grant("refresh_token has expired"));
@@ -605,7 +619,8 @@ impl Platform {
 
     /// `grant_type=refresh_token`: a new access token with the same scopes. With
     /// `rotate_refresh_tokens` the refresh token is replaced and the old one revoked; otherwise
-    /// the same refresh token comes back with its remaining lifetime. `client_secret: None`
+    /// the same refresh token comes back with its remaining lifetime. Reusing a revoked refresh
+    /// token revokes every token of its authorization (RFC 9700 §4.14.2). `client_secret: None`
     /// skips the secret check, for the v1 API that does not send it.
     pub fn refresh_tokens(&self, client_key: &str, client_secret: Option<&str>, refresh_token: &str) -> Result<IssuedTokens, OAuthError> {
         let job = refresh_job(
@@ -861,9 +876,32 @@ mod tests {
         let t = f.exchange(&f.code(None, None)).unwrap();
         let r = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap();
         assert_ne!(r.refresh_token, t.refresh_token);
+        let r2 = f.p.refresh_tokens("k", Some(&f.secret), &r.refresh_token).unwrap();
+        assert!(f.p.resolve_access_token(&r2.access_token).unwrap().is_some());
+    }
+
+    #[test]
+    fn reusing_a_rotated_refresh_token_revokes_its_whole_family_only() {
+        let f = fixture(PlatformOptions {
+            rotate_refresh_tokens: true,
+            ..PlatformOptions::default()
+        });
+        let t = f.exchange(&f.code(None, None)).unwrap();
+        let other = f.exchange(&f.code(None, None)).unwrap();
+        let r = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap();
+        let r2 = f.p.refresh_tokens("k", Some(&f.secret), &r.refresh_token).unwrap();
+
         let err = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap_err();
         assert_eq!(err.kind, OAuthErrorKind::InvalidGrant);
-        f.p.refresh_tokens("k", Some(&f.secret), &r.refresh_token).unwrap();
+        assert!(err.description.contains("revoked every token"), "{err}");
+        for access in [&t.access_token, &r.access_token, &r2.access_token] {
+            assert_eq!(f.p.resolve_access_token(access).unwrap(), None);
+        }
+        let newest = f.p.refresh_tokens("k", Some(&f.secret), &r2.refresh_token).unwrap_err();
+        assert_eq!(newest.kind, OAuthErrorKind::InvalidGrant);
+        // Another authorization of the same user and app is untouched.
+        assert!(f.p.resolve_access_token(&other.access_token).unwrap().is_some());
+        f.p.refresh_tokens("k", Some(&f.secret), &other.refresh_token).unwrap();
     }
 
     #[test]

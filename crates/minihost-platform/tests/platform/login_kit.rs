@@ -182,7 +182,7 @@ async fn web_flow_deny_redirects_with_access_denied_and_state() {
 #[tokio::test]
 async fn authorize_errors_redirect_only_to_registered_uris() {
     let server = Server::temp(PlatformOptions::default()).await;
-    let app = server.app("awweb", &[REDIRECT]);
+    let app = server.app("awweb", &[REDIRECT, "https://drama.example.com/private-callback"]);
     let evil = "https://evil.example.com/steal";
     let base = [
         ("client_key", app.client_key.as_str()),
@@ -202,6 +202,11 @@ async fn authorize_errors_redirect_only_to_registered_uris() {
         assert_eq!(page.status, StatusCode::BAD_REQUEST, "{redirect:?}");
         assert!(page.headers.get("location").is_none());
         assert!(page.text.contains("redirect_uri"), "{}", page.text);
+        // The page does not tell a stranger which URIs the app registered.
+        assert!(!page.text.contains("private-callback"), "{}", page.text);
+        if redirect.is_some() {
+            assert!(page.text.contains("is not registered"), "{}", page.text);
+        }
     }
     // A forged consent POST gets the same treatment.
     let forged = server

@@ -1,6 +1,7 @@
 //! The platform emulator's integration tests, one binary with a module per API: the Minis and
-//! Login Kit flows, the token endpoint, user info, legacy v1, the admin and host APIs, hostile
-//! input, persistence, the CLI, and the invariant that writes never block a runtime worker.
+//! Login Kit flows, the token endpoint, user info, legacy v1, the admin and host APIs and their
+//! loopback-only guard, hostile input, purging, persistence, the CLI, and the invariant that
+//! writes never block a runtime worker.
 
 mod support;
 
@@ -11,7 +12,9 @@ mod host_api;
 mod hostile;
 mod legacy_v1;
 mod login_kit;
+mod loopback_only;
 mod minis_flow;
 mod oauth;
 mod persistence;
+mod purge;
 mod user_info;

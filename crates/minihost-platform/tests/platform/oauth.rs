@@ -135,11 +135,59 @@ async fn refresh_with_rotation() {
     let info = server.user_info(&refreshed.str("/access_token"), "display_name").await;
     assert_eq!(info.json()["data"]["user"]["display_name"], "Bob Okafor");
 
+    let newer = server.refresh(&app, &new_refresh).await;
+    assert_eq!(newer.status, StatusCode::OK, "{}", newer.text);
+
+    // Reusing the rotated-out token means it leaked: the whole family goes (RFC 9700 §4.14.2).
+    let reuse = server.refresh(&app, &old_refresh).await;
+    assert!(reuse
+        .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_grant")
+        .contains("revoked"));
+    for access in [
+        first.str("/access_token"),
+        refreshed.str("/access_token"),
+        newer.str("/access_token"),
+    ] {
+        server
+            .user_info(&access, "display_name")
+            .await
+            .assert_api_error(StatusCode::UNAUTHORIZED, "access_token_invalid");
+    }
+    for refresh in [new_refresh, newer.str("/refresh_token")] {
+        server
+            .refresh(&app, &refresh)
+            .await
+            .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_rotating_refreshes_of_one_token_let_exactly_one_through() {
+    let opts = PlatformOptions {
+        rotate_refresh_tokens: true,
+        ..PlatformOptions::default()
+    };
+    let server = Server::temp(opts).await;
+    let app = server.app("awminidrama", &[]);
+    let first = server
+        .exchange(&app, &minis_code(&server, &app.client_key, "bob", &[USER_INFO_BASIC]))
+        .await;
+    let refresh = first.str("/refresh_token");
+    let replies = futures_join_all((0..8).map(|_| server.refresh(&app, &refresh))).await;
+    let ok: Vec<&Reply> = replies.iter().filter(|r| r.status == StatusCode::OK).collect();
+    assert_eq!(ok.len(), 1, "exactly one refresh wins");
+    for reply in replies.iter().filter(|r| r.status != StatusCode::OK) {
+        reply.assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
+    }
+    // The losers reused a rotated token, so the winner's tokens are revoked too.
     server
-        .refresh(&app, &old_refresh)
+        .user_info(&ok[0].str("/access_token"), "open_id")
+        .await
+        .assert_api_error(StatusCode::UNAUTHORIZED, "access_token_invalid");
+    server
+        .refresh(&app, &ok[0].str("/refresh_token"))
         .await
         .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
-    assert_eq!(server.refresh(&app, &new_refresh).await.status, StatusCode::OK);
 }
 
 #[tokio::test]

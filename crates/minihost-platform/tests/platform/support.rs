@@ -197,11 +197,14 @@ pub struct Call {
 }
 
 impl Call {
+    /// A request as a local client sends it: `Host: 127.0.0.1:8787`, no body.
     pub fn new(method: Method, path: &str) -> Call {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8787"));
         Call {
             method,
             path: path.to_string(),
-            headers: HeaderMap::new(),
+            headers,
             body: Vec::new(),
             peer: None,
         }
@@ -238,8 +241,19 @@ impl Call {
         self
     }
 
-    fn header(mut self, name: header::HeaderName, value: &str) -> Call {
+    pub fn header(mut self, name: header::HeaderName, value: &str) -> Call {
         self.headers.insert(name, HeaderValue::from_str(value).unwrap());
+        self
+    }
+
+    pub fn without_header(mut self, name: header::HeaderName) -> Call {
+        self.headers.remove(name);
+        self
+    }
+
+    /// A body sent as is, with whatever Content-Type the test set (or none).
+    pub fn raw_body(mut self, body: &[u8]) -> Call {
+        self.body = body.to_vec();
         self
     }
 
