@@ -4,6 +4,8 @@
 
 mod mime;
 mod path;
+#[cfg(test)]
+mod proptests;
 mod range;
 
 pub use mime::content_type;

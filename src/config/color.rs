@@ -35,7 +35,7 @@ impl Color {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a hex colour (expected #rgb, #rrggbb or #rrggbbaa)")]
+#[error("`{}` is not a hex colour (expected #rgb, #rrggbb or #rrggbbaa)", super::excerpt(.0))]
 pub struct BadColor(pub String);
 
 impl FromStr for Color {

@@ -1,5 +1,6 @@
 //! Config errors and warnings, positioned by line and column.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -81,4 +82,30 @@ fn render(file: &Path, errors: &[Diagnostic], warnings: &[Diagnostic]) -> String
         .map(|d| d.display(file).to_string())
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// How many characters of a value a message quotes.
+const MAX_QUOTED_CHARS: usize = 80;
+
+/// A value as messages quote it: at most `MAX_QUOTED_CHARS` characters with an ellipsis, and
+/// control characters escaped, so a 10 MB string or an ANSI escape in a config never reaches
+/// the terminal whole.
+pub(crate) fn excerpt(value: &str) -> Cow<'_, str> {
+    let plain = value.len() <= MAX_QUOTED_CHARS && !value.chars().any(char::is_control);
+    if plain {
+        return Cow::Borrowed(value);
+    }
+    let mut out = String::new();
+    for (i, c) in value.chars().enumerate() {
+        if i == MAX_QUOTED_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }

@@ -3,12 +3,24 @@
 //! The docs disagree (`bgColorLight` vs `lightModeBgColor`, `outputDir` vs `output`,
 //! `trustedDomains` vs `allowList`, `port` as number or string, comments in examples), so
 //! all of them are accepted. Every error and warning names the file, line, column and key.
+//!
+//! The syntax is JSON plus what the platform's own files use: `//` and `/* */` comments,
+//! trailing commas, and the missing comma of the CLI's template. A leading UTF-8 BOM is
+//! ignored. Everything else JSON5 would allow is an error: single-quoted strings, unquoted
+//! keys, escapes such as `\x41` or `\v`, raw control characters inside strings, hex, `+1`,
+//! `.5`, `Infinity`. A file that is not UTF-8 is an error at the first bad byte's offset.
+//!
+//! A key given twice in one object is a warning at the later copy, naming both positions,
+//! and the later value wins, for every key alike: a repeated section (`dev`) replaces the
+//! earlier section whole, a repeated setting replaces the earlier setting. Messages quote
+//! at most 80 characters of a value.
 
 mod color;
 mod diagnostics;
 mod parse;
 
 pub use color::{BadColor, Color};
+pub(crate) use diagnostics::excerpt;
 pub use diagnostics::{ConfigError, Diagnostic, Severity};
 
 use crate::policy::trusted_domains::TrustedDomains;
@@ -94,8 +106,15 @@ pub struct LoadedConfig {
 impl AppConfig {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<LoadedConfig, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::io(path, e))?;
-        Self::parse(path, &text)
+        let bytes = std::fs::read(path).map_err(|e| ConfigError::io(path, e))?;
+        match std::str::from_utf8(&bytes) {
+            Ok(text) => Self::parse(path, text),
+            Err(e) => Err(ConfigError::Invalid {
+                file: path.to_owned(),
+                errors: vec![parse::not_utf8(&bytes, e)],
+                warnings: Vec::new(),
+            }),
+        }
     }
 
     /// Validates config text; `path` is used only in messages.
@@ -117,5 +136,7 @@ impl AppConfig {
     }
 }
 
+#[cfg(test)]
+pub(crate) mod proptests;
 #[cfg(test)]
 mod tests;

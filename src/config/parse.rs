@@ -1,11 +1,30 @@
 //! Walks the JSONC syntax tree (comments and trailing commas appear in the platform's own
-//! examples) and builds an `AppConfig`, keeping positions for every finding.
+//! examples) and builds an `AppConfig`, keeping positions for every finding. The accepted
+//! syntax and the duplicate-key rule are described in the parent module.
 
-use super::{AppConfig, Color, Diagnostic, NavbarStyle, Severity};
+use super::{excerpt, AppConfig, Color, Diagnostic, NavbarStyle, Severity};
 use crate::policy::trusted_domains::{TrustedDomains, TrustedOrigin, MAX_TRUSTED_DOMAINS};
-use jsonc_parser::ast::{Object, ObjectProp, Value};
+use jsonc_parser::ast::{Object, ObjectProp, ObjectPropName, Value};
 use jsonc_parser::common::Ranged;
+use jsonc_parser::errors::ParseErrorKind;
+use jsonc_parser::ParseStringErrorKind;
 use jsonc_parser::{CollectOptions, ParseOptions};
+use std::collections::HashMap;
+
+/// JSON, plus comments, trailing commas and missing commas (the CLI's template lacks one);
+/// none of JSON5's other extensions.
+const SYNTAX: ParseOptions = ParseOptions {
+    allow_comments: true,
+    allow_trailing_commas: true,
+    allow_missing_commas: true,
+    allow_loose_object_property_names: false,
+    allow_single_quoted_strings: false,
+    allow_hexadecimal_numbers: false,
+    allow_unary_plus_numbers: false,
+    allow_bare_decimal_point_numbers: false,
+    allow_non_finite_numbers: false,
+    allow_extended_string_escapes: false,
+};
 
 struct Ctx<'t> {
     text: &'t str,
@@ -19,9 +38,15 @@ impl Ctx<'_> {
             severity,
             line,
             column,
-            key,
+            // A key path holds the file's own key names, which may be as long as any value.
+            key: key.map(|k| excerpt(&k).into_owned()),
             message,
         });
+    }
+
+    fn position(&self, at: usize) -> String {
+        let (line, column) = line_col(self.text, at);
+        format!("{line}:{column}")
     }
 
     fn error(&mut self, at: usize, key: &str, message: impl Into<String>) {
@@ -35,7 +60,12 @@ impl Ctx<'_> {
 
 /// 1-based line and column (in characters) of a byte offset.
 fn line_col(text: &str, at: usize) -> (usize, usize) {
-    let before = &text[..at.min(text.len())];
+    // Offsets come from jsonc-parser; a bad one must shift a column, not panic.
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &text[..at];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, col)
@@ -52,21 +82,85 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
+/// The finding for a file that is not UTF-8: the offset of the first bad byte, and its line
+/// and column in the text before it.
+pub(super) fn not_utf8(bytes: &[u8], e: std::str::Utf8Error) -> Diagnostic {
+    let at = e.valid_up_to();
+    let before = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+    let before = before.strip_prefix('\u{feff}').unwrap_or(before);
+    let (line, column) = line_col(before, before.len());
+    let utf16 = bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]);
+    let hint = if utf16 { "; it looks like UTF-16, save it as UTF-8" } else { "" };
+    Diagnostic {
+        severity: Severity::Error,
+        line,
+        column,
+        key: None,
+        message: format!("not UTF-8: byte 0x{:02x} at byte offset {at}{hint}", bytes[at]),
+    }
+}
+
+/// What to do instead, for the JSON5 extensions a JSONC user is likely to try.
+fn syntax_hint(kind: &ParseErrorKind) -> &'static str {
+    match kind {
+        ParseErrorKind::SingleQuotedStringsNotAllowed => "; JSON strings use double quotes",
+        ParseErrorKind::ExpectedStringObjectProperty => "; keys must be double-quoted strings",
+        ParseErrorKind::String(ParseStringErrorKind::InvalidEscape) => "; JSON escapes are \\\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX",
+        _ => "",
+    }
+}
+
+/// JSON forbids raw U+0000 to U+001F inside strings (JSONC too); jsonc-parser lets them
+/// through, so every string in the tree is checked.
+fn raw_control_characters(cx: &mut Ctx, v: &Value) {
+    let check = |cx: &mut Ctx, start: usize, end: usize| {
+        let literal = &cx.text[start..end];
+        if let Some((i, c)) = literal.char_indices().find(|(_, c)| u32::from(*c) < 0x20) {
+            let msg = format!(
+                "invalid JSON: raw control character U+{:04X} in a string; escape it as \\u{:04x}",
+                u32::from(c),
+                u32::from(c)
+            );
+            cx.push(Severity::Error, start + i, None, msg);
+        }
+    };
+    match v {
+        Value::StringLit(s) => check(cx, s.start(), s.end()),
+        Value::Object(o) => {
+            for p in &o.properties {
+                if let ObjectPropName::String(s) = &p.name {
+                    check(cx, s.start(), s.end());
+                }
+                raw_control_characters(cx, &p.value);
+            }
+        }
+        Value::Array(a) => {
+            for e in &a.elements {
+                raw_control_characters(cx, e);
+            }
+        }
+        Value::NumberLit(_) | Value::BooleanLit(_) | Value::NullKeyword(_) => {}
+    }
+}
+
 pub(super) fn parse(text: &str) -> (Option<AppConfig>, Vec<Diagnostic>) {
+    // Editors on Windows write a BOM; it is not part of the JSON text.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut cx = Ctx { text, out: Vec::new() };
-    let ast = match jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &ParseOptions::default()) {
+    let ast = match jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &SYNTAX) {
         Ok(r) => r.value,
         Err(e) => {
-            cx.out.push(Diagnostic {
-                severity: Severity::Error,
-                line: e.line_display(),
-                column: e.column_display(),
-                key: None,
-                message: format!("invalid JSON: {}", e.kind()),
-            });
+            let msg = format!("invalid JSON: {}{}", e.kind(), syntax_hint(e.kind()));
+            cx.push(Severity::Error, e.range().start, None, msg);
             return (None, cx.out);
         }
     };
+    if let Some(v) = &ast {
+        raw_control_characters(&mut cx, v);
+        if !cx.out.is_empty() {
+            return (None, cx.out);
+        }
+    }
     let root = match ast {
         Some(Value::Object(o)) => o,
         Some(other) => {
@@ -81,7 +175,7 @@ pub(super) fn parse(text: &str) -> (Option<AppConfig>, Vec<Diagnostic>) {
     };
     let mut config = AppConfig::default();
     let mut saw_domains = false;
-    for prop in &root.properties {
+    for prop in Props::new(&mut cx, &root, "").iter() {
         let name = prop.name.as_str();
         match name {
             "navbar" => section(&mut cx, prop, |cx, o| navbar(cx, o, &mut config)),
@@ -104,31 +198,81 @@ pub(super) fn parse(text: &str) -> (Option<AppConfig>, Vec<Diagnostic>) {
     (Some(config), cx.out)
 }
 
-fn unknown(cx: &mut Ctx, prop: &ObjectProp, parent: &str) {
-    let name = prop.name.as_str();
-    if name.starts_with('_') {
-        return; // `_comment` and friends, as in the platform's own template
-    }
-    let key = if parent.is_empty() {
+/// `_comment` and friends, as in the platform's own template: ignored, even when repeated.
+fn is_comment_key(name: &str) -> bool {
+    name.starts_with('_')
+}
+
+fn dotted(parent: &str, name: &str) -> String {
+    if parent.is_empty() {
         name.to_owned()
     } else {
         format!("{parent}.{name}")
-    };
-    cx.warn(prop.start(), &key, "unknown key, ignored");
+    }
 }
 
-fn section(cx: &mut Ctx, prop: &ObjectProp, f: impl FnOnce(&mut Ctx, &Object)) {
+/// An object's properties with repeated keys resolved: the later copy replaces the earlier
+/// one (as in `JSON.parse`), with a warning naming both positions.
+struct Props<'a> {
+    list: Vec<&'a ObjectProp<'a>>,
+}
+
+impl<'a> Props<'a> {
+    fn new(cx: &mut Ctx, o: &'a Object<'a>, parent: &str) -> Props<'a> {
+        let mut slots: Vec<Option<&ObjectProp>> = Vec::with_capacity(o.properties.len());
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for prop in &o.properties {
+            let name = prop.name.as_str();
+            if let Some(earlier) = seen.insert(name, slots.len()) {
+                if let Some(first) = slots[earlier].take() {
+                    if !is_comment_key(name) {
+                        let msg = format!(
+                            "repeated key; this value replaces the one at {} (the later one wins)",
+                            cx.position(first.start())
+                        );
+                        cx.warn(prop.start(), &dotted(parent, name), msg);
+                    }
+                }
+            }
+            slots.push(Some(prop));
+        }
+        Props {
+            list: slots.into_iter().flatten().collect(),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &'a ObjectProp<'a>> + '_ {
+        self.list.iter().copied()
+    }
+
+    fn get(&self, name: &str) -> Option<&'a ObjectProp<'a>> {
+        self.iter().find(|p| p.name.as_str() == name)
+    }
+}
+
+fn unknown(cx: &mut Ctx, prop: &ObjectProp, parent: &str) {
+    let name = prop.name.as_str();
+    if !is_comment_key(name) {
+        cx.warn(prop.start(), &dotted(parent, name), "unknown key, ignored");
+    }
+}
+
+fn section<'a>(cx: &mut Ctx, prop: &'a ObjectProp<'a>, f: impl FnOnce(&mut Ctx, &Props<'a>)) {
+    let name = prop.name.as_str();
     match &prop.value {
-        Value::Object(o) => f(cx, o),
-        v => cx.error(v.start(), prop.name.as_str(), format!("expected an object, found {}", type_name(v))),
+        Value::Object(o) => {
+            let props = Props::new(cx, o, name);
+            f(cx, &props)
+        }
+        v => cx.error(v.start(), name, format!("expected an object, found {}", type_name(v))),
     }
 }
 
 /// Resolves a key that has several documented spellings. Two spellings with different
 /// values are an error; the same value twice is accepted.
-fn aliased<'a, 'b>(cx: &mut Ctx, o: &'b Object<'a>, parent: &str, names: &[&str]) -> Option<&'b ObjectProp<'a>> {
+fn aliased<'a>(cx: &mut Ctx, o: &Props<'a>, parent: &str, names: &[&str]) -> Option<&'a ObjectProp<'a>> {
     let mut found: Option<&ObjectProp> = None;
-    for prop in o.properties.iter().filter(|p| names.contains(&p.name.as_str())) {
+    for prop in o.iter().filter(|p| names.contains(&p.name.as_str())) {
         match found {
             None => found = Some(prop),
             Some(first) if same_value(cx.text, &first.value, &prop.value) => {}
@@ -158,8 +302,8 @@ fn string<'v>(cx: &mut Ctx, key: &str, v: &'v Value) -> Option<&'v str> {
     }
 }
 
-fn known_keys(cx: &mut Ctx, o: &Object, parent: &str, known: &[&str]) {
-    for p in &o.properties {
+fn known_keys(cx: &mut Ctx, o: &Props, parent: &str, known: &[&str]) {
+    for p in o.iter() {
         if !known.contains(&p.name.as_str()) {
             unknown(cx, p, parent);
         }
@@ -177,7 +321,7 @@ fn color(cx: &mut Ctx, key: &str, v: &Value) -> Option<Color> {
     }
 }
 
-fn navbar(cx: &mut Ctx, o: &Object, config: &mut AppConfig) {
+fn navbar(cx: &mut Ctx, o: &Props, config: &mut AppConfig) {
     known_keys(
         cx,
         o,
@@ -192,7 +336,7 @@ fn navbar(cx: &mut Ctx, o: &Object, config: &mut AppConfig) {
                 other => cx.error(
                     p.value.start(),
                     "navbar.style",
-                    format!("`{other}` is not a navbar style; use \"default\" or \"custom\""),
+                    format!("`{}` is not a navbar style; use \"default\" or \"custom\"", excerpt(other)),
                 ),
             }
         }
@@ -205,7 +349,7 @@ fn navbar(cx: &mut Ctx, o: &Object, config: &mut AppConfig) {
     }
 }
 
-fn dev(cx: &mut Ctx, o: &Object, config: &mut AppConfig) {
+fn dev(cx: &mut Ctx, o: &Props, config: &mut AppConfig) {
     const TEXT_KEYS: [&str; 7] = ["host", "clientKey", "name", "iconUrl", "desc", "ppLink", "tosLink"];
     known_keys(cx, o, "dev", &[&TEXT_KEYS[..], &["port"]].concat());
     let dev = &mut config.dev;
@@ -240,13 +384,17 @@ fn dev(cx: &mut Ctx, o: &Object, config: &mut AppConfig) {
         if let Some(raw) = raw {
             match raw.trim().parse::<u16>() {
                 Ok(port) if port > 0 => dev.port = port,
-                _ => cx.error(p.value.start(), "dev.port", format!("`{raw}` is not a TCP port (1-65535)")),
+                _ => cx.error(
+                    p.value.start(),
+                    "dev.port",
+                    format!("`{}` is not a TCP port (1-65535)", excerpt(&raw)),
+                ),
             }
         }
     }
 }
 
-fn build(cx: &mut Ctx, o: &Object, config: &mut AppConfig) {
+fn build(cx: &mut Ctx, o: &Props, config: &mut AppConfig) {
     known_keys(cx, o, "build", &["htmlEntry", "outputDir", "output"]);
     if let Some(p) = o.get("htmlEntry") {
         if let Some(s) = relative_path(cx, "build.htmlEntry", &p.value) {
@@ -268,14 +416,18 @@ fn relative_path(cx: &mut Ctx, key: &str, v: &Value) -> Option<String> {
         .components()
         .any(|c| !matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir));
     if s.trim().is_empty() || escapes {
-        cx.error(v.start(), key, format!("`{s}` must be a relative path inside the project"));
+        cx.error(
+            v.start(),
+            key,
+            format!("`{}` must be a relative path inside the project", excerpt(s)),
+        );
         return None;
     }
     Some(s.to_owned())
 }
 
 /// Returns whether a trusted-domain list was given.
-fn domain(cx: &mut Ctx, o: &Object, config: &mut AppConfig) -> bool {
+fn domain(cx: &mut Ctx, o: &Props, config: &mut AppConfig) -> bool {
     known_keys(cx, o, "domain", &["trustedDomains", "allowList"]);
     let Some(p) = aliased(cx, o, "domain", &["trustedDomains", "allowList"]) else {
         return false;
@@ -303,11 +455,14 @@ fn domain(cx: &mut Ctx, o: &Object, config: &mut AppConfig) -> bool {
                     cx.warn(
                         v.start(),
                         &item,
-                        format!("`{origin}` is a plain-http loopback origin: fine for a local backend, rejected by TikTok"),
+                        format!(
+                            "`{}` is a plain-http loopback origin: fine for a local backend, rejected by TikTok",
+                            excerpt(origin.as_str())
+                        ),
                     );
                 }
                 if origins.contains(&origin) {
-                    cx.warn(v.start(), &item, format!("`{origin}` is listed twice"));
+                    cx.warn(v.start(), &item, format!("`{}` is listed twice", excerpt(origin.as_str())));
                 } else {
                     origins.push(origin);
                 }

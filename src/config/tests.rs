@@ -196,3 +196,261 @@ fn error_display_names_the_file() {
          app/minis.config.json:1:1: warning: domain.trustedDomains: missing; TikTok requires it, and without it the app may not fetch any server"
     );
 }
+
+/// Every finding as `line:col key: message`, warnings included, in the order reported.
+fn findings(text: &str) -> Vec<String> {
+    let render = |d: &Diagnostic| format!("{}:{} {}: {}", d.line, d.column, d.key.as_deref().unwrap_or("-"), d.message);
+    match AppConfig::parse(Path::new("minis.config.json"), text) {
+        Ok(c) => c.warnings.iter().map(render).collect(),
+        Err(ConfigError::Invalid { errors, warnings, .. }) => errors.iter().chain(&warnings).map(render).collect(),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+const DOMAINS: &str = r#""domain": {"trustedDomains": []}"#;
+
+#[test]
+fn a_leading_byte_order_mark_is_ignored() {
+    let c = ok(&format!("\u{feff}{{\"dev\": {{\"port\": 4000}}, {DOMAINS}}}"));
+    assert_eq!(c.config.dev.port, 4000);
+    // Positions are counted after the BOM, as editors show them.
+    assert_eq!(
+        errors("\u{feff}{\"dev\": {\"port\": true}}"),
+        ["1:18 dev.port: expected a number, found a boolean"]
+    );
+    // Only a leading one: a BOM anywhere else is not JSON whitespace.
+    assert!(errors("{\u{feff}}")[0].contains("invalid JSON"));
+}
+
+#[test]
+fn messages_quote_at_most_eighty_characters_of_a_value() {
+    // The probe's 10 MB once; 1 MB elsewhere keeps the debug build quick.
+    let err = errors(&format!(r#"{{"dev": {{"port": "{}"}}}}"#, "9".repeat(10 << 20)));
+    assert_eq!(err, [format!("1:18 dev.port: `{}…` is not a TCP port (1-65535)", "9".repeat(80))]);
+    let huge = "x".repeat(1 << 20);
+    let quoted = format!("`{}…`", "x".repeat(80));
+    let quoted_url = format!("`https://{}…`", "x".repeat(72));
+    for text in [
+        format!(r#"{{"navbar": {{"style": "{huge}"}}}}"#),
+        format!(r#"{{"navbar": {{"bgColorLight": "{huge}"}}}}"#),
+        format!(r#"{{"dev": {{"port": "{huge}"}}}}"#),
+        format!(r#"{{"build": {{"outputDir": "{huge}/.."}}}}"#),
+        format!(r#"{{"domain": {{"trustedDomains": ["{huge}"]}}}}"#),
+        format!(r#"{{"domain": {{"trustedDomains": ["https://{huge}/path"]}}}}"#),
+    ] {
+        let err = AppConfig::parse(Path::new("minis.config.json"), &text).unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.len() < 400, "{} bytes: {}", shown.len(), &shown[..400]);
+        assert!(shown.contains(&quoted) || shown.contains(&quoted_url), "{shown}");
+    }
+    // Key names are quoted the same way, and so are warnings.
+    let w = findings(&format!(r#"{{"{huge}": 1, {DOMAINS}}}"#));
+    assert_eq!(w, [format!("1:2 {}…: unknown key, ignored", "x".repeat(80))]);
+    // A 10 MB value nobody complains about is kept whole.
+    let c = ok(&format!(r#"{{"dev": {{"name": "{huge}"}}, {DOMAINS}}}"#));
+    assert_eq!(c.config.dev.name.map(|n| n.len()), Some(1 << 20));
+}
+
+#[test]
+fn quoted_values_have_control_characters_escaped() {
+    assert_eq!(
+        errors(r#"{"navbar": {"style": "\u001b[31mred"}}"#),
+        ["1:22 navbar.style: `\\u{1b}[31mred` is not a navbar style; use \"default\" or \"custom\""]
+    );
+}
+
+#[test]
+fn a_repeated_section_replaces_the_earlier_one_whole() {
+    let text = format!("{{\n  \"dev\": {{\"port\": 4000, \"name\": \"first\"}},\n  \"dev\": {{\"port\": 5000}},\n  {DOMAINS}\n}}");
+    let c = ok(&text);
+    assert_eq!((c.config.dev.port, c.config.dev.name), (5000, None));
+    assert_eq!(
+        findings(&text),
+        ["3:3 dev: repeated key; this value replaces the one at 2:3 (the later one wins)"]
+    );
+}
+
+#[test]
+fn a_repeated_setting_keeps_the_later_value() {
+    let text = format!(r#"{{"dev": {{"clientKey": "first", "clientKey": "second"}}, {DOMAINS}}}"#);
+    assert_eq!(ok(&text).config.dev.client_key.as_deref(), Some("second"));
+    assert_eq!(
+        findings(&text),
+        ["1:32 dev.clientKey: repeated key; this value replaces the one at 1:10 (the later one wins)"]
+    );
+}
+
+#[test]
+fn a_repeated_setting_is_validated_as_its_later_value() {
+    assert_eq!(
+        findings(r#"{"navbar": {"style": "default", "style": "bogus"}}"#),
+        [
+            "1:42 navbar.style: `bogus` is not a navbar style; use \"default\" or \"custom\"",
+            "1:33 navbar.style: repeated key; this value replaces the one at 1:13 (the later one wins)",
+            "1:1 domain.trustedDomains: missing; TikTok requires it, and without it the app may not fetch any server",
+        ]
+    );
+    // The other way round the bad value is the one replaced, so it is not an error.
+    let text = format!(r#"{{"navbar": {{"style": "bogus", "style": "custom"}}, {DOMAINS}}}"#);
+    assert_eq!(ok(&text).config.navbar.style, NavbarStyle::Custom);
+}
+
+#[test]
+fn a_repeated_spelling_is_a_repeat_not_a_conflict() {
+    let text = format!(r#"{{"build": {{"outputDir": "dist", "outputDir": "out"}}, {DOMAINS}}}"#);
+    assert_eq!(ok(&text).config.build.output_dir, "out");
+    assert_eq!(
+        findings(&text),
+        ["1:33 build.outputDir: repeated key; this value replaces the one at 1:12 (the later one wins)"]
+    );
+    // Two different spellings are still a conflict.
+    assert!(errors(r#"{"build": {"outputDir": "dist", "output": "out"}}"#)[0].contains("two spellings"));
+}
+
+#[test]
+fn repeated_trusted_domains_and_comment_keys() {
+    let text = r#"{"domain": {"trustedDomains": ["https://a.example"], "trustedDomains": ["https://b.example"]}}"#;
+    let c = ok(text).config;
+    assert!(!c.trusted_domains.allows("https://a.example/") && c.trusted_domains.allows("https://b.example/"));
+    assert_eq!(
+        findings(text),
+        ["1:54 domain.trustedDomains: repeated key; this value replaces the one at 1:13 (the later one wins)"]
+    );
+    // `_comment` keys are comments; the CLI template repeats them.
+    assert_eq!(
+        findings(&format!(r#"{{"_comment": "a", "_comment": "b", {DOMAINS}}}"#)),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn invalid_utf8_is_reported_at_its_byte_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(CONFIG_FILE);
+    std::fs::write(&path, b"{\n  \"dev\": {\"name\": \"caf\xe9\"}\n}").unwrap();
+    let err = AppConfig::load(&path).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("{}:2:23: error: not UTF-8: byte 0xe9 at byte offset 24", path.display())
+    );
+    std::fs::write(&path, b"\xff\xfe{\x00}\x00").unwrap();
+    let err = AppConfig::load(&path).unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("1:1: error: not UTF-8: byte 0xff at byte offset 0; it looks like UTF-16, save it as UTF-8"),
+        "{err}"
+    );
+    // A BOM before the bad byte counts in the offset but not in the column.
+    std::fs::write(&path, b"\xef\xbb\xbf{\"a\xc0\": 1}").unwrap();
+    assert!(AppConfig::load(&path)
+        .unwrap_err()
+        .to_string()
+        .ends_with("1:4: error: not UTF-8: byte 0xc0 at byte offset 6"));
+}
+
+#[test]
+fn json5_syntax_is_refused_with_a_position() {
+    for (text, expected) in [
+        (
+            "{\n  'dev': {}\n}",
+            "2:3 -: invalid JSON: Single-quoted strings are not allowed; JSON strings use double quotes",
+        ),
+        (
+            r#"{"dev": {"host": 'localhost'}}"#,
+            "1:18 -: invalid JSON: Single-quoted strings are not allowed; JSON strings use double quotes",
+        ),
+        (
+            "{\n  dev: {}\n}",
+            "2:3 -: invalid JSON: Expected string for object property; keys must be double-quoted strings",
+        ),
+        (
+            r#"{"dev": {"name": "\x41"}}"#,
+            "1:19 -: invalid JSON: Invalid escape; JSON escapes are \\\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX",
+        ),
+        (
+            r#"{"dev": {"name": "\v"}}"#,
+            "1:19 -: invalid JSON: Invalid escape; JSON escapes are \\\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX",
+        ),
+        (
+            r#"{"dev": {"port": 0xBB8}}"#,
+            "1:18 -: invalid JSON: Hexadecimal numbers are not allowed",
+        ),
+        (
+            r#"{"dev": {"port": +3000}}"#,
+            "1:18 -: invalid JSON: Unary plus on numbers is not allowed",
+        ),
+        (
+            r#"{"dev": {"port": .5}}"#,
+            "1:18 -: invalid JSON: Leading or trailing decimal points on numbers are not allowed",
+        ),
+        (r#"{"dev": {"port": Infinity}}"#, "1:18 -: invalid JSON: Unexpected token"),
+    ] {
+        assert_eq!(errors(text), [expected], "{text}");
+    }
+}
+
+#[test]
+fn raw_control_characters_in_strings_are_refused() {
+    for (text, expected) in [
+        (
+            "{\"dev\": {\"name\": \"a\tb\"}}",
+            "1:20 -: invalid JSON: raw control character U+0009 in a string; escape it as \\u0009",
+        ),
+        (
+            "{\"dev\": {\"name\": \"a\nb\"}}",
+            "1:20 -: invalid JSON: raw control character U+000A in a string; escape it as \\u000a",
+        ),
+        (
+            "{\"dev\": {\"na\u{0}me\": 1}}",
+            "1:13 -: invalid JSON: raw control character U+0000 in a string; escape it as \\u0000",
+        ),
+        (
+            "{\"x\": [[\"\u{1f}\"]]}",
+            "1:10 -: invalid JSON: raw control character U+001F in a string; escape it as \\u001f",
+        ),
+    ] {
+        assert_eq!(errors(text), [expected], "{text:?}");
+    }
+    // Escaped, they are fine; so are tabs and newlines between tokens.
+    assert_eq!(
+        ok("{\"dev\":\t{\"name\": \"a\\tb\"},\r\n\"domain\": {\"trustedDomains\": []}}")
+            .config
+            .dev
+            .name
+            .as_deref(),
+        Some("a\tb")
+    );
+}
+
+#[test]
+fn comments_and_trailing_commas_are_accepted() {
+    let c = ok(r#"// minis.config.json
+{
+  /* the dev server */
+  "dev": {
+    "port": 4000, // not the default
+    "host": "localhost",
+  },
+  "domain": { "trustedDomains": ["https://api.example.com",], },
+}
+"#)
+    .config;
+    assert_eq!(c.dev.port, 4000);
+    assert!(c.trusted_domains.allows("https://api.example.com/x"));
+}
+
+/// The stricter syntax must not break a config this repository ships or tests with (the
+/// e2e harness fills in the `{{...}}` placeholders the same way).
+#[test]
+fn every_config_in_the_repository_still_loads() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fixtures = std::fs::read_dir(root.join("tests/fixtures/apps")).unwrap();
+    let apps = fixtures.map(|e| e.unwrap().path()).chain([root.join("examples/mini-drama")]);
+    for file in apps.map(|dir| dir.join(CONFIG_FILE)).filter(|f| f.exists()) {
+        let text = std::fs::read_to_string(&file)
+            .unwrap()
+            .replace("{{COLLECTOR}}", "http://127.0.0.1:9")
+            .replace("{{NAVBAR_STYLE}}", "custom");
+        AppConfig::parse(&file, &text).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
