@@ -1,10 +1,13 @@
 use crate::harness::{fixture, serial, Collector, Host};
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// A window manager, so the window can really be minimised under Xvfb.
 struct WindowManager(Child);
 
 impl WindowManager {
+    /// Starts openbox and waits until it manages the screen. A window mapped while the window
+    /// manager is still starting can be left unmapped, and then nothing can minimise it.
     fn start() -> WindowManager {
         let child = Command::new("openbox")
             .arg("--sm-disable")
@@ -12,7 +15,18 @@ impl WindowManager {
             .stderr(Stdio::null())
             .spawn()
             .expect("openbox (scripts/setup installs it)");
-        WindowManager(child)
+        let wm = WindowManager(child);
+        let end = Instant::now() + Duration::from_secs(60);
+        // _NET_NUMBER_OF_DESKTOPS is set by an EWMH window manager once it runs.
+        while !Command::new("xdotool")
+            .arg("get_num_desktops")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            assert!(Instant::now() < end, "openbox did not start managing the screen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        wm
     }
 }
 
@@ -45,10 +59,11 @@ fn minimise_and_restore_fire_hide_and_show() {
     assert_eq!(launch["data"]["launch_from"], "anchor");
     assert_eq!(collector.wait("event-2", &host)["name"], "minis.show");
 
-    let window = xdotool(&["search", "--sync", "--onlyvisible", "--name", "minihost"]);
-    let window = window.lines().next().expect("the host window is visible").to_owned();
-    xdotool(&["windowminimize", "--sync", &window]);
+    // Found with a deadline, and no `--sync`: a window that never changes must fail the test
+    // through the collector's deadline, not hang it.
+    let window = host.window();
+    xdotool(&["windowminimize", &window]);
     assert_eq!(collector.wait("event-3", &host)["name"], "minis.hide");
-    xdotool(&["windowactivate", "--sync", &window]);
+    xdotool(&["windowactivate", &window]);
     assert_eq!(collector.wait("event-4", &host)["name"], "minis.show");
 }
