@@ -15,3 +15,4 @@ pub mod platform;
 pub mod policy;
 pub mod sdk;
 pub mod shell;
+pub mod startup;

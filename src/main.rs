@@ -93,9 +93,13 @@ struct RunArgs {
     /// Allow the WebKit inspector (right click → Inspect).
     #[arg(long)]
     devtools: bool,
+    /// Log each phase of the start path with its time since start (target minihost::startup).
+    #[arg(long)]
+    trace_startup: bool,
 }
 
 fn main() -> ExitCode {
+    minihost::startup::begin();
     let cli = Cli::parse();
     init_tracing(cli.log_format);
     // User-facing errors: the message and its causes, never a backtrace (RUST_BACKTRACE is often
@@ -189,6 +193,10 @@ fn init_tracing(format: LogFormat) {
 }
 
 fn run(args: RunArgs) -> Result<()> {
+    if args.trace_startup {
+        minihost::startup::enable();
+    }
+    minihost::startup::phase("arguments parsed");
     let data_dir = args.data_dir.clone().unwrap_or_else(default_data_dir);
     let app = match &args.dir {
         Some(dir) => AppSource::Dir(dir.clone()),

@@ -199,6 +199,7 @@ impl Bridge {
         let mut effects = Vec::new();
         let outcome: Option<Outcome> = match env.method.as_str() {
             "init" => {
+                crate::startup::phase("TTMinis.init received");
                 self.init(&env);
                 Some(Ok(json!({})))
             }

@@ -78,6 +78,7 @@ pub fn run(host: Arc<Host>, opts: RunOptions) -> Result<(), DesktopError> {
         .with_resizable(false)
         .build(&event_loop)
         .map_err(|e| DesktopError::Window(e.to_string()))?;
+    crate::startup::phase("window created");
     set_dark(host.theme() == Theme::Dark);
 
     let vbox = window
@@ -91,10 +92,12 @@ pub fn run(host: Arc<Host>, opts: RunOptions) -> Result<(), DesktopError> {
     overlay.show_all();
 
     let chrome = chrome::Chrome::build(&fixed, &overlay, host.layout(), &host.navbar());
+    crate::startup::phase("chrome built");
     let surfaces = Rc::new(RefCell::new(Surfaces { app: None, sheet: None }));
 
     let app = build_app_webview(&host, opts.devtools, &fixed, proxy.clone(), surfaces.clone())?;
     surfaces.borrow_mut().app = Some(app);
+    crate::startup::phase("webview created");
     overlay.show_all();
 
     // Sheets get their own web context: the app's context has no handler for their scheme.
@@ -282,9 +285,12 @@ fn build_app_webview(
 fn deliver(surfaces: &Rc<RefCell<Surfaces>>, effects: &[Effect]) {
     let s = surfaces.borrow();
     let Some(app) = &s.app else { return };
-    for script in effects.iter().filter_map(page_script::script) {
+    for effect in effects {
+        let Some(script) = page_script::script(effect) else { continue };
         if let Err(err) = app.evaluate_script(&script) {
             tracing::error!(target: "minihost::desktop", "cannot deliver a reply: {err}");
+        } else if matches!(effect, Effect::Reply(_)) {
+            crate::startup::phase("first reply delivered");
         }
     }
 }

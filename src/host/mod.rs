@@ -96,6 +96,7 @@ impl Host {
             AppSource::Dir(dir) => App::resolve(dir)?,
             AppSource::Sample => App::sample(&opts.data_dir.join("cache"))?,
         };
+        crate::startup::phase("app resolved");
         let config = &app.config.config;
         let device = Device::find(&opts.device).ok_or_else(|| HostError::UnknownDevice {
             name: opts.device.clone(),
@@ -123,6 +124,7 @@ impl Host {
             source,
         };
         let registered = platform.ensure_app(&minis_app(&client_key)).map_err(on_platform)?;
+        crate::startup::phase("platform ready");
         if let Some(name) = &opts.user {
             if platform.user_by_username(name).map_err(on_platform)?.is_none() {
                 let known = platform.users().map_err(on_platform)?.into_iter().map(|u| u.username).collect();
@@ -180,6 +182,7 @@ impl Host {
         let mut context = HostContext::new(opts.transport, Some(client_key.clone()), device, &layout);
         context.media_base = media_base;
         let origin = AppOrigin::new(assets, policy.clone());
+        crate::startup::phase("host ready");
         Ok(Host {
             app,
             title,
@@ -290,7 +293,9 @@ impl Host {
 
     /// Answers a request to the app's origin (assets, built-in SDK paths).
     pub fn respond_asset<B>(&self, request: &http::Request<B>) -> http::Response<Body> {
-        self.origin.respond(request)
+        let response = self.origin.respond(request);
+        crate::startup::phase("first asset served");
+        response
     }
 
     /// May the app's page fetch `url`? For shells that see requests (Android's
@@ -363,6 +368,9 @@ impl Host {
     /// The app's webview finished loading `url`. The first app page launches the app.
     pub fn page_loaded(&self, url: &str) -> Vec<Effect> {
         let is_app = matches!(self.policy.caller(url), crate::policy::Caller::App);
+        if is_app {
+            crate::startup::phase("page loaded");
+        }
         let events = self.lifecycle().loaded(is_app);
         self.events(events)
     }

@@ -105,3 +105,45 @@ pub(crate) mod reqwest {
         })
     }
 }
+
+/// `--trace-startup` logs every phase of the start path once, in the order a start goes.
+#[test]
+fn trace_startup_logs_each_phase_once_in_order() {
+    let _g = serial();
+    let collector = Collector::start();
+    let app = fixture("sdk", &collector);
+    let host = Host::start(&app.path().join("build"), &["--trace-startup"]);
+    collector.wait("sdk", &host);
+    host.wait_event("the first reply phase", |e| {
+        crate::harness::field(e, "phase") == "first reply delivered"
+    });
+    let phases: Vec<(String, f64)> = host
+        .events()
+        .iter()
+        .filter(|e| crate::harness::field(e, "target") == "minihost::startup")
+        .map(|e| {
+            let ms = crate::harness::field(e, "ms").parse().unwrap();
+            (crate::harness::field(e, "phase").to_string(), ms)
+        })
+        .collect();
+    let names: Vec<&str> = phases.iter().map(|(n, _)| n.as_str()).collect();
+    let mut expected = minihost::startup::PHASES.to_vec();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(sorted, expected, "each phase once: {names:?}");
+    let at = |name: &str| phases.iter().find(|(n, _)| n == name).unwrap().1;
+    // The chain that is causal; the asset, init and load phases race the webview's build.
+    for pair in [
+        ["arguments parsed", "app resolved"],
+        ["app resolved", "platform ready"],
+        ["platform ready", "host ready"],
+        ["host ready", "window created"],
+        ["window created", "chrome built"],
+        ["chrome built", "webview created"],
+        ["first asset served", "TTMinis.init received"],
+        ["TTMinis.init received", "first reply delivered"],
+    ] {
+        assert!(at(pair[0]) <= at(pair[1]), "{} before {}: {phases:?}", pair[0], pair[1]);
+    }
+}

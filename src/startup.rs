@@ -1,0 +1,51 @@
+//! `minihost run --trace-startup`: each phase of the start path, logged once with its time
+//! since `main` was entered (`target: minihost::startup`, fields `phase` and `ms`), so the
+//! difference from bare wry can be located. Costs one atomic load per phase when off.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
+
+static START: OnceLock<Instant> = OnceLock::new();
+static ENABLED: AtomicBool = AtomicBool::new(false);
+static SEEN: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+
+/// The phases, in the order a start goes through them.
+pub const PHASES: [&str; 11] = [
+    "arguments parsed",
+    "app resolved",
+    "platform ready",
+    "host ready",
+    "window created",
+    "chrome built",
+    "webview created",
+    "first asset served",
+    "TTMinis.init received",
+    "page loaded",
+    "first reply delivered",
+];
+
+/// Marks process start; call first thing in `main`.
+pub fn begin() {
+    START.get_or_init(Instant::now);
+}
+
+/// Turns phase logging on (`--trace-startup`).
+pub fn enable() {
+    begin();
+    ENABLED.store(true, Ordering::Relaxed);
+}
+
+/// Logs `name` the first time it is reached.
+pub fn phase(name: &'static str) {
+    if !ENABLED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut seen = SEEN.lock().unwrap_or_else(|p| p.into_inner());
+    if seen.contains(&name) {
+        return;
+    }
+    seen.push(name);
+    let ms = START.get().map_or(0.0, |t| t.elapsed().as_secs_f64() * 1000.0);
+    tracing::info!(target: "minihost::startup", phase = name, ms = format!("{ms:.1}"), "startup phase");
+}
