@@ -20,7 +20,6 @@ use crate::policy::{Navigation, Policy, CHROME_ORIGIN};
 use crate::shell::sheets::SheetAnswer;
 use crate::shell::{sheet_page, Device, Layout, NavbarState, Theme, DEVICES};
 use lifecycle::Lifecycle;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 #[derive(Debug, thiserror::Error)]
@@ -215,14 +214,6 @@ impl Host {
             .collect()
     }
 
-    /// The folder served at the app's origin.
-    pub fn app_root(&self) -> &std::path::Path {
-        &self.app.root
-    }
-
-    pub fn config_path(&self) -> PathBuf {
-        self.app.config.path.clone()
-    }
 
     pub fn title(&self) -> &str {
         &self.title
@@ -268,13 +259,6 @@ impl Host {
         crate::sdk::init_script(&self.context)
     }
 
-    pub fn context(&self) -> &HostContext {
-        &self.context
-    }
-
-    pub fn policy(&self) -> &Policy {
-        &self.policy
-    }
 
     pub fn navbar(&self) -> NavbarState {
         self.bridge.navbar()
