@@ -656,7 +656,6 @@ fn report(params: &Value, page_url: &str, policy: &Policy) {
         };
         format!("{file}:{}:{}", n("line"), n("column"))
     };
-    let has_domains = !policy.trusted_domains().is_empty();
     match s("kind") {
         "csp" => {
             let rule = rules::for_csp(s("directive"), s("blockedURL"));
@@ -667,7 +666,7 @@ fn report(params: &Value, page_url: &str, policy: &Policy) {
                 blocked_url = s("blockedURL"),
                 source = source(),
                 sample = s("sample"),
-                hint = rule.map(|r| rules::hint(&r, s("blockedURL"), has_domains)).unwrap_or_default(),
+                hint = rule.map(|r| policy.hint(&r, s("blockedURL"))).unwrap_or_default(),
                 "CSP violation"
             )
         }

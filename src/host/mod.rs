@@ -214,7 +214,6 @@ impl Host {
             .collect()
     }
 
-
     pub fn title(&self) -> &str {
         &self.title
     }
@@ -259,7 +258,6 @@ impl Host {
         crate::sdk::init_script(&self.context)
     }
 
-
     pub fn navbar(&self) -> NavbarState {
         self.bridge.navbar()
     }
@@ -285,15 +283,14 @@ impl Host {
     /// May the app's page fetch `url`? For shells that see requests (Android's
     /// `shouldInterceptRequest`); WebKitGTK's CSP enforces the same rule on the desktop.
     pub fn is_request_allowed(&self, url: &str) -> bool {
-        use crate::policy::rules::{hint, TRUSTED_DOMAINS};
+        use crate::policy::rules::TRUSTED_DOMAINS;
         let allowed = self.policy.allows_connect(url);
         if !allowed {
-            let has_domains = !self.policy.trusted_domains().is_empty();
             tracing::warn!(
                 target: "minihost::policy",
                 rule = TRUSTED_DOMAINS.name,
                 url,
-                hint = hint(&TRUSTED_DOMAINS, url, has_domains),
+                hint = self.policy.hint(&TRUSTED_DOMAINS, url),
                 "blocked request: origin is not in domain.trustedDomains"
             );
         }

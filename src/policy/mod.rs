@@ -79,6 +79,11 @@ impl Policy {
         origin_of(url).is_some_and(|o| o == APP_ORIGIN) || self.trusted.allows(url)
     }
 
+    /// How to comply with `rule` for `url`, given this app's config.
+    pub fn hint(&self, rule: &rules::Rule, url: &str) -> String {
+        rules::hint(rule, url, !self.trusted.is_empty())
+    }
+
     /// Top-level navigation stays inside the app's origin.
     pub fn navigation(&self, url: &str) -> Navigation {
         match origin_of(url) {
