@@ -432,3 +432,8 @@ impl Drop for Host {
 pub fn field<'a>(event: &'a Value, key: &str) -> &'a str {
     event.get(key).and_then(Value::as_str).unwrap_or("")
 }
+
+/// A form POST whose answer is JSON (the platform's token endpoint).
+pub fn post_form(url: &str, form: &[(&str, &str)]) -> Value {
+    reqwest::blocking::Client::new().post(url).form(form).send().unwrap().json().unwrap()
+}

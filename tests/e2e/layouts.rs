@@ -71,7 +71,7 @@ fn a_vite_project_root_runs_its_dist_build_and_adopts_the_page_key() {
         field(e, "message") == "registered app on the platform" && field(e, "client_key") == "vite-real-key"
     });
     // The code was minted for the adopted key: the platform exchanges it with that key's secret.
-    let token: serde_json::Value = crate::sdk::reqwest::blocking_post_form(
+    let token = crate::harness::post_form(
         &format!("{}/v2/oauth/token/", host.platform_url()),
         &[
             ("client_key", "vite-real-key"),

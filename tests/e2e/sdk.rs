@@ -59,7 +59,7 @@ fn sdk_url_loads_and_both_callback_styles_work() {
 
     // The code minted in the window is a real platform code.
     let code = r["loginObject"]["success"]["code"].as_str().unwrap();
-    let token: Value = reqwest::blocking_post_form(
+    let token: Value = crate::harness::post_form(
         &format!("{}/v2/oauth/token/", host.platform_url()),
         &[
             ("client_key", "e2e-sdk"),
@@ -93,17 +93,6 @@ fn sdk_url_loads_and_both_callback_styles_work() {
             .any(|l| l["dir"] == "out" && l["effect"] == "reply" && l["result"]["code"].as_str() == Some(code)),
         "the reply with the code is logged"
     );
-}
-
-/// Minimal blocking form POST over reqwest's async client.
-pub(crate) mod reqwest {
-    pub fn blocking_post_form(url: &str, form: &[(&str, &str)]) -> serde_json::Value {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        rt.block_on(async {
-            let res = ::reqwest::Client::new().post(url).form(form).send().await.unwrap();
-            res.json().await.unwrap()
-        })
-    }
 }
 
 /// `--trace-startup` logs every phase of the start path once, in the order a start goes.
