@@ -11,6 +11,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use minihost_platform_api::host_api::{self as wire, Code, ErrorBody, GrantQuery, GrantRequest, PairRequest, PairResponse, Scopes};
+use minihost_platform_api::monetization::{AdAdmission, AdView, Balance, PaidOrder, PayRequest, Subscribed, TopUp, TradeOrder};
 use minihost_platform_api::{CodeRequest, EnsuredApp, HostPlatform, HostPlatformError, NewApp, User};
 use reqwest::blocking::{Client, RequestBuilder};
 use reqwest::StatusCode;
@@ -145,21 +146,30 @@ impl RemotePlatform {
             error_description: format!("HTTP {status}"),
             field: None,
             log_id: String::new(),
+            reason: None,
         });
-        Err(match status {
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => HostPlatformError::Refused {
-                url,
+        Err(match (status, body.reason) {
+            (StatusCode::CONFLICT, Some(reason)) => HostPlatformError::Declined {
+                reason,
                 message: body.error_description,
             },
-            StatusCode::NOT_FOUND => HostPlatformError::NotFound {
-                what: body.error,
-                key: body.error_description,
+            (status, _) => match status {
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => HostPlatformError::Refused {
+                    url,
+                    message: body.error_description,
+                },
+                StatusCode::NOT_FOUND => HostPlatformError::NotFound {
+                    what: body.error,
+                    key: body.error_description,
+                },
+                StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY | StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                    HostPlatformError::Invalid {
+                        field: body.field.unwrap_or_default(),
+                        message: body.error_description,
+                    }
+                }
+                _ => HostPlatformError::Internal(format!("{} (HTTP {status}, log_id {})", body.error_description, body.log_id)),
             },
-            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY | StatusCode::UNSUPPORTED_MEDIA_TYPE => HostPlatformError::Invalid {
-                field: body.field.unwrap_or_default(),
-                message: body.error_description,
-            },
-            _ => HostPlatformError::Internal(format!("{} (HTTP {status}, log_id {})", body.error_description, body.log_id)),
         })
     }
 }
@@ -221,5 +231,29 @@ impl HostPlatform for RemotePlatform {
     fn mint_code(&self, req: &CodeRequest) -> Result<String, HostPlatformError> {
         let code: Code = self.send(self.authed(self.client.post(self.url(wire::CODES))).json(req))?;
         Ok(code.code)
+    }
+
+    fn trade_order(&self, trade_order_id: &str) -> Result<Option<TradeOrder>, HostPlatformError> {
+        match self.send(self.authed(self.client.get(self.url(&wire::order_path(trade_order_id))))) {
+            Ok(order) => Ok(Some(order)),
+            Err(HostPlatformError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn pay_order(&self, req: &PayRequest) -> Result<PaidOrder, HostPlatformError> {
+        self.send(self.authed(self.client.post(self.url(wire::ORDERS_PAY))).json(req))
+    }
+
+    fn subscribe(&self, req: &PayRequest) -> Result<Subscribed, HostPlatformError> {
+        self.send(self.authed(self.client.post(self.url(wire::ORDERS_SUBSCRIBE))).json(req))
+    }
+
+    fn top_up(&self, req: &TopUp) -> Result<Balance, HostPlatformError> {
+        self.send(self.authed(self.client.post(self.url(wire::TOP_UP))).json(req))
+    }
+
+    fn admit_ad(&self, view: &AdView) -> Result<AdAdmission, HostPlatformError> {
+        self.send(self.authed(self.client.post(self.url(wire::ADS_ADMIT))).json(view))
     }
 }

@@ -435,5 +435,11 @@ pub fn field<'a>(event: &'a Value, key: &str) -> &'a str {
 
 /// A form POST whose answer is JSON (the platform's token endpoint).
 pub fn post_form(url: &str, form: &[(&str, &str)]) -> Value {
-    reqwest::blocking::Client::new().post(url).form(form).send().unwrap().json().unwrap()
+    reqwest::blocking::Client::new()
+        .post(url)
+        .form(form)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap()
 }

@@ -22,6 +22,19 @@ pub const GRANTS: &str = "/__host/v1/grants";
 /// `POST` [`CodeRequest`] → [`Code`].
 pub const CODES: &str = "/__host/v1/codes";
 
+/// `GET /__host/v1/orders/{trade_order_id}` → [`TradeOrder`](crate::monetization::TradeOrder) or 404.
+pub const ORDER: &str = "/__host/v1/orders/{trade_order_id}";
+/// `POST` [`PayRequest`](crate::monetization::PayRequest) → [`PaidOrder`](crate::monetization::PaidOrder);
+/// 409 with `reason` when declined.
+pub const ORDERS_PAY: &str = "/__host/v1/orders/pay";
+/// `POST` [`PayRequest`](crate::monetization::PayRequest) → [`Subscribed`](crate::monetization::Subscribed);
+/// 409 with `reason` when declined.
+pub const ORDERS_SUBSCRIBE: &str = "/__host/v1/orders/subscribe";
+/// `POST` [`TopUp`](crate::monetization::TopUp) → [`Balance`](crate::monetization::Balance).
+pub const TOP_UP: &str = "/__host/v1/wallet/top_up";
+/// `POST` [`AdView`](crate::monetization::AdView) → [`AdAdmission`](crate::monetization::AdAdmission).
+pub const ADS_ADMIT: &str = "/__host/v1/ads/admit";
+
 /// Prefix of device tokens, like TikTok's `act.`/`rft.`.
 pub const DEVICE_TOKEN_PREFIX: &str = "dvt.";
 
@@ -72,14 +85,24 @@ pub struct ErrorBody {
     pub field: Option<String>,
     #[serde(default)]
     pub log_id: String,
+    /// Set on 409 answers: why a payment or subscription was declined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<crate::monetization::DeclineReason>,
+}
+
+/// The path of one trade order.
+pub fn order_path(trade_order_id: &str) -> String {
+    segments(&["__host", "v1", "orders", trade_order_id])
 }
 
 /// The path of one user.
 pub fn user_path(username: &str) -> String {
+    segments(&["__host", "v1", "users", username])
+}
+
+fn segments(parts: &[&str]) -> String {
     let mut url = url::Url::parse("http://h/").expect("static URL");
-    url.path_segments_mut()
-        .expect("http URLs have paths")
-        .extend(["__host", "v1", "users", username]);
+    url.path_segments_mut().expect("http URLs have paths").extend(parts);
     url.path().to_string()
 }
 
@@ -92,5 +115,6 @@ mod tests {
         assert_eq!(user_path("alice"), "/__host/v1/users/alice");
         assert_eq!(user_path("a/../b"), "/__host/v1/users/a%2F..%2Fb");
         assert!(user_path("alice").starts_with(PREFIX));
+        assert_eq!(order_path("TOID/1"), "/__host/v1/orders/TOID%2F1");
     }
 }

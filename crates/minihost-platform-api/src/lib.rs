@@ -7,6 +7,7 @@
 
 pub mod host_api;
 pub mod loopback;
+pub mod monetization;
 pub mod scopes;
 mod types;
 
@@ -35,12 +36,19 @@ pub enum HostPlatformError {
     /// The platform refused this host (no or a bad device token, pairing refused).
     #[error("the platform at {url} refused this host: {message}")]
     Refused { url: String, message: String },
+    /// The platform refused to pay or subscribe; the order is unchanged.
+    #[error("{message}")]
+    Declined {
+        reason: monetization::DeclineReason,
+        message: String,
+    },
     /// The platform failed; details are in its log.
     #[error("platform error: {0}")]
     Internal(String),
 }
 
-/// The platform as a host uses it: test users, consent, codes, and the app's registration.
+/// The platform as a host uses it: test users, consent, codes, the app's registration, and
+/// what the pay, subscribe, wallet and ad sheets need.
 /// Calls block until the platform has answered (and, for writes, committed).
 pub trait HostPlatform: Send + Sync {
     /// Where the platform is, for messages: `embedded (DIR)` or its base URL.
@@ -56,4 +64,16 @@ pub trait HostPlatform: Send + Sync {
     fn grant(&self, user_id: i64, client_key: &str, scopes: &[String]) -> Result<Vec<String>, HostPlatformError>;
     /// Mints a single-use authorization code, exchangeable at the platform's `/v2/oauth/token/`.
     fn mint_code(&self, req: &CodeRequest) -> Result<String, HostPlatformError>;
+    /// A trade order by its `TOID…`; `None` when there is none.
+    fn trade_order(&self, trade_order_id: &str) -> Result<Option<monetization::TradeOrder>, HostPlatformError>;
+    /// Pays a `PENDING` Beans order from the user's wallet, in one transaction with its
+    /// webhook. At most once per order, however many hosts try at the same time.
+    fn pay_order(&self, req: &monetization::PayRequest) -> Result<monetization::PaidOrder, HostPlatformError>;
+    /// Starts (or reactivates) the subscription of a `PENDING` subscription order.
+    fn subscribe(&self, req: &monetization::PayRequest) -> Result<monetization::Subscribed, HostPlatformError>;
+    /// Adds Beans to a wallet (the wallet sheet's top-up).
+    fn top_up(&self, req: &monetization::TopUp) -> Result<monetization::Balance, HostPlatformError>;
+    /// Admits and records an ad view unless its unit's interval or daily cap forbids it.
+    /// Both read the platform's clock.
+    fn admit_ad(&self, view: &monetization::AdView) -> Result<monetization::AdAdmission, HostPlatformError>;
 }

@@ -1,5 +1,6 @@
 //! The emulator as a host's platform, in process: [`HostPlatform`] over [`Platform`].
 
+use minihost_platform_api::monetization::{AdAdmission, AdView, Balance, PaidOrder, PayRequest, Subscribed, TopUp, TradeOrder};
 use minihost_platform_api::{CodeRequest, EnsuredApp, HostPlatform, HostPlatformError, NewApp, User};
 
 use super::{Platform, PlatformError};
@@ -55,5 +56,25 @@ impl HostPlatform for Platform {
 
     fn mint_code(&self, req: &CodeRequest) -> Result<String, HostPlatformError> {
         Ok(Platform::mint_code(self, req.clone())?)
+    }
+
+    fn trade_order(&self, _trade_order_id: &str) -> Result<Option<TradeOrder>, HostPlatformError> {
+        Err(HostPlatformError::Internal("trade orders: not built yet".into()))
+    }
+
+    fn pay_order(&self, _req: &PayRequest) -> Result<PaidOrder, HostPlatformError> {
+        Err(HostPlatformError::Internal("pay: not built yet".into()))
+    }
+
+    fn subscribe(&self, _req: &PayRequest) -> Result<Subscribed, HostPlatformError> {
+        Err(HostPlatformError::Internal("subscribe: not built yet".into()))
+    }
+
+    fn top_up(&self, _req: &TopUp) -> Result<Balance, HostPlatformError> {
+        Err(HostPlatformError::Internal("top up: not built yet".into()))
+    }
+
+    fn admit_ad(&self, _view: &AdView) -> Result<AdAdmission, HostPlatformError> {
+        Ok(AdAdmission::Admitted)
     }
 }
