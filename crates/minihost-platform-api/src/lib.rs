@@ -9,6 +9,7 @@ pub mod host_api;
 pub mod loopback;
 pub mod monetization;
 pub mod scopes;
+pub mod webhook;
 mod types;
 
 pub use types::{CodeRequest, EnsuredApp, HostApp, NewApp, UnknownHostApp, User};
