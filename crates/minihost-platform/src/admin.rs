@@ -16,6 +16,9 @@ use serde_json::{json, Value};
 
 use super::http::{read_body, LogId, Params};
 use super::loopback_only::{loopback_only, Guard, Surface};
+use minihost_platform_api::monetization::DeclineReason;
+
+use super::webhooks::DeliveryStatus;
 use super::{scopes, CodeRequest, HostApp, NewApp, NewUser, Platform, PlatformError};
 
 pub(crate) fn routes(platform: &Platform) -> Router<Platform> {
@@ -31,6 +34,15 @@ pub(crate) fn routes(platform: &Platform) -> Router<Platform> {
         .route("/__admin/clock", get(clock))
         .route("/__admin/clock/advance", post(advance_clock))
         .route("/__admin/requests", get(requests))
+        .route("/__admin/apps/webhook", post(set_webhook))
+        .route("/__admin/users/beans", post(set_beans))
+        .route("/__admin/ledger", get(ledger))
+        .route("/__admin/orders", get(list_orders))
+        .route("/__admin/orders/refund", post(refund_order))
+        .route("/__admin/subscriptions", get(list_subscriptions))
+        .route("/__admin/subscriptions/cancel", post(cancel_subscription))
+        .route("/__admin/webhooks", get(list_webhooks))
+        .route("/__admin/webhooks/resend", post(resend_webhook))
         .route_layer(middleware::from_fn_with_state(
             Guard {
                 platform: platform.clone(),
@@ -46,6 +58,8 @@ pub(crate) struct AdminError {
     error: &'static str,
     description: String,
     field: Option<String>,
+    /// Why a payment or subscription was declined (409 answers).
+    reason: Option<DeclineReason>,
 }
 
 impl AdminError {
@@ -55,6 +69,7 @@ impl AdminError {
             error: "invalid_request",
             description: description.into(),
             field: None,
+            reason: None,
         }
     }
 
@@ -67,16 +82,24 @@ impl AdminError {
         if let Some(field) = self.field {
             body["field"] = json!(field);
         }
+        if let Some(reason) = self.reason {
+            body["reason"] = json!(reason);
+        }
         (self.status, Json(body)).into_response()
     }
 }
 
 impl From<PlatformError> for AdminError {
     fn from(err: PlatformError) -> AdminError {
+        let reason = match &err {
+            PlatformError::Declined { reason, .. } => Some(*reason),
+            _ => None,
+        };
         let (status, error, field) = match &err {
             PlatformError::InvalidInput { field, .. } => (StatusCode::BAD_REQUEST, "invalid_request", Some(field.to_string())),
             PlatformError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found", None),
-            PlatformError::AlreadyExists { .. } => (StatusCode::CONFLICT, "conflict", None),
+            PlatformError::AlreadyExists { .. } | PlatformError::Conflict(_) => (StatusCode::CONFLICT, "conflict", None),
+            PlatformError::Declined { .. } => (StatusCode::CONFLICT, "declined", None),
             e if e.is_busy() => (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", None),
             _ => {
                 tracing::error!(error = %err, "admin request failed");
@@ -88,6 +111,7 @@ impl From<PlatformError> for AdminError {
             error,
             description: err.to_string(),
             field,
+            reason,
         }
     }
 }
@@ -196,6 +220,11 @@ async fn index(State(platform): State<Platform>) -> Json<Value> {
             "POST /__admin/codes", "POST /__admin/tokens/expire",
             "GET /__admin/clock", "POST /__admin/clock/advance",
             "GET /__admin/requests?limit=",
+            "POST /__admin/apps/webhook",
+            "POST /__admin/users/beans", "GET /__admin/ledger?username=|user_id=",
+            "GET /__admin/orders?client_key=", "POST /__admin/orders/refund",
+            "GET /__admin/subscriptions?client_key=", "POST /__admin/subscriptions/cancel",
+            "GET /__admin/webhooks?client_key=&status=", "POST /__admin/webhooks/resend",
         ],
     }))
 }
@@ -356,6 +385,7 @@ async fn expire_token(
                 error: "not_found",
                 description: "no such token".into(),
                 field: Some("token".into()),
+                reason: None,
             })
         }
     }
@@ -381,7 +411,13 @@ async fn advance_clock(
 ) -> Response {
     let now = platform.clock().advance(req.seconds);
     tracing::info!(seconds = req.seconds, now, log_id, "platform clock advanced");
-    Json(json!({ "now": now, "offset": platform.clock().offset() })).into_response()
+    // What the new time makes due happens before the answer, so tests see it at once.
+    let processed = match platform.process_subscriptions_async().await {
+        Ok(n) => n,
+        Err(e) => return AdminError::from(e).response(&log_id),
+    };
+    platform.wake_webhooks();
+    Json(json!({ "now": now, "offset": platform.clock().offset(), "subscriptions_processed": processed })).into_response()
 }
 
 async fn requests(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, RawQuery(query): RawQuery) -> Response {
@@ -397,4 +433,158 @@ async fn requests(State(platform): State<Platform>, Extension(LogId(log_id)): Ex
         Ok(json!({ "requests": platform.recent_requests(limit) }))
     })();
     finish(result, &log_id)
+}
+
+fn missing(field: &str, description: &str) -> AdminError {
+    AdminError {
+        field: Some(field.into()),
+        ..AdminError::bad_request(description)
+    }
+}
+
+/// An optional query parameter, or a 400 naming it.
+fn query_param(params: &Params, name: &'static str) -> Result<Option<String>, AdminError> {
+    params
+        .get(name)
+        .map(|v| v.map(str::to_string))
+        .map_err(|e| missing(name, &e.to_string()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetWebhook {
+    client_key: String,
+    webhook_url: Option<String>,
+}
+
+async fn set_webhook(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    AdminJson(req): AdminJson<SetWebhook>,
+) -> Response {
+    let result = platform
+        .set_webhook_url_async(&req.client_key, req.webhook_url)
+        .await
+        .map(|app| json!({ "app": app }));
+    finish(result.map_err(Into::into), &log_id)
+}
+
+#[derive(Deserialize)]
+struct SetBeans {
+    #[serde(flatten)]
+    user: UserRef,
+    beans: i64,
+}
+
+async fn set_beans(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    AdminJson(req): AdminJson<SetBeans>,
+) -> Response {
+    let result = async {
+        let user_id = req.user.resolve(&platform)?;
+        let (balance, delta) = platform.set_beans_async(user_id, req.beans).await?;
+        Ok(json!({ "user_id": balance.user_id, "beans": balance.beans, "delta": delta }))
+    }
+    .await;
+    finish(result, &log_id)
+}
+
+fn user_from_query(platform: &Platform, params: &Params) -> Result<i64, AdminError> {
+    let user = UserRef {
+        user_id: query_param(params, "user_id")?
+            .map(|v| v.parse().map_err(|_| missing("user_id", "user_id must be a number")))
+            .transpose()?,
+        username: query_param(params, "username")?,
+    };
+    user.resolve(platform)
+}
+
+async fn ledger(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, RawQuery(query): RawQuery) -> Response {
+    let result = (|| -> AdminResult {
+        let user_id = user_from_query(&platform, &Params::from_query(query.as_deref()))?;
+        let beans = platform.user(user_id)?.map(|u| u.beans).unwrap_or_default();
+        Ok(json!({ "user_id": user_id, "beans": beans, "entries": platform.ledger(user_id)? }))
+    })();
+    finish(result, &log_id)
+}
+
+async fn list_orders(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, RawQuery(query): RawQuery) -> Response {
+    let result = (|| -> AdminResult {
+        let client_key = query_param(&Params::from_query(query.as_deref()), "client_key")?;
+        Ok(json!({ "orders": platform.orders(client_key.as_deref())? }))
+    })();
+    finish(result, &log_id)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrderRef {
+    trade_order_id: String,
+}
+
+async fn refund_order(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    AdminJson(req): AdminJson<OrderRef>,
+) -> Response {
+    let result = platform
+        .refund_order_async(&req.trade_order_id)
+        .await
+        .map(|(order, beans)| json!({ "order": order, "beans": beans }));
+    finish(result.map_err(Into::into), &log_id)
+}
+
+async fn list_subscriptions(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, RawQuery(query): RawQuery) -> Response {
+    let result = (|| -> AdminResult {
+        let client_key = query_param(&Params::from_query(query.as_deref()), "client_key")?;
+        Ok(json!({ "subscriptions": platform.subscriptions(client_key.as_deref(), None)? }))
+    })();
+    finish(result, &log_id)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubscriptionRef {
+    subscription_id: String,
+}
+
+async fn cancel_subscription(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    AdminJson(req): AdminJson<SubscriptionRef>,
+) -> Response {
+    let result = platform
+        .cancel_subscription_async(&req.subscription_id)
+        .await
+        .map(|sub| json!({ "subscription": sub }));
+    finish(result.map_err(Into::into), &log_id)
+}
+
+async fn list_webhooks(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, RawQuery(query): RawQuery) -> Response {
+    let result = (|| -> AdminResult {
+        let params = Params::from_query(query.as_deref());
+        let client_key = query_param(&params, "client_key")?;
+        let status = match query_param(&params, "status")? {
+            Some(s) => Some(DeliveryStatus::parse(&s).ok_or_else(|| missing("status", "status must be pending, delivered or failed"))?),
+            None => None,
+        };
+        Ok(json!({ "webhooks": platform.webhook_deliveries(client_key.as_deref(), status)? }))
+    })();
+    finish(result, &log_id)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeliveryRef {
+    id: i64,
+}
+
+async fn resend_webhook(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    AdminJson(req): AdminJson<DeliveryRef>,
+) -> Response {
+    let result = platform.resend_webhook_async(req.id).await.map(|d| json!({ "webhook": d }));
+    finish(result.map_err(Into::into), &log_id)
 }

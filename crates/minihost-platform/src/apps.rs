@@ -92,6 +92,16 @@ fn validate_client_key(key: &str) -> Result<(), PlatformError> {
     Ok(())
 }
 
+fn validate_webhook_url(url: &str) -> Result<(), PlatformError> {
+    if url.len() > 2_048 || url.chars().any(char::is_control) {
+        return Err(PlatformError::invalid("webhook_url", "must be at most 2048 characters without control characters"));
+    }
+    match url::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
+        _ => Err(PlatformError::invalid("webhook_url", format!("{url:?} is not an http(s) URL"))),
+    }
+}
+
 /// Checks a registration and fills in defaults, naming the first bad field.
 fn validate(new: NewApp) -> Result<App, PlatformError> {
     let client_key = new.client_key.trim().to_string();
@@ -143,10 +153,7 @@ fn validate(new: NewApp) -> Result<App, PlatformError> {
         None => scopes::DEFAULT_ALLOWED_SCOPES.iter().map(|s| s.to_string()).collect(),
     };
     if let Some(url) = &new.webhook_url {
-        match url::Url::parse(url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
-            _ => return Err(PlatformError::invalid("webhook_url", format!("{url:?} is not an http(s) URL"))),
-        }
+        validate_webhook_url(url)?;
     }
     Ok(App {
         client_key,
@@ -219,6 +226,29 @@ impl Platform {
             let existing = app_by_key(conn, &app.client_key)?.ok_or_else(|| PlatformError::not_found("app", &app.client_key))?;
             Ok((existing, false))
         }))
+    }
+
+    /// Sets (or with `None` clears) where the app's webhooks go. Queued deliveries go to the
+    /// URL current when they are sent.
+    pub async fn set_webhook_url_async(&self, client_key: &str, webhook_url: Option<String>) -> Result<App, PlatformError> {
+        if let Some(url) = &webhook_url {
+            validate_webhook_url(url)?;
+        }
+        let client_key = client_key.to_string();
+        let app = self
+            .commit_async(Ok(Box::new(move |conn: &mut rusqlite::Connection| {
+                let changed = conn.execute(
+                    "UPDATE apps SET webhook_url = ?2 WHERE client_key = ?1",
+                    params![client_key, webhook_url],
+                )?;
+                if changed == 0 {
+                    return Err(PlatformError::not_found("app", &client_key));
+                }
+                app_by_key(conn, &client_key)?.ok_or_else(|| PlatformError::not_found("app", &client_key))
+            })))
+            .await?;
+        self.wake_webhooks();
+        Ok(app)
     }
 
     pub fn app(&self, client_key: &str) -> Result<Option<App>, PlatformError> {

@@ -136,6 +136,16 @@ pub enum UserCommand {
         #[arg(long, env = "MINIHOST_DATA_DIR")]
         data_dir: Option<PathBuf>,
     },
+    /// Set a user's Beans balance (recorded in the Beans ledger).
+    Beans {
+        #[arg(long, env = "MINIHOST_DATA_DIR")]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        username: String,
+        /// The new balance.
+        #[arg(long, value_name = "N")]
+        set: i64,
+    },
 }
 
 fn open(data_dir: Option<PathBuf>) -> Result<Platform, PlatformError> {
@@ -264,6 +274,15 @@ pub async fn run(cmd: PlatformCommand) -> Result<(), PlatformError> {
             println!("created user {} (id {}, {} Beans)", user.username, user.id, user.beans);
             Ok(())
         }
+        PlatformCommand::User(UserCommand::Beans { data_dir, username, set }) => {
+            let platform = open(data_dir)?;
+            let user = platform
+                .user_by_username(&username)?
+                .ok_or_else(|| PlatformError::not_found("user", &username))?;
+            let (balance, delta) = platform.set_beans(user.id, set)?;
+            println!("{} has {} Beans ({delta:+})", user.username, balance.beans);
+            Ok(())
+        }
         PlatformCommand::User(UserCommand::List { data_dir }) => {
             for user in open(data_dir)?.users()? {
                 println!(
@@ -357,5 +376,14 @@ mod tests {
         assert_eq!(redirect_uris.len(), 2);
         assert_eq!(developer.as_deref(), Some("d"));
         assert_eq!(webhook_url.as_deref(), Some("https://a.com/hook"));
+    }
+
+    #[test]
+    fn user_beans_sets_a_balance() {
+        let cli = Cli::try_parse_from(["platform", "user", "beans", "--username", "bob", "--set", "900"]).unwrap();
+        let PlatformCommand::User(UserCommand::Beans { username, set, .. }) = cli.cmd else {
+            panic!("not user beans")
+        };
+        assert_eq!((username.as_str(), set), ("bob", 900));
     }
 }

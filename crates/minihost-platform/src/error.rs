@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use minihost_platform_api::monetization::DeclineReason;
+
 #[derive(Debug, thiserror::Error)]
 pub enum PlatformError {
     /// A caller-supplied value is malformed or out of range; `field` names it.
@@ -11,6 +13,12 @@ pub enum PlatformError {
     NotFound { what: &'static str, key: String },
     #[error("{what} already exists: {key}")]
     AlreadyExists { what: &'static str, key: String },
+    /// A payment or subscription the platform refuses; nothing was changed.
+    #[error("{message}")]
+    Declined { reason: DeclineReason, message: String },
+    /// The request is well formed but the state does not allow it (e.g. refunding a PENDING order).
+    #[error("{0}")]
+    Conflict(String),
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
     #[error("{context}: {source}")]
@@ -38,6 +46,13 @@ impl PlatformError {
         }
     }
 
+    pub(crate) fn declined(reason: DeclineReason, message: impl Into<String>) -> Self {
+        PlatformError::Declined {
+            reason,
+            message: message.into(),
+        }
+    }
+
     pub(crate) fn not_found(what: &'static str, key: impl fmt::Display) -> Self {
         PlatformError::NotFound {
             what,
@@ -49,7 +64,11 @@ impl PlatformError {
     pub fn is_client_error(&self) -> bool {
         matches!(
             self,
-            PlatformError::InvalidInput { .. } | PlatformError::NotFound { .. } | PlatformError::AlreadyExists { .. }
+            PlatformError::InvalidInput { .. }
+                | PlatformError::NotFound { .. }
+                | PlatformError::AlreadyExists { .. }
+                | PlatformError::Declined { .. }
+                | PlatformError::Conflict(_)
         )
     }
 

@@ -15,6 +15,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use minihost_platform_api::host_api::{self as wire, Code, GrantQuery, GrantRequest, PairRequest, PairResponse, Scopes};
 use minihost_platform_api::loopback::is_loopback_ip;
+use minihost_platform_api::monetization::{AdView, PayRequest, TopUp};
 use serde_json::json;
 
 use super::admin::{finish, AdminError, AdminJson, AdminResult};
@@ -29,6 +30,11 @@ pub(crate) fn routes(platform: &Platform) -> Router<Platform> {
         .route(wire::APPS_ENSURE, post(ensure_app))
         .route(wire::GRANTS, get(granted).post(grant))
         .route(wire::CODES, post(mint_code))
+        .route(wire::ORDER, get(order))
+        .route(wire::ORDERS_PAY, post(pay))
+        .route(wire::ORDERS_SUBSCRIBE, post(subscribe))
+        .route(wire::TOP_UP, post(top_up))
+        .route(wire::ADS_ADMIT, post(admit_ad))
         .route_layer(middleware::from_fn_with_state(platform.clone(), paired_only));
     Router::new()
         .route(wire::PAIR, post(pair))
@@ -157,4 +163,29 @@ async fn mint_code(
 ) -> Response {
     let result = platform.mint_code_async(req).await.map(|code| json!(Code { code }));
     finish(result.map_err(Into::into), &log_id)
+}
+
+async fn order(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, Path(trade_order_id): Path<String>) -> Response {
+    let result = match platform.order_record(&trade_order_id) {
+        Ok(Some(record)) => Ok(json!(record.order)),
+        Ok(None) => Err(PlatformError::not_found("trade order", &trade_order_id).into()),
+        Err(e) => Err(e.into()),
+    };
+    finish(result, &log_id)
+}
+
+async fn pay(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, AdminJson(req): AdminJson<PayRequest>) -> Response {
+    finish(platform.pay_order_async(req).await.map(|p| json!(p)).map_err(Into::into), &log_id)
+}
+
+async fn subscribe(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, AdminJson(req): AdminJson<PayRequest>) -> Response {
+    finish(platform.subscribe_async(req).await.map(|s| json!(s)).map_err(Into::into), &log_id)
+}
+
+async fn top_up(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, AdminJson(req): AdminJson<TopUp>) -> Response {
+    finish(platform.top_up_async(req).await.map(|b| json!(b)).map_err(Into::into), &log_id)
+}
+
+async fn admit_ad(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, AdminJson(view): AdminJson<AdView>) -> Response {
+    finish(platform.admit_ad_async(view).await.map(|a| json!(a)).map_err(Into::into), &log_id)
 }

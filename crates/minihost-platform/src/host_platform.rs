@@ -16,6 +16,7 @@ impl From<PlatformError> for HostPlatformError {
                 what: what.to_string(),
                 key,
             },
+            PlatformError::Declined { reason, message } => HostPlatformError::Declined { reason, message },
             other => HostPlatformError::Internal(other.to_string()),
         }
     }
@@ -58,23 +59,23 @@ impl HostPlatform for Platform {
         Ok(Platform::mint_code(self, req.clone())?)
     }
 
-    fn trade_order(&self, _trade_order_id: &str) -> Result<Option<TradeOrder>, HostPlatformError> {
-        Err(HostPlatformError::Internal("trade orders: not built yet".into()))
+    fn trade_order(&self, trade_order_id: &str) -> Result<Option<TradeOrder>, HostPlatformError> {
+        Ok(self.order_record(trade_order_id)?.map(|r| r.order))
     }
 
-    fn pay_order(&self, _req: &PayRequest) -> Result<PaidOrder, HostPlatformError> {
-        Err(HostPlatformError::Internal("pay: not built yet".into()))
+    fn pay_order(&self, req: &PayRequest) -> Result<PaidOrder, HostPlatformError> {
+        Ok(Platform::pay_order(self, req.clone())?)
     }
 
-    fn subscribe(&self, _req: &PayRequest) -> Result<Subscribed, HostPlatformError> {
-        Err(HostPlatformError::Internal("subscribe: not built yet".into()))
+    fn subscribe(&self, req: &PayRequest) -> Result<Subscribed, HostPlatformError> {
+        Ok(Platform::subscribe(self, req.clone())?)
     }
 
-    fn top_up(&self, _req: &TopUp) -> Result<Balance, HostPlatformError> {
-        Err(HostPlatformError::Internal("top up: not built yet".into()))
+    fn top_up(&self, req: &TopUp) -> Result<Balance, HostPlatformError> {
+        Ok(Platform::top_up(self, req.clone())?)
     }
 
-    fn admit_ad(&self, _view: &AdView) -> Result<AdAdmission, HostPlatformError> {
-        Ok(AdAdmission::Admitted)
+    fn admit_ad(&self, view: &AdView) -> Result<AdAdmission, HostPlatformError> {
+        Ok(Platform::admit_ad(self, view.clone())?)
     }
 }

@@ -12,7 +12,7 @@ use axum::{Extension, Json, Router};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{admin, authorize_page, host_api, ids, legacy_v1, oauth, user_info, Platform};
+use super::{admin, authorize_page, host_api, ids, legacy_v1, minis_api, oauth, user_info, Platform};
 
 /// The header that carries every response's log id, as on TikTok's servers.
 pub(crate) const LOG_ID_HEADER: &str = "x-tt-logid";
@@ -43,6 +43,7 @@ pub(crate) fn router(platform: Platform) -> Router {
     Router::new()
         .merge(oauth::routes())
         .merge(user_info::routes())
+        .merge(minis_api::routes())
         .merge(authorize_page::routes())
         .merge(legacy_v1::routes())
         .merge(admin::routes(&platform))

@@ -96,6 +96,11 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// A public id such as `TOID…` or `SUB…`: the prefix and 24 random letters and digits.
+pub(crate) fn new_public_id(prefix: &str) -> String {
+    format!("{prefix}{}", random_alphanumeric(24))
+}
+
 pub(crate) fn new_client_secret() -> String {
     random_alphanumeric(32)
 }

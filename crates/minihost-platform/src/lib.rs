@@ -9,8 +9,10 @@
 //! Every expiry reads [`Platform::clock`], which tests and `/__admin/clock/advance` move forward.
 
 mod admin;
+mod ads;
 mod apps;
 mod authorize_page;
+mod beans;
 pub mod cli;
 mod clock;
 mod codes;
@@ -23,12 +25,16 @@ mod http;
 mod ids;
 mod legacy_v1;
 mod loopback_only;
+mod minis_api;
 mod oauth;
 mod purge;
 mod store;
+mod subscriptions;
 mod tokens;
+mod trade_orders;
 mod user_info;
 mod users;
+mod webhooks;
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -37,7 +43,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use tokio::sync::Notify;
+
 pub use apps::{App, DEFAULT_DEVELOPER};
+pub use beans::LedgerEntry;
 pub use clock::Clock;
 pub use devices::Device;
 pub use error::PlatformError;
@@ -50,6 +59,9 @@ pub use minihost_platform_api::{default_data_dir, CodeRequest, HostApp, NewApp, 
 #[doc(hidden)]
 pub use purge::StoredRows;
 pub use purge::{Purged, PURGE_GRACE_SECS};
+pub use subscriptions::Subscription;
+pub use trade_orders::OrderRecord;
+pub use webhooks::{Delivery, DeliveryStatus, WEBHOOK_GIVE_UP_SECS, WEBHOOK_TIMEOUT};
 pub use store::Durability;
 #[doc(hidden)]
 pub use store::WriteHold;
@@ -125,7 +137,9 @@ struct Inner {
     store: Store,
     clock: Clock,
     opts: PlatformOptions,
-    ids: IdSecret,
+    ids: Arc<IdSecret>,
+    /// Wakes the webhook delivery worker: a delivery was queued or the clock moved.
+    webhooks_due: Notify,
     data_dir: Option<PathBuf>,
     requests: Mutex<VecDeque<RequestRecord>>,
     /// Set once remote pairing is allowed (`platform serve --allow-remote`).
@@ -168,7 +182,8 @@ impl Platform {
                 requests: Mutex::new(VecDeque::with_capacity(opts.request_log_capacity)),
                 pairing_token: Mutex::new(None),
                 opts,
-                ids,
+                ids: Arc::new(ids),
+                webhooks_due: Notify::new(),
                 data_dir,
             }),
         })
@@ -241,7 +256,9 @@ pub async fn serve(listener: tokio::net::TcpListener, platform: Platform) -> std
 }
 
 /// Serves `platform` on `listener` until `shutdown` completes, then drains open requests.
-/// Meanwhile it purges dead codes and tokens every minute ([`Platform::purge_expired`]).
+/// Meanwhile it purges dead codes and tokens every minute ([`Platform::purge_expired`]),
+/// renews and expires subscriptions as the platform clock reaches them, and delivers queued
+/// webhooks.
 pub async fn serve_with_shutdown(
     listener: tokio::net::TcpListener,
     platform: Platform,
@@ -252,7 +269,8 @@ pub async fn serve_with_shutdown(
     // Not spawned: the purger (and its platform handle) goes when this future does.
     tokio::select! {
         served = server => served,
-        never = platform.purge_periodically() => match never {},
+        never = platform.clone().purge_periodically() => match never {},
+        never = platform.deliver_webhooks() => match never {},
     }
 }
 

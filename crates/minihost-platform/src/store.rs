@@ -114,6 +114,93 @@ CREATE INDEX tokens_by_expiry ON tokens (expires_at);
 CREATE INDEX tokens_by_revocation ON tokens (revoked_at) WHERE revoked_at IS NOT NULL;
 CREATE INDEX auth_codes_by_expiry ON auth_codes (expires_at);
 "#,
+    r#"
+-- In-app purchase (trade_orders.rs, subscriptions.rs). order_id is the developer's own id,
+-- unique per app. Subscription orders cost no Beans (token_amount 0).
+CREATE TABLE trade_orders (
+    id              INTEGER PRIMARY KEY,
+    trade_order_id  TEXT NOT NULL UNIQUE,
+    kind            TEXT NOT NULL CHECK (kind IN ('beans', 'subscription')),
+    status          TEXT NOT NULL CHECK (status IN ('PENDING', 'SUCCESS', 'REFUNDED')),
+    client_key      TEXT NOT NULL REFERENCES apps (client_key),
+    user_id         INTEGER NOT NULL REFERENCES users (id),
+    host_app        TEXT NOT NULL,
+    order_id        TEXT NOT NULL,
+    order_info      TEXT NOT NULL, -- the order_info object as the app sent it (JSON)
+    product_name    TEXT NOT NULL,
+    image_url       TEXT,
+    token_amount    INTEGER NOT NULL CHECK (token_amount >= 0),
+    tier_id         TEXT,
+    subscription_id TEXT,
+    created_at      INTEGER NOT NULL,
+    paid_at         INTEGER,
+    refunded_at     INTEGER,
+    UNIQUE (client_key, order_id)
+) STRICT;
+CREATE INDEX trade_orders_by_app ON trade_orders (client_key, id);
+
+-- One row per change of a user's Beans, written in the transaction that changes users.beans.
+CREATE TABLE beans_ledger (
+    id             INTEGER PRIMARY KEY,
+    user_id        INTEGER NOT NULL REFERENCES users (id),
+    delta          INTEGER NOT NULL CHECK (delta <> 0),
+    balance_after  INTEGER NOT NULL CHECK (balance_after >= 0),
+    reason         TEXT NOT NULL CHECK (reason IN ('pay', 'refund', 'top_up', 'admin_set')),
+    trade_order_id TEXT,
+    at             INTEGER NOT NULL
+) STRICT;
+CREATE INDEX beans_ledger_by_user ON beans_ledger (user_id, id);
+CREATE INDEX beans_ledger_by_order ON beans_ledger (trade_order_id) WHERE trade_order_id IS NOT NULL;
+
+-- begin_time..end_time is the current period; renewals counts the periods after the first.
+CREATE TABLE subscriptions (
+    id               INTEGER PRIMARY KEY,
+    subscription_id  TEXT NOT NULL UNIQUE,
+    user_id          INTEGER NOT NULL REFERENCES users (id),
+    client_key       TEXT NOT NULL REFERENCES apps (client_key),
+    host_app         TEXT NOT NULL,
+    tier_id          TEXT NOT NULL,
+    trade_order_id   TEXT NOT NULL, -- the order that started or last reactivated it
+    is_sandbox       INTEGER NOT NULL CHECK (is_sandbox IN (0, 1)),
+    begin_time       INTEGER NOT NULL,
+    end_time         INTEGER NOT NULL,
+    next_deduct_time INTEGER NOT NULL, -- 0 when no renewal is coming
+    renewals         INTEGER NOT NULL CHECK (renewals >= 0),
+    renewal_on       INTEGER NOT NULL CHECK (renewal_on IN (0, 1)),
+    status           TEXT NOT NULL CHECK (status IN ('active', 'expired')),
+    created_at       INTEGER NOT NULL
+) STRICT;
+CREATE INDEX subscriptions_by_user ON subscriptions (user_id, client_key, tier_id);
+CREATE INDEX subscriptions_due ON subscriptions (end_time) WHERE status = 'active';
+
+-- The webhook outbox (webhooks.rs). body is the exact bytes every attempt sends.
+CREATE TABLE webhook_deliveries (
+    id              INTEGER PRIMARY KEY,
+    client_key      TEXT NOT NULL REFERENCES apps (client_key),
+    event           TEXT NOT NULL,
+    trade_order_id  TEXT,
+    body            BLOB NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+    attempts        INTEGER NOT NULL CHECK (attempts >= 0),
+    queued_at       INTEGER NOT NULL, -- reset by a resend; retries stop 72 h after it
+    next_attempt_at INTEGER NOT NULL,
+    delivered_at    INTEGER,
+    last_status     INTEGER,
+    last_error      TEXT
+) STRICT;
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_by_app ON webhook_deliveries (client_key, id);
+
+-- Admitted ad views (ads.rs); user_id NULL when nobody was signed in.
+CREATE TABLE ad_views (
+    id         INTEGER PRIMARY KEY,
+    client_key TEXT NOT NULL,
+    ad_unit_id TEXT NOT NULL,
+    user_id    INTEGER,
+    at         INTEGER NOT NULL
+) STRICT;
+CREATE INDEX ad_views_by_unit ON ad_views (client_key, ad_unit_id, user_id, at);
+"#,
 ];
 
 const READERS: usize = 2;

@@ -137,6 +137,14 @@ impl Subject {
     pub(crate) fn client_key(&self) -> &str {
         &self.grant.client_key
     }
+
+    pub(crate) fn user_id(&self) -> i64 {
+        self.user.id
+    }
+
+    pub(crate) fn host_app(&self) -> super::HostApp {
+        self.grant.host_app
+    }
 }
 
 /// The subject of `token`, or `None` when the token is not a live user access token (or its
