@@ -594,6 +594,45 @@
       params: (opts) => pick(opts, ["title", "desc", "imageUrl", "query"]),
       ...isSuccessShape("is_success")
     },
+    pay: {
+      signature: "callback-first",
+      interactive: true,
+      params: (opts) => pick(opts, ["trade_order_id"]),
+      positional: (result) => ({ is_success: true, trade_order_id: result.trade_order_id }),
+      positionalError: (error, opts) => ({
+        is_success: false,
+        trade_order_id: isObject2(opts) ? opts.trade_order_id : void 0,
+        error: positionalError(error)
+      }),
+      object: (result) => ({ is_success: true, trade_order_id: result.trade_order_id })
+    },
+    createSubscription: {
+      signature: "callback-first",
+      interactive: true,
+      params: (opts) => pick(opts, ["trade_order_id"]),
+      positional: (result) => ({
+        is_success: true,
+        trade_order_id: result.trade_order_id,
+        subscription_id: result.subscription_id
+      }),
+      // Documented with string codes ('116101', ...).
+      positionalError: (error, opts) => ({
+        is_success: false,
+        trade_order_id: isObject2(opts) ? opts.trade_order_id : void 0,
+        error: { error_code: String(error.error_code), error_msg: error.error_msg }
+      }),
+      object: (result) => ({
+        is_success: true,
+        trade_order_id: result.trade_order_id,
+        subscription_id: result.subscription_id
+      })
+    },
+    openBalance: {
+      signature: "callback-first",
+      interactive: true,
+      params: (opts) => pick(opts, ["type"]),
+      ...isSuccessShape("is_success")
+    },
     reportEvent: {
       signature: "callback-key",
       interactive: false,
@@ -635,9 +674,95 @@
     };
   }
 
+  // src/ads.js
+  var CLOSE_EVENT = "ad.close";
+  function createAds({ context, rpc, events, guard }) {
+    const open = /* @__PURE__ */ new Map();
+    events.on(CLOSE_EVENT, (payload) => {
+      const data = payload && payload.data;
+      const instance = data && open.get(data.ad);
+      if (!instance) return;
+      open.delete(data.ad);
+      instance.closed({ isEnded: data.isEnded === true });
+    });
+    function create(kind, options) {
+      const label = kind === "rewarded" ? "TTMinis.createRewardedVideoAd" : "TTMinis.createInterstitialAd";
+      const shape = kind === "rewarded" ? (e) => ({ error_code: e.error_code, error_msg: e.error_msg }) : (e) => ({ errMsg: e.error_msg, errorCode: e.error_code });
+      const adUnitId = typeof options === "object" && options !== null ? options.adUnitId : void 0;
+      const closeListeners = [];
+      const errorListeners = [];
+      let id = null;
+      let createError = null;
+      const fire = (list, what, arg) => {
+        for (const fn of list.slice()) guard(`${label} ${what}`, fn, arg);
+      };
+      const failed = (error) => {
+        const shaped = shape(error);
+        fire(errorListeners, "onError", shaped);
+        return shaped;
+      };
+      const created = new Promise((resolve) => {
+        rpc.call("ad.create", { kind, adUnitId: adUnitId === void 0 ? null : adUnitId }, context.timeoutMs, (outcome) => {
+          if (outcome.ok) id = outcome.result.ad;
+          else createError = outcome.error;
+          resolve();
+        });
+      }).then(() => {
+        if (createError) failed(createError);
+      });
+      const call = (method, timeoutMs) => created.then(
+        () => new Promise((resolve, reject) => {
+          if (createError) {
+            reject(shape(createError));
+            return;
+          }
+          const watching = method === "ad.show" && !open.has(id);
+          if (watching) open.set(id, { closed: (res) => fire(closeListeners, "onClose", res) });
+          rpc.call(method, { ad: id }, timeoutMs, (outcome) => {
+            if (outcome.ok) {
+              resolve();
+              return;
+            }
+            if (watching) open.delete(id);
+            reject(failed(outcome.error));
+          });
+        })
+      );
+      const off = (list) => (fn) => {
+        if (fn === void 0) list.length = 0;
+        const i = list.indexOf(fn);
+        if (i >= 0) list.splice(i, 1);
+      };
+      const on = (list, what) => (fn) => {
+        if (typeof fn !== "function") throw new TypeError(`${label}: ${what} needs a function`);
+        list.push(fn);
+      };
+      const ad = {
+        show: () => call("ad.show", context.interactiveTimeoutMs),
+        onClose: on(closeListeners, "onClose"),
+        offClose: off(closeListeners),
+        onError: on(errorListeners, "onError"),
+        offError: off(errorListeners)
+      };
+      if (!context.strict) ad.load = () => call("ad.load", context.timeoutMs);
+      return ad;
+    }
+    return { create };
+  }
+
   // src/sdk.js
   var EVENT_CAPABILITY_APIS = ["onShow", "onHide", "offShow", "offHide"];
-  var SYNC_APIS = ["init", "canIUse", "getDeviceInfo", "getMenuButtonBoundingClientRect", "on", "off", "game"];
+  var SYNC_APIS = [
+    "init",
+    "canIUse",
+    "getDeviceInfo",
+    "getMenuButtonBoundingClientRect",
+    "on",
+    "off",
+    "game",
+    "createRewardedVideoAd",
+    "createInterstitialAd"
+  ];
   function createSdk({ context, rpc, events, guard }) {
     const implemented = /* @__PURE__ */ new Set([...Object.keys(METHODS), ...SYNC_APIS, ...EVENT_CAPABILITY_APIS]);
     const canIUse = createCanIUse(context.capabilities, implemented);
@@ -672,7 +797,10 @@
       }
       return void 0;
     }
+    const ads = createAds({ context, rpc, events, guard });
     const api = {
+      createRewardedVideoAd: (options) => ads.create("rewarded", options),
+      createInterstitialAd: (options) => ads.create("interstitial", options),
       getDeviceInfo() {
         const device = Object.assign({}, context.device);
         return context.strict ? { bottomHeight: device.bottomHeight } : device;
@@ -707,6 +835,10 @@
     const gameApi = {
       login(options) {
         invoke("login", [typeof options === "object" && options !== null ? options : {}]);
+      },
+      // Object style only: {trade_order_id, success, fail, complete}.
+      pay(options) {
+        invoke("pay", [typeof options === "object" && options !== null ? options : {}]);
       },
       onShow: (fn) => gameOn("minis.show", fn),
       offShow: (fn) => gameOff("minis.show", fn),

@@ -86,6 +86,45 @@ export const METHODS = {
     params: (opts) => pick(opts, ['title', 'desc', 'imageUrl', 'query']),
     ...isSuccessShape('is_success'),
   },
+  pay: {
+    signature: 'callback-first',
+    interactive: true,
+    params: (opts) => pick(opts, ['trade_order_id']),
+    positional: (result) => ({ is_success: true, trade_order_id: result.trade_order_id }),
+    positionalError: (error, opts) => ({
+      is_success: false,
+      trade_order_id: isObject(opts) ? opts.trade_order_id : undefined,
+      error: positionalError(error),
+    }),
+    object: (result) => ({ is_success: true, trade_order_id: result.trade_order_id }),
+  },
+  createSubscription: {
+    signature: 'callback-first',
+    interactive: true,
+    params: (opts) => pick(opts, ['trade_order_id']),
+    positional: (result) => ({
+      is_success: true,
+      trade_order_id: result.trade_order_id,
+      subscription_id: result.subscription_id,
+    }),
+    // Documented with string codes ('116101', ...).
+    positionalError: (error, opts) => ({
+      is_success: false,
+      trade_order_id: isObject(opts) ? opts.trade_order_id : undefined,
+      error: { error_code: String(error.error_code), error_msg: error.error_msg },
+    }),
+    object: (result) => ({
+      is_success: true,
+      trade_order_id: result.trade_order_id,
+      subscription_id: result.subscription_id,
+    }),
+  },
+  openBalance: {
+    signature: 'callback-first',
+    interactive: true,
+    params: (opts) => pick(opts, ['type']),
+    ...isSuccessShape('is_success'),
+  },
   reportEvent: {
     signature: 'callback-key',
     interactive: false,

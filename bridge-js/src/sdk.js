@@ -4,11 +4,22 @@
 
 import { METHODS, parseCall, objectFailure } from './methods.js';
 import { createCanIUse } from './capabilities.js';
+import { createAds } from './ads.js';
 
 // Event-style capability roots (`onShow.callback.launch_from.anchor`) that map
 // onto `on`/`off` and `game.onShow`.
 const EVENT_CAPABILITY_APIS = ['onShow', 'onHide', 'offShow', 'offHide'];
-const SYNC_APIS = ['init', 'canIUse', 'getDeviceInfo', 'getMenuButtonBoundingClientRect', 'on', 'off', 'game'];
+const SYNC_APIS = [
+  'init',
+  'canIUse',
+  'getDeviceInfo',
+  'getMenuButtonBoundingClientRect',
+  'on',
+  'off',
+  'game',
+  'createRewardedVideoAd',
+  'createInterstitialAd',
+];
 
 export function createSdk({ context, rpc, events, guard }) {
   const implemented = new Set([...Object.keys(METHODS), ...SYNC_APIS, ...EVENT_CAPABILITY_APIS]);
@@ -47,7 +58,10 @@ export function createSdk({ context, rpc, events, guard }) {
     return undefined;
   }
 
+  const ads = createAds({ context, rpc, events, guard });
   const api = {
+    createRewardedVideoAd: (options) => ads.create('rewarded', options),
+    createInterstitialAd: (options) => ads.create('interstitial', options),
     getDeviceInfo() {
       const device = Object.assign({}, context.device);
       return context.strict ? { bottomHeight: device.bottomHeight } : device;
@@ -85,6 +99,10 @@ export function createSdk({ context, rpc, events, guard }) {
   const gameApi = {
     login(options) {
       invoke('login', [typeof options === 'object' && options !== null ? options : {}]);
+    },
+    // Object style only: {trade_order_id, success, fail, complete}.
+    pay(options) {
+      invoke('pay', [typeof options === 'object' && options !== null ? options : {}]);
     },
     onShow: (fn) => gameOn('minis.show', fn),
     offShow: (fn) => gameOff('minis.show', fn),

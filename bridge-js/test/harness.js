@@ -25,7 +25,7 @@ export const BASE_CONTEXT = Object.freeze({
     'getMenuButtonBoundingClientRect.return.left',
     'onShow.callback.launch_from.anchor',
     'setNavigationBarColor',
-    'pay.callback.is_success',
+    'recharge.callback.is_success',
   ],
   device: { bottomHeight: 34, screenWidth: 390, screenHeight: 844, platform: 'ios', system: 'iOS 17.0' },
   menuButton: { width: 0, height: 0, top: 0, right: 0, bottom: 0, left: 0 },

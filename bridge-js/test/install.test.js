@@ -51,13 +51,14 @@ test('init is synchronous, returns undefined, sends only init, and attaches the 
   assert.ok(Number.isInteger(message.id));
   assert.deepEqual(message, { id: message.id, method: 'init', params: { clientKey: 'sample-drama' } });
   for (const name of ['login', 'authorize', 'getLoginStatus', 'setNavigationBarColor', 'share', 'reportEvent',
-    'getDeviceInfo', 'getMenuButtonBoundingClientRect', 'on', 'off']) {
+    'getDeviceInfo', 'getMenuButtonBoundingClientRect', 'on', 'off', 'pay', 'openBalance', 'createSubscription',
+    'createRewardedVideoAd', 'createInterstitialAd']) {
     assert.equal(typeof page.win.TTMinis[name], 'function', name);
   }
-  for (const name of ['pay', 'openBalance', 'createRewardedVideoAd']) {
-    assert.equal(page.win.TTMinis[name], undefined, `${name} is not part of this bridge yet`);
+  for (const name of ['checkBalance', 'recharge', 'navigateToBalance', 'changeSubscription']) {
+    assert.equal(page.win.TTMinis[name], undefined, `${name} is not part of this bridge`);
   }
-  for (const name of ['init', 'login', 'onShow', 'offShow', 'onHide', 'offHide']) {
+  for (const name of ['init', 'login', 'pay', 'onShow', 'offShow', 'onHide', 'offHide']) {
     assert.equal(typeof page.win.TTMinis.game[name], 'function', `game.${name}`);
   }
 });

@@ -21,9 +21,9 @@ test('canIUse: exact capability strings and dot-boundary prefixes only', () => {
 test('canIUse is false for APIs this bridge does not implement, even if the host lists them', () => {
   const page = loadPage();
   page.install();
-  assert.ok(BASE_CONTEXT.capabilities.includes('pay.callback.is_success'));
-  assert.equal(page.win.TTMinis.canIUse('pay'), false);
-  assert.equal(page.win.TTMinis.canIUse('pay.callback.is_success'), false);
+  assert.ok(BASE_CONTEXT.capabilities.includes('recharge.callback.is_success'));
+  assert.equal(page.win.TTMinis.canIUse('recharge'), false);
+  assert.equal(page.win.TTMinis.canIUse('recharge.callback.is_success'), false);
 });
 
 test('getDeviceInfo and getMenuButtonBoundingClientRect answer synchronously with fresh copies', () => {

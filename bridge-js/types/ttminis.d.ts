@@ -34,9 +34,19 @@ declare namespace TTMinis {
     10006: 'message over 1 MiB';
     10007: 'malformed message';
     10008: 'scope not available to Minis';
+    10009: 'not enough Beans';
+    10010: 'trade order already paid, of another user, or not a Beans order';
+    10011: 'unknown trade order';
+    11003: 'ad instance already shown (create one per show)';
+    11004: 'ad shown too soon after the previous one';
+    11005: 'ad daily limit reached';
     50000: 'host error';
     50001: 'platform unreachable';
     50002: 'no reply in time (from bridge-js)';
+    116101: 'subscription: required parameter empty';
+    116502: 'subscription: client internal error';
+    116600: 'subscription: user-side error';
+    116601: 'subscription: user cancelled';
   }
 
   /** One of the codes in `BridgeErrorCodes`. */
@@ -195,18 +205,70 @@ declare namespace TTMinis {
   /** Returns a callbackId for `off`. A `minis.launch` that arrived earlier is delivered once to each later listener. */
   type EventCallback<Data = LifecycleData> = (payload: EventPayload<Data>) => void;
 
-  // ---- not provided by minihost yet ---------------------------------------
+  // ---- payments, subscriptions, ads ---------------------------------------
 
   interface PayOptions {
+    /** From your server's POST /v2/minis/trade_order/create/. Each can be paid once. */
     trade_order_id: string;
     log_extra?: string;
   }
 
+  /** Not proof of payment: confirm on the server (trade_order/query or the webhook). */
   interface PayResponse {
     is_success: boolean;
     trade_order_id: string;
     error?: ApiError;
   }
+
+  interface PayResult {
+    is_success: true;
+    trade_order_id: string;
+  }
+
+  interface SubscriptionOptions {
+    /** From POST /v2/minis/subscription/create/ (or reactivate/). */
+    trade_order_id: string;
+  }
+
+  interface SubscriptionResponse {
+    is_success: boolean;
+    trade_order_id: string;
+    subscription_id?: string;
+    /** Codes are strings here, as documented: '116101', '116502', '116600', '116601'. */
+    error?: { error_code: string; error_msg: string };
+  }
+
+  interface RewardedAdError {
+    error_code: number;
+    error_msg: string;
+    sub_error_code?: number;
+  }
+
+  interface InterstitialAdError {
+    errMsg: string;
+    errorCode: number;
+  }
+
+  interface AdCloseResult {
+    /** Grant the reward only when true: there is no server-side verification. */
+    isEnded: boolean;
+  }
+
+  /** Single-use: create a new instance for every show (a second show rejects with 11003). */
+  interface Ad<E> {
+    /** Resolves when the ad plays; rejects with the error on failure. */
+    show(): Promise<void>;
+    /** Not documented by TikTok; absent in strict mode. */
+    load?(): Promise<void>;
+    onClose(callback: (res: AdCloseResult) => void): void;
+    /** Without a callback, removes every onClose listener. */
+    offClose(callback?: (res: AdCloseResult) => void): void;
+    onError(callback: (err: E) => void): void;
+    offError(callback?: (err: E) => void): void;
+  }
+
+  type RewardedVideoAd = Ad<RewardedAdError>;
+  type InterstitialAd = Ad<InterstitialAdError>;
 
   // ---- games --------------------------------------------------------------
 
@@ -218,6 +280,7 @@ declare namespace TTMinis {
     offShow(callback?: (data: LifecycleData | null) => void): void;
     onHide(callback: (data: LifecycleData | null) => void): void;
     offHide(callback?: (data: LifecycleData | null) => void): void;
+    pay(options: PayOptions & ObjectCallbacks<PayResult>): void;
   }
 
   interface SDK {
@@ -256,10 +319,16 @@ declare namespace TTMinis {
 
     game: Game;
 
-    /** Not provided by minihost yet: undefined at run time and canIUse('pay') is false. */
-    pay?(callback: (res: PayResponse) => void, options: PayOptions): void;
-    /** Not provided by minihost yet. */
-    openBalance?(callback: (res: SuccessResponse) => void, options: { type: 'BEANS' }): void;
+    /** Opens the host's payment sheet for a trade order your server created. */
+    pay(callback: (res: PayResponse) => void, options: PayOptions): void;
+    pay(options: PayOptions & ObjectCallbacks<PayResult>): void;
+    /** Opens the Beans wallet (balance and top-up). */
+    openBalance(callback: (res: SuccessResponse) => void, options?: { type: 'BEANS' }): void;
+    createSubscription(callback: (res: SubscriptionResponse) => void, options: SubscriptionOptions): void;
+
+    createRewardedVideoAd(options: { adUnitId: string }): RewardedVideoAd;
+    /** SDK >= 0.3.0. */
+    createInterstitialAd(options: { adUnitId: string }): InterstitialAd;
   }
 }
 

@@ -63,8 +63,16 @@ TTMinis.game.onShow(onShow);
 TTMinis.game.offShow(onShow);
 TTMinis.game.offHide();
 
-// not provided yet: must be feature-checked
-if (TTMinis.pay) TTMinis.pay((res) => console.log(res.trade_order_id), { trade_order_id: 't1' });
+// payments and ads
+TTMinis.pay((res) => console.log(res.is_success, res.trade_order_id, res.error?.error_code), { trade_order_id: 't1' });
+TTMinis.game.pay({ trade_order_id: 't1', success: (r) => console.log(r.trade_order_id) });
+TTMinis.openBalance((res) => console.log(res.is_success), { type: 'BEANS' });
+TTMinis.createSubscription((res) => console.log(res.subscription_id, res.error?.error_code.length), { trade_order_id: 't3' });
+const rewarded = TTMinis.createRewardedVideoAd({ adUnitId: 'u1' });
+rewarded.onClose((res) => console.log(res.isEnded));
+rewarded.onError((err) => console.log(err.error_code));
+rewarded.show().catch((err: TTMinis.RewardedAdError) => console.log(err.error_msg));
+TTMinis.createInterstitialAd({ adUnitId: 'u2' }).onError((err) => console.log(err.errorCode, err.errMsg));
 
 // ---- must not compile ----
 // @ts-expect-error frontColor accepts only '#ffffff' or '#000000'
@@ -75,8 +83,10 @@ TTMinis.login({ success: (r) => console.log(r.authResponse) });
 TTMinis.login(42);
 // @ts-expect-error init needs a clientKey
 TTMinis.init({});
-// @ts-expect-error pay may be absent
-TTMinis.pay((res) => console.log(res), { trade_order_id: 't2' });
+// @ts-expect-error pay needs a trade_order_id
+TTMinis.pay((res) => console.log(res), {});
+// @ts-expect-error interstitial errors are {errMsg, errorCode}
+TTMinis.createInterstitialAd({ adUnitId: 'u' }).onError((err) => console.log(err.error_code));
 // @ts-expect-error off needs the callbackId string returned by on
 TTMinis.off('minis.show', () => {});
 // @ts-expect-error canIUse returns a boolean
