@@ -23,17 +23,37 @@ pub enum ErrorCode {
     Malformed = 10007,
     /// A scope Minis may not request (only user.info.basic and user.info.open_id).
     ScopeNotAllowed = 10008,
+    /// `pay`: the user has too few Beans and did not top up.
+    InsufficientBeans = 10009,
+    /// `pay`: the trade order was paid already, is another user's, or is a subscription's.
+    OrderNotPayable = 10010,
+    /// `pay`/`createSubscription`: no such trade order on the platform.
+    OrderNotFound = 10011,
+    /// Ads (documented): this instance was shown already; create one per show.
+    AdAlreadyShown = 11003,
+    /// Ads (documented): too soon after the unit's previous ad.
+    AdTooSoon = 11004,
+    /// Ads (documented): the unit's daily limit is reached.
+    AdCapReached = 11005,
     /// The host failed (e.g. the platform database); details are in the host log.
     Internal = 50000,
     /// The platform could not be reached or refused this host (a remote platform went away).
     PlatformUnavailable = 50001,
     /// No reply came in time. Raised by bridge-js, never by the host.
     Timeout = 50002,
+    /// `createSubscription` (documented; a string in its callback): a required parameter is empty.
+    SubscriptionParamEmpty = 116101,
+    /// `createSubscription` (documented): client internal error.
+    SubscriptionInternal = 116502,
+    /// `createSubscription` (documented): user-side error (another user's order, already subscribed).
+    SubscriptionUserError = 116600,
+    /// `createSubscription` (documented meaning inferred, UNCONFIRMED): the user cancelled.
+    SubscriptionCancelled = 116601,
 }
 
 impl ErrorCode {
     /// Every code, with the meaning the README and bridge-js's typings give it.
-    pub const ALL: [(ErrorCode, &'static str); 11] = [
+    pub const ALL: [(ErrorCode, &'static str); 21] = [
         (ErrorCode::Unsupported, "unsupported method"),
         (ErrorCode::InvalidParams, "invalid params (the message names the field)"),
         (ErrorCode::UserDenied, "user denied or cancelled"),
@@ -42,9 +62,19 @@ impl ErrorCode {
         (ErrorCode::TooLarge, "message over 1 MiB"),
         (ErrorCode::Malformed, "malformed message"),
         (ErrorCode::ScopeNotAllowed, "scope not available to Minis"),
+        (ErrorCode::InsufficientBeans, "not enough Beans"),
+        (ErrorCode::OrderNotPayable, "trade order already paid, of another user, or not a Beans order"),
+        (ErrorCode::OrderNotFound, "unknown trade order"),
+        (ErrorCode::AdAlreadyShown, "ad instance already shown (create one per show)"),
+        (ErrorCode::AdTooSoon, "ad shown too soon after the previous one"),
+        (ErrorCode::AdCapReached, "ad daily limit reached"),
         (ErrorCode::Internal, "host error"),
         (ErrorCode::PlatformUnavailable, "platform unreachable"),
         (ErrorCode::Timeout, "no reply in time (from bridge-js)"),
+        (ErrorCode::SubscriptionParamEmpty, "subscription: required parameter empty"),
+        (ErrorCode::SubscriptionInternal, "subscription: client internal error"),
+        (ErrorCode::SubscriptionUserError, "subscription: user-side error"),
+        (ErrorCode::SubscriptionCancelled, "subscription: user cancelled"),
     ];
 }
 
@@ -62,6 +92,15 @@ impl BridgeError {
         }
     }
 
+    /// An error with a code from a documented table outside [`ErrorCode`] (an ad unit's
+    /// forced create or show code).
+    pub fn documented(code: u32, msg: impl Into<String>) -> BridgeError {
+        BridgeError {
+            error_code: code,
+            error_msg: msg.into(),
+        }
+    }
+
     pub fn code(&self) -> u32 {
         self.error_code
     }
@@ -69,7 +108,17 @@ impl BridgeError {
 
 impl From<crate::platform::HostPlatformError> for BridgeError {
     fn from(e: crate::platform::HostPlatformError) -> BridgeError {
-        use crate::platform::HostPlatformError::{Refused, Unreachable};
+        use crate::platform::monetization::DeclineReason;
+        use crate::platform::HostPlatformError::{Declined, Refused, Unreachable};
+        if let Declined { reason, message } = &e {
+            let code = match reason {
+                DeclineReason::InsufficientBeans => ErrorCode::InsufficientBeans,
+                DeclineReason::AlreadyPaid | DeclineReason::NotYours | DeclineReason::WrongKind => ErrorCode::OrderNotPayable,
+                DeclineReason::AlreadySubscribed => ErrorCode::SubscriptionUserError,
+            };
+            tracing::info!(target: "minihost::bridge", ?reason, "the platform declined: {message}");
+            return BridgeError::new(code, message.clone());
+        }
         tracing::error!(target: "minihost::bridge", error = %e, "platform error during a bridge call");
         let code = match e {
             Unreachable { .. } | Refused { .. } => ErrorCode::PlatformUnavailable,
@@ -111,9 +160,19 @@ mod tests {
             TooLarge,
             Malformed,
             ScopeNotAllowed,
+            InsufficientBeans,
+            OrderNotPayable,
+            OrderNotFound,
+            AdAlreadyShown,
+            AdTooSoon,
+            AdCapReached,
             Internal,
             PlatformUnavailable,
             Timeout,
+            SubscriptionParamEmpty,
+            SubscriptionInternal,
+            SubscriptionUserError,
+            SubscriptionCancelled,
         )
         .to_vec()
     }

@@ -5,6 +5,7 @@
 //! Architecture Invariant: `handle` never panics on page input and always yields exactly one
 //! reply for a call with an id (immediately, or when its sheet is answered).
 
+mod ads;
 mod capabilities;
 mod context;
 mod effects;
@@ -12,6 +13,7 @@ mod envelope;
 mod errors;
 mod log;
 pub mod page_script;
+mod purchases;
 mod scopes;
 
 pub use capabilities::{CAPABILITIES, HOST_VERSION};
@@ -21,14 +23,15 @@ pub use envelope::{Envelope, MAX_MESSAGE_BYTES};
 pub use errors::{BridgeError, ErrorCode};
 pub use log::BridgeLog;
 
+use crate::config::ads::AdUnit;
 use crate::config::AppConfig;
 use crate::platform::{scopes::describe as describe_scope, CodeRequest, HostApp, HostPlatform, User};
 use crate::policy::{Caller, Policy};
-use crate::shell::sheets::{ConsentMode, ScopeInfo, Sheet, SheetAnswer, UserChoice};
+use crate::shell::sheets::{AdKind, ConsentMode, ScopeInfo, Sheet, SheetAnswer, UserChoice};
 use crate::shell::{NavbarState, Theme};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Which IPC channel a message arrived on.
@@ -54,17 +57,30 @@ pub struct BridgeOptions {
     pub theme: Theme,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a call that may need a sheet is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Flow {
     Login { return_scopes: bool },
     Authorize,
+    Pay { trade_order_id: String },
+    Subscribe { trade_order_id: String },
+    Wallet,
+    Ad { ad: u64, kind: AdKind, unit: String },
 }
 
-/// A login or authorize call on its way to a code.
+impl Flow {
+    /// Every flow but an ad needs a signed-in user first.
+    fn needs_user(&self) -> bool {
+        !matches!(self, Flow::Ad { .. })
+    }
+}
+
+/// A call on its way through its sheets.
 #[derive(Debug)]
 struct FlowCall {
     call: Value,
     flow: Flow,
+    /// Login and authorize: the scopes asked for.
     scopes: Vec<String>,
 }
 
@@ -74,6 +90,14 @@ struct OpenSheet {
     id: u64,
     flow: FlowCall,
     sheet: Sheet,
+    /// An ad's `show()` is answered once its sheet says the ad is playing.
+    owes_show_reply: bool,
+}
+
+/// Where a flow goes next: a sheet to show, or it is done with these effects.
+enum Step {
+    Show(Sheet),
+    Done(Vec<Effect>),
 }
 
 struct State {
@@ -88,12 +112,17 @@ struct State {
     /// when its turn comes, so it sees what the sheets before it changed (a sign-in, a grant).
     waiting: VecDeque<FlowCall>,
     next_sheet: u64,
+    /// Ad instances of the current page, by id.
+    ads: HashMap<u64, ads::Instance>,
+    next_ad: u64,
 }
 
 pub struct Bridge {
     policy: Arc<Policy>,
     platform: Arc<dyn HostPlatform>,
     opts: BridgeOptions,
+    /// `dev.ads` of the config.
+    ad_units: BTreeMap<String, AdUnit>,
     state: Mutex<State>,
     log: Option<BridgeLog>,
 }
@@ -128,11 +157,14 @@ impl Bridge {
             open: None,
             waiting: VecDeque::new(),
             next_sheet: 1,
+            ads: HashMap::new(),
+            next_ad: 1,
         };
         Ok(Bridge {
             policy,
             platform,
             opts,
+            ad_units: config.dev.ads.clone(),
             state: Mutex::new(state),
             log,
         })
@@ -207,13 +239,11 @@ impl Bridge {
                 report(&env.params, page_url, &self.policy);
                 Some(Ok(json!({})))
             }
-            "login" | "authorize" => match self.start_flow(&env) {
-                Ok(effs) => {
-                    effects.extend(effs);
-                    None
-                }
-                Err(e) => Some(Err(e)),
-            },
+            "login" | "authorize" => self.started(self.start_flow(&env), &mut effects),
+            "pay" | "createSubscription" | "openBalance" => self.started(self.start_purchase(&env), &mut effects),
+            "ad.create" => Some(self.create_ad(&env)),
+            "ad.load" => Some(self.load_ad(&env)),
+            "ad.show" => self.started(self.show_ad(&env), &mut effects),
             "getLoginStatus" => Some(self.login_status()),
             "setNavigationBarColor" => Some(self.set_navbar_colors(&env, &mut effects)),
             "share" => Some(env.params::<ShareParams>().map(|p| {
@@ -245,6 +275,25 @@ impl Bridge {
             effects.push(self.reply(&env, outcome));
         }
         effects
+    }
+
+    /// A flow that started gave its effects (its reply may come later); one that could not
+    /// start is answered at once.
+    fn started(&self, start: Result<Vec<Effect>, BridgeError>, effects: &mut Vec<Effect>) -> Option<Outcome> {
+        match start {
+            Ok(effs) => {
+                effects.extend(effs);
+                None
+            }
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    /// The id a flow's reply goes to; flows need one.
+    fn call_id(env: &Envelope) -> Result<Value, BridgeError> {
+        env.id
+            .clone()
+            .ok_or_else(|| BridgeError::new(ErrorCode::Malformed, format!("`{}` needs an `id`", env.method)))
     }
 
     fn reply(&self, env: &Envelope, outcome: Outcome) -> Effect {
@@ -355,10 +404,7 @@ impl Bridge {
             return_scopes: Option<bool>,
         }
         let p: P = env.params()?;
-        let call = env
-            .id
-            .clone()
-            .ok_or_else(|| BridgeError::new(ErrorCode::Malformed, format!("`{}` needs an `id`", env.method)))?;
+        let call = Self::call_id(env)?;
         let (flow, default_scope) = match env.method.as_str() {
             "login" => (
                 Flow::Login {
@@ -373,73 +419,96 @@ impl Bridge {
         Ok(self.advance(&mut st, FlowCall { call, flow, scopes }))
     }
 
-    /// Moves a flow forward: sign in, then consent, then mint a code. While another sheet is
-    /// open, a flow waits its turn.
+    /// Moves a flow forward: sign in, then its own sheet (consent, pay, ...), then its reply.
+    /// While another sheet is open, a flow waits its turn.
     fn advance(&self, st: &mut State, p: FlowCall) -> Vec<Effect> {
         if st.open.is_some() {
             tracing::debug!(target: "minihost::bridge", queued = st.waiting.len() + 1, "a sheet is open; the call waits its turn");
             st.waiting.push_back(p);
             return vec![];
         }
-        let result = (|| -> Result<Option<Sheet>, BridgeError> {
-            if st.user.is_none() {
-                match self.opts.consent {
-                    ConsentMode::Ask => {
-                        return Ok(Some(Sheet::Login {
-                            app_name: self.opts.app_name.clone(),
-                            users: self.user_choices()?,
-                        }))
-                    }
-                    ConsentMode::Allow => {
-                        let first = self.platform.users()?.into_iter().next();
-                        st.user = Some(first.ok_or_else(|| BridgeError::new(ErrorCode::NotLoggedIn, "the platform has no test users"))?);
-                    }
-                    ConsentMode::Deny => {
-                        return Err(BridgeError::new(
-                            ErrorCode::NotLoggedIn,
-                            "login cancelled: no user is signed in (--consent deny)",
-                        ))
-                    }
-                }
-            }
-            let user = st.user.clone().expect("signed in above");
-            let granted = self.platform.granted_scopes(user.id, &st.client_key)?;
-            let missing: Vec<&String> = p.scopes.iter().filter(|s| *s != SILENT_SCOPE && !granted.contains(s)).collect();
-            if missing.is_empty() {
-                return Ok(None);
-            }
-            match self.opts.consent {
-                ConsentMode::Ask => Ok(Some(Sheet::Consent {
-                    app_name: self.opts.app_name.clone(),
-                    user: choice(&user),
-                    scopes: missing
-                        .iter()
-                        .map(|s| ScopeInfo {
-                            scope: s.to_string(),
-                            description: describe_scope(s),
-                        })
-                        .collect(),
-                })),
-                ConsentMode::Allow => {
-                    self.platform.grant(user.id, &st.client_key, &p.scopes)?;
-                    Ok(None)
-                }
-                ConsentMode::Deny => Err(denied()),
-            }
-        })();
-        match result {
-            Ok(Some(sheet)) => {
+        match self.step(st, &p) {
+            Ok(Step::Show(sheet)) => {
                 let id = st.next_sheet;
                 st.next_sheet += 1;
+                let owes_show_reply = matches!(p.flow, Flow::Ad { .. });
                 st.open = Some(OpenSheet {
                     id,
                     flow: p,
                     sheet: sheet.clone(),
+                    owes_show_reply,
                 });
                 vec![Effect::ShowSheet { id, sheet }]
             }
-            Ok(None) => vec![self.finish(st, &p)],
-            Err(e) => vec![Effect::reply(Some(p.call), Err(e))],
+            Ok(Step::Done(effects)) => effects,
+            Err(e) => vec![self.fail(&p, e)],
+        }
+    }
+
+    /// The error reply of a flow, in the codes its method documents.
+    fn fail(&self, p: &FlowCall, e: BridgeError) -> Effect {
+        let e = match p.flow {
+            Flow::Subscribe { .. } => purchases::subscription_error(e),
+            _ => e,
+        };
+        Effect::reply(Some(p.call.clone()), Err(e))
+    }
+
+    fn step(&self, st: &mut State, p: &FlowCall) -> Result<Step, BridgeError> {
+        if p.flow.needs_user() && st.user.is_none() {
+            match self.opts.consent {
+                ConsentMode::Ask => {
+                    return Ok(Step::Show(Sheet::Login {
+                        app_name: self.opts.app_name.clone(),
+                        users: self.user_choices()?,
+                    }))
+                }
+                ConsentMode::Allow => {
+                    let first = self.platform.users()?.into_iter().next();
+                    st.user = Some(first.ok_or_else(|| BridgeError::new(ErrorCode::NotLoggedIn, "the platform has no test users"))?);
+                }
+                ConsentMode::Deny => {
+                    return Err(BridgeError::new(
+                        ErrorCode::NotLoggedIn,
+                        "login cancelled: no user is signed in (--consent deny)",
+                    ))
+                }
+            }
+        }
+        match &p.flow {
+            Flow::Login { .. } | Flow::Authorize => self.consent_step(st, p),
+            Flow::Pay { trade_order_id } => self.pay_step(st, p, trade_order_id),
+            Flow::Subscribe { trade_order_id } => self.subscribe_step(st, p, trade_order_id),
+            Flow::Wallet => self.wallet_step(st, p),
+            Flow::Ad { kind, unit, .. } => Ok(self.ad_step(p, *kind, unit)),
+        }
+    }
+
+    /// Login and authorize once signed in: ask for scopes not granted yet, then mint a code.
+    fn consent_step(&self, st: &mut State, p: &FlowCall) -> Result<Step, BridgeError> {
+        let user = st.user.clone().expect("signed in by step");
+        let granted = self.platform.granted_scopes(user.id, &st.client_key)?;
+        let missing: Vec<&String> = p.scopes.iter().filter(|s| *s != SILENT_SCOPE && !granted.contains(s)).collect();
+        if missing.is_empty() {
+            return Ok(Step::Done(vec![self.finish(st, p)]));
+        }
+        match self.opts.consent {
+            ConsentMode::Ask => Ok(Step::Show(Sheet::Consent {
+                app_name: self.opts.app_name.clone(),
+                user: choice(&user),
+                scopes: missing
+                    .iter()
+                    .map(|s| ScopeInfo {
+                        scope: s.to_string(),
+                        description: describe_scope(s),
+                    })
+                    .collect(),
+            })),
+            ConsentMode::Allow => {
+                self.platform.grant(user.id, &st.client_key, &p.scopes)?;
+                Ok(Step::Done(vec![self.finish(st, p)]))
+            }
+            ConsentMode::Deny => Err(denied()),
         }
     }
 
@@ -494,14 +563,13 @@ impl Bridge {
             struct R {
                 sheet: u64,
             }
-            match env.params::<R>() {
-                Ok(r) if self.state().open.as_ref().is_some_and(|o| o.id == r.sheet) => {
-                    tracing::info!(target: "minihost::bridge", sheet = r.sheet, "sheet ready");
+            return match env.params::<R>() {
+                Ok(r) => self.sheet_ready(r.sheet),
+                Err(e) => {
+                    tracing::warn!(target: "minihost::bridge", "bad sheet.ready: {}", e.error_msg);
+                    vec![]
                 }
-                Ok(r) => tracing::debug!(target: "minihost::bridge", sheet = r.sheet, "ready for a sheet that is not open"),
-                Err(e) => tracing::warn!(target: "minihost::bridge", "bad sheet.ready: {}", e.error_msg),
-            }
-            return vec![];
+            };
         }
         if env.method != "sheet.answer" {
             let e = BridgeError::new(ErrorCode::Forbidden, format!("host chrome cannot call `{}`", env.method));
@@ -519,12 +587,16 @@ impl Bridge {
     /// A sheet was answered (by a person, a test or automation).
     pub fn answer(&self, sheet: u64, answer: SheetAnswer) -> Vec<Effect> {
         let mut st = self.state();
-        let Some(OpenSheet { flow: p, sheet: shown, .. }) = st.open.take_if(|o| o.id == sheet) else {
+        let Some(open) = st.open.take_if(|o| o.id == sheet) else {
             tracing::warn!(target: "minihost::bridge", sheet, "answer for a sheet that is not open");
             return vec![];
         };
         let mut effects = vec![Effect::CloseSheet { id: sheet }];
-        let cancelled = |p: &FlowCall, e: BridgeError| Effect::reply(Some(p.call.clone()), Err(e));
+        if open.owes_show_reply {
+            // Closed while loading: show() still resolved, onClose says it did not end.
+            effects.push(Effect::reply(Some(open.flow.call.clone()), Ok(json!({}))));
+        }
+        let OpenSheet { flow: p, sheet: shown, .. } = open;
         match (&shown, answer) {
             (Sheet::Login { .. }, SheetAnswer::SignIn { username }) => match self.platform.user_by_username(&username) {
                 Ok(Some(user)) => {
@@ -532,29 +604,41 @@ impl Bridge {
                     st.user = Some(user);
                     effects.extend(self.advance(&mut st, p));
                 }
-                Ok(None) => effects.push(cancelled(
-                    &p,
-                    BridgeError::new(ErrorCode::NotLoggedIn, format!("no test user `{username}`")),
-                )),
-                Err(e) => effects.push(cancelled(&p, e.into())),
+                Ok(None) => effects.push(self.fail(&p, BridgeError::new(ErrorCode::NotLoggedIn, format!("no test user `{username}`")))),
+                Err(e) => effects.push(self.fail(&p, e.into())),
             },
-            (Sheet::Login { .. }, _) => effects.push(cancelled(
-                &p,
-                BridgeError::new(ErrorCode::NotLoggedIn, "login cancelled by the user"),
-            )),
+            (Sheet::Login { .. }, _) => effects.push(self.fail(&p, BridgeError::new(ErrorCode::NotLoggedIn, "login cancelled by the user"))),
             (Sheet::Consent { scopes, .. }, SheetAnswer::Allow) => {
                 let scopes: Vec<String> = scopes.iter().map(|s| s.scope.clone()).collect();
                 let user = st.user.as_ref().map(|u| u.id);
                 match user.map(|u| self.platform.grant(u, &st.client_key, &scopes)) {
                     Some(Ok(_)) => effects.push(self.finish(&st, &p)),
-                    Some(Err(e)) => effects.push(cancelled(&p, e.into())),
-                    None => effects.push(cancelled(&p, BridgeError::new(ErrorCode::NotLoggedIn, "no user is signed in"))),
+                    Some(Err(e)) => effects.push(self.fail(&p, e.into())),
+                    None => effects.push(self.fail(&p, BridgeError::new(ErrorCode::NotLoggedIn, "no user is signed in"))),
                 }
             }
-            (Sheet::Consent { .. }, _) => effects.push(cancelled(&p, denied())),
+            (Sheet::Consent { .. }, _) => effects.push(self.fail(&p, denied())),
+            (Sheet::Pay { .. } | Sheet::Subscribe { .. } | Sheet::Wallet { .. }, answer) => {
+                effects.extend(self.answer_purchase(&mut st, p, &shown, answer))
+            }
+            (Sheet::Ad { .. }, answer) => effects.push(ads::closed(&p, answer == SheetAnswer::AdEnded)),
         }
         self.next_in_line(&mut st, &mut effects);
         effects
+    }
+
+    /// A sheet's page has loaded and focused its default action (an ad: it is playing).
+    pub fn sheet_ready(&self, sheet: u64) -> Vec<Effect> {
+        let mut st = self.state();
+        let Some(open) = st.open.as_mut().filter(|o| o.id == sheet) else {
+            tracing::debug!(target: "minihost::bridge", sheet, "ready for a sheet that is not open");
+            return vec![];
+        };
+        tracing::info!(target: "minihost::bridge", sheet, kind = open.sheet.kind(), "sheet ready");
+        if std::mem::take(&mut open.owes_show_reply) {
+            return vec![Effect::reply(Some(open.flow.call.clone()), Ok(json!({})))];
+        }
+        vec![]
     }
 
     /// The app's page is being replaced. bridge-js numbers calls per page, so replies still
@@ -563,6 +647,7 @@ impl Bridge {
     pub fn page_changed(&self) -> Vec<Effect> {
         let mut st = self.state();
         st.waiting.clear();
+        st.ads.clear();
         st.open.take().map(|o| Effect::CloseSheet { id: o.id }).into_iter().collect()
     }
 

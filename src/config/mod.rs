@@ -15,6 +15,7 @@
 //! earlier section whole, a repeated setting replaces the earlier setting. Messages quote
 //! at most 80 characters of a value.
 
+pub mod ads;
 mod color;
 mod diagnostics;
 mod parse;
@@ -54,6 +55,15 @@ pub struct Dev {
     pub desc: Option<String>,
     pub pp_link: Option<String>,
     pub tos_link: Option<String>,
+    /// `dev.ads`, by ad unit id.
+    pub ads: std::collections::BTreeMap<String, ads::AdUnit>,
+}
+
+impl Dev {
+    /// How ad unit `id` behaves.
+    pub fn ad_unit(&self, id: &str) -> ads::AdUnit {
+        self.ads.get(id).cloned().unwrap_or_default()
+    }
 }
 
 impl Default for Dev {
@@ -67,6 +77,7 @@ impl Default for Dev {
             desc: None,
             pp_link: None,
             tos_link: None,
+            ads: Default::default(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! examples) and builds an `AppConfig`, keeping positions for every finding. The accepted
 //! syntax and the duplicate-key rule are described in the parent module.
 
+use super::ads::AdUnit;
 use super::{excerpt, AppConfig, Color, Diagnostic, NavbarStyle, Severity};
 use crate::policy::trusted_domains::{TrustedDomains, TrustedOrigin, MAX_TRUSTED_DOMAINS};
 use jsonc_parser::ast::{Object, ObjectProp, ObjectPropName, Value};
@@ -351,7 +352,10 @@ fn navbar(cx: &mut Ctx, o: &Props, config: &mut AppConfig) {
 
 fn dev(cx: &mut Ctx, o: &Props, config: &mut AppConfig) {
     const TEXT_KEYS: [&str; 7] = ["host", "clientKey", "name", "iconUrl", "desc", "ppLink", "tosLink"];
-    known_keys(cx, o, "dev", &[&TEXT_KEYS[..], &["port"]].concat());
+    known_keys(cx, o, "dev", &[&TEXT_KEYS[..], &["port", "ads"]].concat());
+    if let Some(p) = o.get("ads") {
+        section(cx, p, |cx, units| ads(cx, units, &mut config.dev.ads));
+    }
     let dev = &mut config.dev;
     for key in TEXT_KEYS {
         let Some(p) = o.get(key) else { continue };
@@ -390,6 +394,75 @@ fn dev(cx: &mut Ctx, o: &Props, config: &mut AppConfig) {
                     format!("`{}` is not a TCP port (1-65535)", excerpt(&raw)),
                 ),
             }
+        }
+    }
+}
+
+/// `dev.ads`: one object per ad unit id.
+fn ads(cx: &mut Ctx, units: &Props, out: &mut std::collections::BTreeMap<String, AdUnit>) {
+    use super::ads::{AD_CREATE_CODES, AD_SHOW_CODES, MAX_AD_SECS, MAX_LOAD_DELAY_MS};
+    const KEYS: [&str; 7] = [
+        "durationSeconds",
+        "minIntervalSeconds",
+        "dailyCap",
+        "noFill",
+        "createError",
+        "showError",
+        "loadDelayMs",
+    ];
+    for unit in units.iter() {
+        let id = unit.name.as_str();
+        let parent = format!("dev.ads.{id}");
+        let Value::Object(o) = &unit.value else {
+            cx.error(unit.value.start(), &parent, format!("expected an object, found {}", type_name(&unit.value)));
+            continue;
+        };
+        let o = Props::new(cx, o, &parent);
+        known_keys(cx, &o, &parent, &KEYS);
+        let mut ad = AdUnit::default();
+        for p in o.iter() {
+            let name = p.name.as_str();
+            let key = format!("{parent}.{name}");
+            if name == "noFill" {
+                match &p.value {
+                    Value::BooleanLit(b) => ad.no_fill = b.value,
+                    v => cx.error(v.start(), &key, format!("expected true or false, found {}", type_name(v))),
+                }
+                continue;
+            }
+            let Some(n) = whole_number(cx, &key, &p.value) else { continue };
+            let bad = |cx: &mut Ctx, why: String| cx.error(p.value.start(), &key, why);
+            match name {
+                "durationSeconds" if (1..=u64::from(MAX_AD_SECS)).contains(&n) => ad.duration_secs = n as u32,
+                "durationSeconds" => bad(cx, format!("{n} is not between 1 and {MAX_AD_SECS} seconds")),
+                "minIntervalSeconds" => ad.min_interval_secs = n,
+                "dailyCap" => ad.daily_cap = Some(u32::try_from(n).unwrap_or(u32::MAX)),
+                "loadDelayMs" if n <= u64::from(MAX_LOAD_DELAY_MS) => ad.load_delay_ms = n as u32,
+                "loadDelayMs" => bad(cx, format!("{n} is over {MAX_LOAD_DELAY_MS} ms")),
+                "createError" if AD_CREATE_CODES.iter().any(|c| u64::from(*c) == n) => ad.create_error = Some(n as u32),
+                "createError" => bad(cx, format!("{n} is not a documented create code; use one of {AD_CREATE_CODES:?}")),
+                "showError" if AD_SHOW_CODES.iter().any(|c| u64::from(*c) == n) => ad.show_error = Some(n as u32),
+                "showError" => bad(cx, format!("{n} is not a documented show code; use one of {AD_SHOW_CODES:?}")),
+                _ => {}
+            }
+        }
+        out.insert(id.to_owned(), ad);
+    }
+}
+
+/// A JSON number that is a whole number >= 0.
+fn whole_number(cx: &mut Ctx, key: &str, v: &Value) -> Option<u64> {
+    match v {
+        Value::NumberLit(n) => match n.value.parse::<u64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                cx.error(v.start(), key, format!("`{}` is not a whole number >= 0", excerpt(n.value)));
+                None
+            }
+        },
+        other => {
+            cx.error(other.start(), key, format!("expected a number, found {}", type_name(other)));
+            None
         }
     }
 }

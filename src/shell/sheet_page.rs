@@ -2,8 +2,12 @@
 //! (desktop today; Android and iOS can reuse it). It answers through `window.ipc` with
 //! `sheet.answer`; the app's page never sees this document.
 
-use super::sheets::Sheet;
+use super::sheets::{AdKind, OrderLine, Sheet, UserChoice};
 use super::Theme;
+use base64::Engine as _;
+
+/// The host's bundled ad creative (`media/generate.sh`), played by every ad sheet.
+pub const AD_CREATIVE: &[u8] = include_bytes!("media/ad-creative.mp4");
 
 /// Escapes text for HTML text and quoted attributes alike.
 fn escape(s: &str) -> std::borrow::Cow<'_, str> {
@@ -19,6 +23,29 @@ fn avatar(url: &str, name: &str) -> String {
             escape(&name.chars().next().unwrap_or('?').to_string())
         )
     }
+}
+
+fn who(user: &UserChoice) -> String {
+    format!(
+        r#"<div class="who">{}<span>{}</span></div>"#,
+        avatar(&user.avatar_url, &user.display_name),
+        escape(&user.display_name)
+    )
+}
+
+fn product(order: &OrderLine, price: &str) -> String {
+    let image = match order.image_url.as_deref() {
+        Some(url) if url.starts_with("https://") || url.starts_with("data:image/") => {
+            format!(r#"<img class="thumb" src="{}" alt="">"#, escape(url))
+        }
+        _ => String::new(),
+    };
+    format!(
+        r#"<div class="product">{image}<span><b>{}</b><small>{}</small></span><span class="price">{}</span></div>"#,
+        escape(&order.product_name),
+        escape(&order.trade_order_id),
+        escape(price)
+    )
 }
 
 /// Renders sheet `id`. Buttons carry their answer in `data-answer` / `data-user`. The
@@ -45,6 +72,90 @@ pub fn render(id: u64, sheet: &Sheet, theme: Theme) -> String {
                 escape(app_name)
             )
         }
+        Sheet::Pay {
+            app_name,
+            user,
+            order,
+            balance,
+            top_up,
+        } => {
+            let short = order.beans - balance;
+            let (note, actions) = match top_up {
+                Some(t) => (
+                    format!(r#"<p class="note short">You need {short} more Beans.</p>"#),
+                    format!(
+                        r#"<button class="secondary" data-answer="deny">Cancel</button><button class="primary" data-answer="top_up" data-tier="{}" autofocus>Top up {} Beans · {}</button>"#,
+                        escape(&t.tier_id),
+                        t.beans,
+                        escape(&t.price)
+                    ),
+                ),
+                None => (
+                    String::new(),
+                    format!(
+                        r#"<button class="secondary" data-answer="deny">Cancel</button><button class="primary" data-answer="allow" autofocus>Pay {} Beans</button>"#,
+                        order.beans
+                    ),
+                ),
+            };
+            format!(
+                r#"{}<h1>Confirm purchase</h1><p class="sub">in <b>{}</b></p>{}<p class="balance">Balance: <b>{balance}</b> Beans</p>{note}<div class="actions">{actions}</div>"#,
+                who(user),
+                escape(app_name),
+                product(order, &format!("{} Beans", order.beans)),
+            )
+        }
+        Sheet::Subscribe {
+            app_name,
+            user,
+            order,
+            tier_name,
+            price,
+            sandbox,
+        } => format!(
+            r#"{}<h1>Subscribe in <b>{}</b></h1>{}<p class="note">{}{}</p>
+<div class="actions"><button class="secondary" data-answer="deny">Cancel</button><button class="primary" data-answer="allow" autofocus>Subscribe</button></div>"#,
+            who(user),
+            escape(app_name),
+            product(order, price),
+            escape(tier_name),
+            if *sandbox { " · sandbox: renews every 5 minutes, 12 times" } else { "" },
+        ),
+        Sheet::Wallet { user, balance, tiers } => {
+            let buttons: String = tiers
+                .iter()
+                .map(|t| {
+                    format!(
+                        r#"<button class="tier" data-answer="top_up" data-tier="{}"><b>{}</b><small>{}</small></button>"#,
+                        escape(&t.tier_id),
+                        t.beans,
+                        escape(&t.price)
+                    )
+                })
+                .collect();
+            format!(
+                r#"{}<h1>Beans</h1><p class="big" id="balance">{balance}</p><p class="sub">Top up (test wallet, no money moves):</p><div class="tiers">{buttons}</div>
+<div class="actions"><button class="primary" data-answer="dismiss" autofocus>Done</button></div>"#,
+                who(user)
+            )
+        }
+        Sheet::Ad {
+            ad_kind,
+            ad_unit_id,
+            duration_secs,
+            load_delay_ms,
+        } => {
+            let label = match ad_kind {
+                AdKind::Rewarded => "Reward in",
+                AdKind::Interstitial => "Ad ends in",
+            };
+            let video = base64::engine::general_purpose::STANDARD.encode(AD_CREATIVE);
+            format!(
+                r#"<div class="ad" id="ad" data-duration="{duration_secs}" data-delay="{load_delay_ms}"><video id="creative" muted loop playsinline preload="auto" src="data:video/mp4;base64,{video}"></video>
+<div class="ad-top"><span class="tag">Ad · {}</span><span id="countdown" data-label="{label}">Loading ad…</span></div></div>"#,
+                escape(ad_unit_id)
+            )
+        }
         Sheet::Consent { app_name, user, scopes } => {
             let items: String = scopes
                 .iter()
@@ -67,7 +178,7 @@ pub fn render(id: u64, sheet: &Sheet, theme: Theme) -> String {
     format!(
         r#"<!doctype html><html data-theme="{scheme}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>minihost sheet</title><style>{CSS}</style></head>
-<body><div class="backdrop" data-answer="dismiss"></div>
+<body data-kind="{kind}"><div class="backdrop" data-answer="dismiss"></div>
 <section class="sheet" id="sheet" data-sheet="{id}" data-kind="{kind}" role="dialog" aria-modal="true">
 <button class="close" data-answer="dismiss" aria-label="Close">×</button>{body}</section>
 <script>{SCRIPT}</script></body></html>"#
@@ -89,16 +200,36 @@ h1{font-size:18px;margin:8px 0 12px;text-align:center;font-weight:600}.sub{color
 .scopes{list-style:none;padding:0;margin:0 0 20px;border-top:1px solid var(--line)}.scopes li{display:flex;flex-direction:column;padding:12px 4px;border-bottom:1px solid var(--line)}
 .actions{display:flex;gap:12px}.actions button{flex:1;height:44px;border-radius:6px;font:inherit;font-weight:600;cursor:pointer;border:0}
 .primary{background:var(--accent);color:#fff}.secondary{background:var(--line);color:var(--fg)}
+.product{display:flex;gap:12px;align-items:center;padding:12px;border:1px solid var(--line);border-radius:10px;margin:0 0 12px}
+.product span{display:flex;flex-direction:column;flex:1}.product .price{flex:none;font-weight:600}.thumb{width:48px;height:48px;border-radius:6px;object-fit:cover}
+.balance{text-align:center;margin:0 0 8px}.note{text-align:center;color:var(--muted);margin:0 0 16px}.short{color:var(--accent)}
+.big{font-size:40px;font-weight:700;text-align:center;margin:0}.tiers{display:grid;grid-template-columns:repeat(3,1fr);gap:8px;margin:0 0 16px}
+.tier{display:flex;flex-direction:column;align-items:center;padding:10px 4px;border:1px solid var(--line);border-radius:10px;background:none;color:inherit;font:inherit;cursor:pointer}
+body[data-kind=ad] .backdrop{background:#000}body[data-kind=ad] .sheet{inset:0;border-radius:0;padding:0;background:#000;color:#fff}
+.ad{position:absolute;inset:0}.ad video{width:100%;height:100%;object-fit:cover}
+.ad-top{position:absolute;left:12px;right:48px;top:10px;display:flex;justify-content:space-between;font-size:13px}
+.ad-top span{background:rgba(0,0,0,.55);padding:4px 8px;border-radius:12px}body[data-kind=ad] .close{color:#fff;z-index:1}
 "#;
 
 const SCRIPT: &str = r#"(function(){
 var sheet=+document.getElementById('sheet').dataset.sheet,sent=false;
-function answer(a,user){if(sent)return;sent=true;var p={sheet:sheet,answer:a};if(user)p.username=user;
-window.ipc.postMessage(JSON.stringify({id:1,method:'sheet.answer',params:p}));}
-document.addEventListener('click',function(e){var b=e.target.closest('[data-answer]');if(b)answer(b.dataset.answer,b.dataset.user);});
+function post(m,p){window.ipc.postMessage(JSON.stringify(m==='sheet.answer'?{id:1,method:m,params:p}:{method:m,params:p}));}
+function answer(a,b){if(sent)return;sent=true;var p={sheet:sheet,answer:a};if(b&&b.dataset.user)p.username=b.dataset.user;
+if(b&&b.dataset.tier)p.tier_id=b.dataset.tier;post('sheet.answer',p);}
+document.addEventListener('click',function(e){var b=e.target.closest('[data-answer]');if(b)answer(b.dataset.answer,b);});
 document.addEventListener('keydown',function(e){if(e.key==='Escape')answer('dismiss');});
 var first=document.querySelector('[autofocus]');if(first)first.focus();
-window.ipc.postMessage(JSON.stringify({method:'sheet.ready',params:{sheet:sheet}}));
+var ad=document.getElementById('ad');
+if(!ad){post('sheet.ready',{sheet:sheet});return;}
+// An ad: load for data-delay ms, then play and count down data-duration s; it closes itself
+// at the end (watched to the end). Closing before that is closing early.
+var left=+ad.dataset.duration,cd=document.getElementById('countdown'),v=document.getElementById('creative');
+setTimeout(function(){
+var p=v.play();if(p&&p.catch)p.catch(function(){});
+post('sheet.ready',{sheet:sheet});
+function tick(){if(sent)return;if(left<=0){cd.textContent='Ended';answer('ad_ended');return;}
+cd.textContent=cd.dataset.label+' '+left+' s';left--;setTimeout(tick,1000);}
+tick();},+ad.dataset.delay);
 })();"#;
 
 #[cfg(test)]
