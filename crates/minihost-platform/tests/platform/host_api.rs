@@ -90,6 +90,14 @@ fn paired_calls(user_id: i64) -> Vec<(&'static str, Call)> {
             "POST codes",
             Call::post(wire::CODES).json(&json!({"client_key": "awminidrama", "user_id": user_id, "scopes": [USER_INFO_OPEN_ID]})),
         ),
+        (
+            "POST wallet/top_up",
+            Call::post(wire::TOP_UP).json(&json!({"user_id": user_id, "beans": 1})),
+        ),
+        (
+            "POST ads/admit",
+            Call::post(wire::ADS_ADMIT).json(&json!({"client_key": "awminidrama", "ad_unit_id": "u"})),
+        ),
     ]
 }
 

@@ -17,4 +17,7 @@ mod minis_flow;
 mod oauth;
 mod persistence;
 mod purge;
+mod subscriptions;
+mod trade_orders;
 mod user_info;
+mod webhooks;

@@ -419,3 +419,166 @@ pub fn pkce_pair() -> (String, String) {
 pub fn data_dir() -> TempDir {
     tempfile::tempdir().unwrap()
 }
+
+/// A user access token of `username` for `client_key`, as the app's server holds it.
+pub async fn access_token(server: &Server, client_key: &str, username: &str) -> String {
+    let app = server.platform.app(client_key).unwrap().expect("app registered");
+    let code = minis_code(server, client_key, username, &[minihost_platform::USER_INFO_OPEN_ID]);
+    server.exchange(&app, &code).await.str("/access_token")
+}
+
+impl Server {
+    /// POSTs `body` to `/v2/minis/{path}/` with the user access token.
+    pub async fn minis(&self, path: &str, token: &str, body: Value) -> Reply {
+        let url = self.url(&format!("/v2/minis/{path}/"));
+        Reply::read(self.http.post(url).bearer_auth(token).json(&body).send().await.unwrap()).await
+    }
+
+    /// The `data` of a successful Minis API call.
+    pub async fn minis_ok(&self, path: &str, token: &str, body: Value) -> Value {
+        let reply = self.minis(path, token, body).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.text);
+        assert_eq!(reply.json()["error"]["code"], "ok", "{path}: {}", reply.text);
+        reply.json()["data"].clone()
+    }
+
+    /// A new Beans order of `token_amount` with developer order id `order_id`.
+    pub async fn beans_order(&self, token: &str, order_id: &str, token_amount: i64) -> String {
+        let data = self
+            .minis_ok(
+                "trade_order/create",
+                token,
+                serde_json::json!({
+                    "token_type": "BEANS",
+                    "token_amount": token_amount,
+                    "order_info": {"order_id": order_id, "product_name": "Episode 7", "quantity": 1, "quantity_unit": "episode"},
+                }),
+            )
+            .await;
+        data["trade_order_id"].as_str().unwrap().to_string()
+    }
+
+    /// Pairs as a host on loopback and returns the device token.
+    pub async fn pair(&self) -> String {
+        self.admin_post(minihost_platform_api::host_api::PAIR, serde_json::json!({"device_name": "test-host"}))
+            .await
+            .str("/device_token")
+    }
+
+    /// POSTs to a host API route with the device token.
+    pub async fn host_post(&self, device_token: &str, path: &str, body: Value) -> Reply {
+        let response = self.http.post(self.url(path)).bearer_auth(device_token).json(&body).send().await.unwrap();
+        Reply::read(response).await
+    }
+
+    /// An app whose webhooks go to `url`.
+    pub fn app_with_webhook(&self, client_key: &str, url: &str) -> App {
+        self.platform
+            .ensure_app(NewApp {
+                client_key: client_key.into(),
+                webhook_url: Some(url.into()),
+                ..NewApp::default()
+            })
+            .unwrap()
+            .0
+    }
+
+    /// Polls the outbox until `done` holds for it, or panics after 30 s.
+    pub async fn wait_for_outbox(&self, what: &str, done: impl Fn(&[minihost_platform::Delivery]) -> bool) -> Vec<minihost_platform::Delivery> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let deliveries = self.platform.webhook_deliveries(None, None).unwrap();
+            if done(&deliveries) {
+                return deliveries;
+            }
+            assert!(std::time::Instant::now() < deadline, "{what}: outbox is {deliveries:#?}");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// One request a [`Receiver`] got.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    pub signature: Option<String>,
+    pub body: Vec<u8>,
+}
+
+impl Hit {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+
+    /// The envelope's `content`, parsed from the JSON string it is sent as.
+    pub fn content(&self) -> Value {
+        serde_json::from_str(self.json()["content"].as_str().expect("content is a JSON string")).unwrap()
+    }
+}
+
+/// A webhook receiver on 127.0.0.1: records every request and answers the scripted statuses in
+/// order, then 200.
+pub struct Receiver {
+    pub url: String,
+    hits: std::sync::Arc<std::sync::Mutex<Vec<Hit>>>,
+    arrived: std::sync::Arc<tokio::sync::Notify>,
+    task: JoinHandle<()>,
+}
+
+impl Receiver {
+    pub async fn start(script: &[u16]) -> Receiver {
+        use std::sync::{Arc, Mutex};
+        let hits: Arc<Mutex<Vec<Hit>>> = Arc::default();
+        let arrived = Arc::new(tokio::sync::Notify::new());
+        let script = Arc::new(Mutex::new(std::collections::VecDeque::from(script.to_vec())));
+        let (h, a) = (hits.clone(), arrived.clone());
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let (hits, arrived, script) = (h.clone(), a.clone(), script.clone());
+                async move {
+                    let signature = headers
+                        .get(minihost_platform_api::webhook::SIGNATURE_HEADER)
+                        .map(|v| v.to_str().unwrap().to_string());
+                    hits.lock().unwrap().push(Hit {
+                        signature,
+                        body: body.to_vec(),
+                    });
+                    arrived.notify_waiters();
+                    let status = script.lock().unwrap().pop_front().unwrap_or(200);
+                    axum::http::StatusCode::from_u16(status).unwrap()
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Receiver { url, hits, arrived, task }
+    }
+
+    pub fn hits(&self) -> Vec<Hit> {
+        self.hits.lock().unwrap().clone()
+    }
+
+    /// Waits until at least `n` requests arrived (30 s at most) and returns them all.
+    pub async fn wait_for(&self, n: usize) -> Vec<Hit> {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let notified = self.arrived.notified();
+            let hits = self.hits();
+            if hits.len() >= n {
+                return hits;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                panic!("{} of {n} webhooks arrived within 30 s: {hits:?}", self.hits().len());
+            }
+        }
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
