@@ -1,4 +1,5 @@
 use super::*;
+use crate::shell::sheets::AdKind;
 use minihost_platform::{NewApp, Platform, PlatformOptions};
 use serde_json::json;
 use std::path::Path;
@@ -6,7 +7,11 @@ use std::path::Path;
 const PAGE: &str = "minihost://app/index.html";
 
 fn bridge_with(user: Option<&str>, consent: ConsentMode) -> Bridge {
-    let config = AppConfig::parse(Path::new("c"), r#"{"dev":{"clientKey":"ck"}}"#).unwrap().config;
+    bridge_with_config(r#"{"dev":{"clientKey":"ck"}}"#, user, consent)
+}
+
+fn bridge_with_config(config: &str, user: Option<&str>, consent: ConsentMode) -> Bridge {
+    let config = AppConfig::parse(Path::new("c"), config).unwrap().config;
     let platform = Platform::in_memory(PlatformOptions::default()).unwrap();
     platform
         .ensure_app(NewApp {
@@ -299,4 +304,112 @@ fn navigation_drops_replies_owed_to_the_old_page() {
         b.answer(id, SheetAnswer::Allow).is_empty(),
         "call 1 of the old page is never answered on the new one"
     );
+}
+
+const ADS_CONFIG: &str = r#"{"dev":{"clientKey":"ck","ads":{
+  "short": {"durationSeconds": 2, "loadDelayMs": 300},
+  "nofill": {"noFill": true},
+  "broken": {"createError": 20003},
+  "unshowable": {"showError": 50101},
+  "paced": {"minIntervalSeconds": 60},
+  "capped": {"dailyCap": 1}
+}}}"#;
+
+/// `ad.create` for `unit`, returning the ad id.
+fn create_ad(b: &Bridge, id: u64, kind: &str, unit: &str) -> Value {
+    reply(&call(b, id, "ad.create", json!({"kind": kind, "adUnitId": unit})))
+}
+
+fn close_event(effects: &[Effect]) -> Option<Value> {
+    effects.iter().find_map(|e| match e {
+        Effect::Event { name, data } if name == "ad.close" => Some(data.clone()),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_rewarded_ad_answers_show_when_it_plays_and_says_whether_it_ended() {
+    let b = bridge_with_config(ADS_CONFIG, None, ConsentMode::Ask);
+    let ad = create_ad(&b, 1, "rewarded", "short")["result"]["ad"].clone();
+    let effects = call(&b, 2, "ad.show", json!({"ad": ad}));
+    let (sheet_id, s) = sheet(&effects);
+    assert_eq!(
+        s,
+        Sheet::Ad {
+            ad_kind: AdKind::Rewarded,
+            ad_unit_id: "short".into(),
+            duration_secs: 2,
+            load_delay_ms: 300
+        }
+    );
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Reply(_))), "show() waits for the ad to play");
+    let ready = b.sheet_ready(sheet_id);
+    assert_eq!(reply(&ready)["ok"], true);
+    assert!(b.sheet_ready(sheet_id).is_empty(), "show() is answered once");
+    let closed = b.answer(sheet_id, SheetAnswer::AdEnded);
+    assert!(closed.contains(&Effect::CloseSheet { id: sheet_id }));
+    assert_eq!(close_event(&closed), Some(json!({"ad": ad, "isEnded": true})));
+
+    let again = reply(&call(&b, 3, "ad.show", json!({"ad": ad})));
+    assert_eq!(again["error"]["error_code"], ErrorCode::AdAlreadyShown as u32, "{again}");
+}
+
+#[test]
+fn an_ad_closed_early_or_while_loading_has_not_ended() {
+    let b = bridge_with_config(ADS_CONFIG, None, ConsentMode::Ask);
+    let first = create_ad(&b, 1, "interstitial", "short")["result"]["ad"].clone();
+    let (sheet_id, _) = sheet(&call(&b, 2, "ad.show", json!({"ad": first})));
+    b.sheet_ready(sheet_id);
+    let closed = b.answer(sheet_id, SheetAnswer::Dismiss);
+    assert_eq!(close_event(&closed).unwrap()["isEnded"], false);
+
+    let second = create_ad(&b, 3, "rewarded", "short")["result"]["ad"].clone();
+    let (sheet_id, _) = sheet(&call(&b, 4, "ad.show", json!({"ad": second})));
+    let closed = b.answer(sheet_id, SheetAnswer::Dismiss);
+    assert_eq!(reply(&closed)["ok"], true, "show() still settles once");
+    assert_eq!(close_event(&closed).unwrap()["isEnded"], false);
+}
+
+#[test]
+fn forced_ad_errors_use_the_documented_codes() {
+    let b = bridge_with_config(ADS_CONFIG, None, ConsentMode::Allow);
+    assert_eq!(create_ad(&b, 1, "rewarded", "nofill")["error"]["error_code"], 20001);
+    let broken = create_ad(&b, 2, "rewarded", "broken");
+    assert_eq!(broken["error"]["error_code"], 20003);
+    assert!(broken["error"]["error_msg"].as_str().unwrap().contains("dev.ads.broken.createError"), "{broken}");
+    let ad = create_ad(&b, 3, "rewarded", "unshowable")["result"]["ad"].clone();
+    assert_eq!(reply(&call(&b, 4, "ad.show", json!({"ad": ad})))["error"]["error_code"], 50101);
+    for (id, params) in [(5, json!({"kind": "rewarded"})), (6, json!({"kind": "banner", "adUnitId": "u"}))] {
+        assert_eq!(reply(&call(&b, id, "ad.create", params))["error"]["error_code"], ErrorCode::InvalidParams as u32);
+    }
+    assert_eq!(
+        reply(&call(&b, 7, "ad.show", json!({"ad": 999})))["error"]["error_code"],
+        ErrorCode::InvalidParams as u32
+    );
+}
+
+#[test]
+fn ad_interval_and_daily_cap_come_from_the_platform() {
+    let b = bridge_with_config(ADS_CONFIG, Some("alice"), ConsentMode::Allow);
+    for (unit, code) in [("paced", ErrorCode::AdTooSoon), ("capped", ErrorCode::AdCapReached)] {
+        let first = create_ad(&b, 1, "rewarded", unit)["result"]["ad"].clone();
+        let shown = call(&b, 2, "ad.show", json!({"ad": first}));
+        assert_eq!(reply(&shown)["ok"], true, "{unit}");
+        assert_eq!(close_event(&shown).unwrap()["isEnded"], true, "--consent allow watches to the end");
+        let second = create_ad(&b, 3, "rewarded", unit)["result"]["ad"].clone();
+        let refused = reply(&call(&b, 4, "ad.show", json!({"ad": second})));
+        assert_eq!(refused["error"]["error_code"], code as u32, "{unit}: {refused}");
+    }
+}
+
+#[test]
+fn ads_of_a_replaced_page_are_gone() {
+    let b = bridge_with_config(ADS_CONFIG, None, ConsentMode::Deny);
+    let ad = create_ad(&b, 1, "rewarded", "short")["result"]["ad"].clone();
+    b.page_changed();
+    let r = reply(&call(&b, 2, "ad.show", json!({"ad": ad})));
+    assert_eq!(r["error"]["error_code"], ErrorCode::InvalidParams as u32);
+    let ad = create_ad(&b, 3, "rewarded", "short")["result"]["ad"].clone();
+    let shown = call(&b, 4, "ad.show", json!({"ad": ad}));
+    assert_eq!(close_event(&shown).unwrap()["isEnded"], false, "--consent deny closes early");
 }

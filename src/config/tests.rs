@@ -454,3 +454,24 @@ fn every_config_in_the_repository_still_loads() {
         AppConfig::parse(&file, &text).unwrap_or_else(|e| panic!("{e}"));
     }
 }
+
+#[test]
+fn ad_units_are_checked_against_the_documented_codes() {
+    let config = AppConfig::parse(
+        Path::new("c"),
+        r#"{"dev": {"ads": {"u1": {"durationSeconds": 3, "dailyCap": 2, "noFill": true, "showError": 50101}}}}"#,
+    )
+    .unwrap()
+    .config;
+    let u1 = config.dev.ad_unit("u1");
+    assert_eq!((u1.duration_secs, u1.daily_cap, u1.no_fill, u1.show_error), (3, Some(2), true, Some(50101)));
+    assert_eq!(config.dev.ad_unit("other"), super::ads::AdUnit::default());
+    let e = errors(r#"{"dev": {"ads": {"u": {"createError": 12345, "durationSeconds": 0, "noFill": 1}}}}"#);
+    assert_eq!(e.len(), 3, "{e:?}");
+    assert!(e[0].contains("dev.ads.u.createError: 12345 is not a documented create code"), "{e:?}");
+    assert!(e[1].contains("dev.ads.u.durationSeconds: 0 is not between 1 and 120"), "{e:?}");
+    assert!(e[2].contains("dev.ads.u.noFill: expected true or false"), "{e:?}");
+    assert_eq!(errors(r#"{"dev": {"ads": {"u": 5}}}"#), ["1:23 dev.ads.u: expected an object, found a number"]);
+    let w = warnings(r#"{"domain": {"trustedDomains": []}, "dev": {"ads": {"u": {"colour": 1}}}}"#);
+    assert!(w.iter().any(|w| w.contains("dev.ads.u.colour: unknown key")), "{w:?}");
+}
