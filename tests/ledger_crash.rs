@@ -79,7 +79,11 @@ struct Received {
 fn start_receiver(secret: Arc<Mutex<String>>, received: Arc<Received>) -> String {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
         runtime.block_on(async move {
             let app = axum::Router::new().route(
                 "/hook",
@@ -93,7 +97,10 @@ fn start_receiver(secret: Arc<Mutex<String>>, received: Arc<Received>) -> String
                             .to_string();
                         let secret = secret.lock().unwrap().clone();
                         // The platform clock is the wall clock here (nothing advances it).
-                        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+                        let now = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .unwrap()
+                            .as_secs();
                         if minihost_platform_api::webhook::verify(&secret, &signature, &body, now, 300).is_err() {
                             return axum::http::StatusCode::UNAUTHORIZED;
                         }
@@ -117,7 +124,10 @@ fn start_receiver(secret: Arc<Mutex<String>>, received: Arc<Received>) -> String
 }
 
 fn http() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder().timeout(Duration::from_secs(30)).build().unwrap()
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
 }
 
 fn post(client: &reqwest::blocking::Client, url: &str, bearer: Option<&str>, body: &Value) -> (u16, Value) {
@@ -150,7 +160,10 @@ fn a_crash_mid_burst_loses_no_acknowledged_pay_and_pays_nothing_twice() {
         .to_string();
     *secret.lock().unwrap() = client_secret.clone();
     minihost(&["user", "add", "--username", "crash"], data.path());
-    minihost(&["user", "beans", "--username", "crash", "--set", &INITIAL.to_string()], data.path());
+    minihost(
+        &["user", "beans", "--username", "crash", "--set", &INITIAL.to_string()],
+        data.path(),
+    );
 
     let server = serve(data.path());
     let client = http();
@@ -173,7 +186,9 @@ fn a_crash_mid_burst_loses_no_acknowledged_pay_and_pays_nothing_twice() {
         .json()
         .unwrap();
     let access = tokens["access_token"].as_str().unwrap().to_string();
-    let user_id = get(&client, &format!("{}/__admin/ledger?username=crash", server.url))["user_id"].as_i64().unwrap();
+    let user_id = get(&client, &format!("{}/__admin/ledger?username=crash", server.url))["user_id"]
+        .as_i64()
+        .unwrap();
 
     let orders: Vec<String> = (0..ORDERS)
         .map(|i| {
@@ -187,7 +202,12 @@ fn a_crash_mid_burst_loses_no_acknowledged_pay_and_pays_nothing_twice() {
             body["data"]["trade_order_id"].as_str().unwrap().to_string()
         })
         .collect();
-    let (_, paired) = post(&client, &format!("{}/__host/v1/pair", server.url), None, &json!({"device_name": "crash-test"}));
+    let (_, paired) = post(
+        &client,
+        &format!("{}/__host/v1/pair", server.url),
+        None,
+        &json!({"device_name": "crash-test"}),
+    );
     let device = paired["device_token"].as_str().unwrap().to_string();
 
     // The burst: payers take orders from a shared queue until the server is gone.
@@ -227,7 +247,11 @@ fn a_crash_mid_burst_loses_no_acknowledged_pay_and_pays_nothing_twice() {
         let deadline = Instant::now() + Duration::from_secs(60);
         let mut guard = signal.0.lock().unwrap();
         while acked_count.load(Ordering::SeqCst) < KILL_AFTER {
-            assert!(Instant::now() < deadline, "only {} pays acknowledged", acked_count.load(Ordering::SeqCst));
+            assert!(
+                Instant::now() < deadline,
+                "only {} pays acknowledged",
+                acked_count.load(Ordering::SeqCst)
+            );
             guard = signal.1.wait_timeout(guard, Duration::from_millis(50)).unwrap().0;
         }
         drop(guard);
@@ -247,7 +271,12 @@ fn a_crash_mid_burst_loses_no_acknowledged_pay_and_pays_nothing_twice() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|o| (o["trade_order_id"].as_str().unwrap().to_string(), o["status"].as_str().unwrap().to_string()))
+        .map(|o| {
+            (
+                o["trade_order_id"].as_str().unwrap().to_string(),
+                o["status"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     assert_eq!(status.len(), ORDERS);
     for id in &acked {
@@ -255,7 +284,11 @@ fn a_crash_mid_burst_loses_no_acknowledged_pay_and_pays_nothing_twice() {
     }
     let success: HashSet<&String> = status.iter().filter(|(_, s)| *s == "SUCCESS").map(|(id, _)| id).collect();
     assert!(status.values().all(|s| s == "SUCCESS" || s == "PENDING"));
-    eprintln!("{} pays acknowledged before the kill; {} orders SUCCESS after the restart", acked.len(), success.len());
+    eprintln!(
+        "{} pays acknowledged before the kill; {} orders SUCCESS after the restart",
+        acked.len(),
+        success.len()
+    );
 
     let ledger = get(&client, &format!("{}/__admin/ledger?username=crash", server.url));
     let current = ledger["beans"].as_i64().unwrap();
@@ -289,5 +322,8 @@ fn a_crash_mid_burst_loses_no_acknowledged_pay_and_pays_nothing_twice() {
         assert!(!left.is_zero(), "{} of {} redeem webhooks arrived", ids.len(), success_ids.len());
         ids = received.arrived.wait_timeout(ids, left.min(Duration::from_millis(200))).unwrap().0;
     }
-    assert!(ids.keys().all(|id| success_ids.contains(id.as_str())), "a webhook for an unpaid order");
+    assert!(
+        ids.keys().all(|id| success_ids.contains(id.as_str())),
+        "a webhook for an unpaid order"
+    );
 }

@@ -9,8 +9,8 @@ pub mod host_api;
 pub mod loopback;
 pub mod monetization;
 pub mod scopes;
-pub mod webhook;
 mod types;
+pub mod webhook;
 
 pub use types::{CodeRequest, EnsuredApp, HostApp, NewApp, UnknownHostApp, User};
 

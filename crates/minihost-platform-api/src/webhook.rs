@@ -61,7 +61,11 @@ pub fn verify(client_secret: &str, header_value: &str, raw_body: &[u8], now: u64
                 if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
                     return Err(WebhookError::Malformed(format!("t={value:?} is not a Unix timestamp")));
                 }
-                t = Some(value.parse().map_err(|_| WebhookError::Malformed(format!("t={value:?} is out of range")))?);
+                t = Some(
+                    value
+                        .parse()
+                        .map_err(|_| WebhookError::Malformed(format!("t={value:?} is out of range")))?,
+                );
             }
             "s" => {
                 if s.is_some() {
@@ -106,7 +110,10 @@ mod tests {
         let header = sign(SECRET, 1_700_000_000, BODY);
         let forged = br#"{"client_key":"k","event":"minis.trade_order.refund_success"}"#;
         assert_eq!(verify(SECRET, &header, forged, 1_700_000_000, 300), Err(WebhookError::BadSignature));
-        assert_eq!(verify("other-secret", &header, BODY, 1_700_000_000, 300), Err(WebhookError::BadSignature));
+        assert_eq!(
+            verify("other-secret", &header, BODY, 1_700_000_000, 300),
+            Err(WebhookError::BadSignature)
+        );
         // Moving the timestamp breaks the signature too.
         let moved = header.replace("t=1700000000", "t=1700000001");
         assert_eq!(verify(SECRET, &moved, BODY, 1_700_000_000, 300), Err(WebhookError::BadSignature));
@@ -115,8 +122,14 @@ mod tests {
     #[test]
     fn stale_signatures_are_refused() {
         let header = sign(SECRET, 1_700_000_000, BODY);
-        assert_eq!(verify(SECRET, &header, BODY, 1_700_000_301, 300), Err(WebhookError::Stale { age: 301 }));
-        assert_eq!(verify(SECRET, &header, BODY, 1_699_999_000, 300), Err(WebhookError::Stale { age: 1000 }));
+        assert_eq!(
+            verify(SECRET, &header, BODY, 1_700_000_301, 300),
+            Err(WebhookError::Stale { age: 301 })
+        );
+        assert_eq!(
+            verify(SECRET, &header, BODY, 1_699_999_000, 300),
+            Err(WebhookError::Stale { age: 1000 })
+        );
         verify(SECRET, &header, BODY, 1_700_000_300, 300).unwrap();
     }
 

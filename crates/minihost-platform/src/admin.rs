@@ -535,7 +535,11 @@ async fn refund_order(
     finish(result.map_err(Into::into), &log_id)
 }
 
-async fn list_subscriptions(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, RawQuery(query): RawQuery) -> Response {
+async fn list_subscriptions(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    RawQuery(query): RawQuery,
+) -> Response {
     let result = (|| -> AdminResult {
         let client_key = query_param(&Params::from_query(query.as_deref()), "client_key")?;
         Ok(json!({ "subscriptions": platform.subscriptions(client_key.as_deref(), None)? }))
@@ -561,7 +565,11 @@ async fn cancel_subscription(
     finish(result.map_err(Into::into), &log_id)
 }
 
-async fn list_webhooks(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, RawQuery(query): RawQuery) -> Response {
+async fn list_webhooks(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    RawQuery(query): RawQuery,
+) -> Response {
     let result = (|| -> AdminResult {
         let params = Params::from_query(query.as_deref());
         let client_key = query_param(&params, "client_key")?;

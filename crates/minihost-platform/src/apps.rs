@@ -94,7 +94,10 @@ fn validate_client_key(key: &str) -> Result<(), PlatformError> {
 
 fn validate_webhook_url(url: &str) -> Result<(), PlatformError> {
     if url.len() > 2_048 || url.chars().any(char::is_control) {
-        return Err(PlatformError::invalid("webhook_url", "must be at most 2048 characters without control characters"));
+        return Err(PlatformError::invalid(
+            "webhook_url",
+            "must be at most 2048 characters without control characters",
+        ));
     }
     match url::Url::parse(url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),

@@ -165,7 +165,11 @@ async fn mint_code(
     finish(result.map_err(Into::into), &log_id)
 }
 
-async fn order(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, Path(trade_order_id): Path<String>) -> Response {
+async fn order(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    Path(trade_order_id): Path<String>,
+) -> Response {
     let result = match platform.order_record(&trade_order_id) {
         Ok(Some(record)) => Ok(json!(record.order)),
         Ok(None) => Err(PlatformError::not_found("trade order", &trade_order_id).into()),
@@ -174,18 +178,34 @@ async fn order(State(platform): State<Platform>, Extension(LogId(log_id)): Exten
     finish(result, &log_id)
 }
 
-async fn pay(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, AdminJson(req): AdminJson<PayRequest>) -> Response {
+async fn pay(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    AdminJson(req): AdminJson<PayRequest>,
+) -> Response {
     finish(platform.pay_order_async(req).await.map(|p| json!(p)).map_err(Into::into), &log_id)
 }
 
-async fn subscribe(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, AdminJson(req): AdminJson<PayRequest>) -> Response {
+async fn subscribe(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    AdminJson(req): AdminJson<PayRequest>,
+) -> Response {
     finish(platform.subscribe_async(req).await.map(|s| json!(s)).map_err(Into::into), &log_id)
 }
 
-async fn top_up(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, AdminJson(req): AdminJson<TopUp>) -> Response {
+async fn top_up(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    AdminJson(req): AdminJson<TopUp>,
+) -> Response {
     finish(platform.top_up_async(req).await.map(|b| json!(b)).map_err(Into::into), &log_id)
 }
 
-async fn admit_ad(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, AdminJson(view): AdminJson<AdView>) -> Response {
+async fn admit_ad(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    AdminJson(view): AdminJson<AdView>,
+) -> Response {
     finish(platform.admit_ad_async(view).await.map(|a| json!(a)).map_err(Into::into), &log_id)
 }

@@ -59,14 +59,14 @@ pub use minihost_platform_api::{default_data_dir, CodeRequest, HostApp, NewApp, 
 #[doc(hidden)]
 pub use purge::StoredRows;
 pub use purge::{Purged, PURGE_GRACE_SECS};
-pub use subscriptions::Subscription;
-pub use trade_orders::OrderRecord;
-pub use webhooks::{Delivery, DeliveryStatus, WEBHOOK_GIVE_UP_SECS, WEBHOOK_TIMEOUT};
 pub use store::Durability;
 #[doc(hidden)]
 pub use store::WriteHold;
+pub use subscriptions::Subscription;
 pub use tokens::{AccessGrant, ClientToken, CodeExchange, IssuedTokens, OAuthError, OAuthErrorKind};
+pub use trade_orders::OrderRecord;
 pub use users::NewUser;
+pub use webhooks::{Delivery, DeliveryStatus, WEBHOOK_GIVE_UP_SECS, WEBHOOK_TIMEOUT};
 
 use minihost_platform_api::scopes;
 

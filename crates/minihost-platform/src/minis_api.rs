@@ -139,7 +139,7 @@ pub(crate) fn routes() -> Router<Platform> {
             handle(state, log_id, headers, body, endpoint)
         };
         router = router
-            .route(&format!("/v2/minis/{path}/"), post(handler.clone()))
+            .route(&format!("/v2/minis/{path}/"), post(handler))
             .route(&format!("/v2/minis/{path}"), post(handler));
     }
     router
@@ -159,7 +159,13 @@ enum Endpoint {
     SubscriptionTierInfo,
 }
 
-async fn handle(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, headers: HeaderMap, body: Body, endpoint: Endpoint) -> Response {
+async fn handle(
+    State(platform): State<Platform>,
+    Extension(LogId(log_id)): Extension<LogId>,
+    headers: HeaderMap,
+    body: Body,
+    endpoint: Endpoint,
+) -> Response {
     let Some(token) = bearer_token(&headers) else {
         return envelope(StatusCode::UNAUTHORIZED, json!({}), "access_token_invalid", TOKEN_INVALID, &log_id);
     };
@@ -176,7 +182,11 @@ async fn handle(State(platform): State<Platform>, Extension(LogId(log_id)): Exte
         let bytes = read_body(&headers, body, platform.options().max_body_bytes)
             .await
             .map_err(|m| invalid("body", m))?;
-        let bytes = if bytes.iter().all(u8::is_ascii_whitespace) { &b"{}"[..] } else { &bytes[..] };
+        let bytes = if bytes.iter().all(u8::is_ascii_whitespace) {
+            &b"{}"[..]
+        } else {
+            &bytes[..]
+        };
         let req: Value = serde_json::from_slice(bytes).map_err(|e| invalid("body", format!("is not JSON: {e}")))?;
         let req = Req(req.as_object().ok_or_else(|| invalid("body", "must be a JSON object"))?);
         dispatch(&platform, buyer, &req, endpoint).await
@@ -218,23 +228,24 @@ async fn dispatch(platform: &Platform, buyer: Buyer, req: &Req<'_>, endpoint: En
             let amounts = req.list("token_amounts")?;
             // UNCONFIRMED: the docs give one `valid` for the whole list; the emulator calls an
             // amount valid when it is a positive whole number of Beans within the order limit.
-            let valid = amounts
-                .iter()
-                .all(|a| a.as_i64().is_some_and(|n| n > 0 && n <= MAX_TOKEN_AMOUNT));
+            let valid = amounts.iter().all(|a| a.as_i64().is_some_and(|n| n > 0 && n <= MAX_TOKEN_AMOUNT));
             Ok(json!({ "valid": valid }))
         }
         Endpoint::CreateOrder => {
             req.beans_token_type()?;
             let token_amount = req.int("token_amount")?;
             if token_amount <= 0 || token_amount > MAX_TOKEN_AMOUNT {
-                return Err(invalid("token_amount", format!("must be from 1 to {MAX_TOKEN_AMOUNT} Beans (got {token_amount})")));
+                return Err(invalid(
+                    "token_amount",
+                    format!("must be from 1 to {MAX_TOKEN_AMOUNT} Beans (got {token_amount})"),
+                ));
             }
             let info = req.object("order_info")?;
             for key in ["order_url", "product_id", "quantity_unit"] {
                 info.opt_string(key)?;
             }
             if let Some(q) = info.0.get("quantity").filter(|v| !v.is_null()) {
-                if !q.as_i64().is_some_and(|n| n > 0) {
+                if q.as_i64().is_none_or(|n| n <= 0) {
                     return Err(invalid(&info.path("quantity"), "must be a positive integer"));
                 }
             }

@@ -209,7 +209,12 @@ impl Platform {
     }
 
     /// A reactivation order for a subscription whose renewal is off or that expired.
-    pub(crate) async fn reactivate_order_async(&self, buyer: Buyer, subscription_id: String, mut new: NewOrder) -> Result<String, MinisError> {
+    pub(crate) async fn reactivate_order_async(
+        &self,
+        buyer: Buyer,
+        subscription_id: String,
+        mut new: NewOrder,
+    ) -> Result<String, MinisError> {
         let now = self.now();
         self.inner
             .store
@@ -376,7 +381,9 @@ impl Platform {
                 "SELECT {SUB_COLUMNS} FROM subscriptions WHERE (?1 IS NULL OR client_key = ?1) \
                  AND (?2 IS NULL OR user_id = ?2) ORDER BY id DESC"
             ))?;
-            let rows = stmt.query_map(params![client_key, user_id], sub_from_row)?.collect::<Result<_, _>>()?;
+            let rows = stmt
+                .query_map(params![client_key, user_id], sub_from_row)?
+                .collect::<Result<_, _>>()?;
             Ok(rows)
         })
     }
@@ -388,9 +395,12 @@ impl Platform {
             .store
             .write_async(move |conn| {
                 let tx = conn.savepoint()?;
-                let mut sub = sub_by_id(&tx, &subscription_id)?.ok_or_else(|| PlatformError::not_found("subscription", &subscription_id))?;
+                let mut sub =
+                    sub_by_id(&tx, &subscription_id)?.ok_or_else(|| PlatformError::not_found("subscription", &subscription_id))?;
                 if !sub.active() {
-                    return Err(PlatformError::Conflict(format!("subscription {subscription_id} has expired already")));
+                    return Err(PlatformError::Conflict(format!(
+                        "subscription {subscription_id} has expired already"
+                    )));
                 }
                 sub.renewal_on = false;
                 sub.next_deduct_time = 0;

@@ -66,9 +66,7 @@ fn record_from_row(r: &Row<'_>) -> rusqlite::Result<OrderRecord> {
     let kind: String = r.get(3)?;
     let status: String = r.get(4)?;
     let info: String = r.get(13)?;
-    let corrupt = |i: usize, what: String| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, what.into())
-    };
+    let corrupt = |i: usize, what: String| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, what.into());
     Ok(OrderRecord {
         order: TradeOrder {
             trade_order_id: r.get(0)?,
@@ -179,7 +177,9 @@ pub(crate) fn mark_paid(conn: &Connection, trade_order_id: &str, subscription_id
         )?
         .execute(params![trade_order_id, now, subscription_id])?;
     if changed != 1 {
-        return Err(PlatformError::Corrupt(format!("trade order {trade_order_id} changed under its payment")));
+        return Err(PlatformError::Corrupt(format!(
+            "trade order {trade_order_id} changed under its payment"
+        )));
     }
     Ok(())
 }
@@ -240,7 +240,14 @@ impl Platform {
                     ),
                 ));
             }
-            let after = change_beans(&tx, order.user_id, -order.token_amount, Reason::Pay, Some(&order.trade_order_id), now)?;
+            let after = change_beans(
+                &tx,
+                order.user_id,
+                -order.token_amount,
+                Reason::Pay,
+                Some(&order.trade_order_id),
+                now,
+            )?;
             mark_paid(&tx, &order.trade_order_id, None, now)?;
             webhooks::enqueue(
                 &tx,
@@ -315,7 +322,8 @@ impl Platform {
                         at: now,
                     },
                 )?;
-                let refunded = order_by_id(&tx, &trade_order_id)?.ok_or_else(|| PlatformError::not_found("trade order", &trade_order_id))?;
+                let refunded =
+                    order_by_id(&tx, &trade_order_id)?.ok_or_else(|| PlatformError::not_found("trade order", &trade_order_id))?;
                 tx.commit()?;
                 Ok((refunded, balance))
             })

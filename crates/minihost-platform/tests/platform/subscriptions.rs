@@ -26,7 +26,11 @@ async fn create(server: &Server, token: &str, order_id: &str) -> String {
 
 async fn subscribe(server: &Server, device: &str, user_id: i64, id: &str) -> crate::support::Reply {
     server
-        .host_post(device, wire::ORDERS_SUBSCRIBE, json!({"trade_order_id": id, "user_id": user_id, "client_key": APP}))
+        .host_post(
+            device,
+            wire::ORDERS_SUBSCRIBE,
+            json!({"trade_order_id": id, "user_id": user_id, "client_key": APP}),
+        )
         .await
 }
 
@@ -37,7 +41,9 @@ async fn advance(server: &Server, seconds: i64) -> Value {
 }
 
 async fn info(server: &Server, token: &str, id: &str) -> Value {
-    server.minis_ok("subscription/get_subscription_info", token, json!({"subscription_id": id})).await
+    server
+        .minis_ok("subscription/get_subscription_info", token, json!({"subscription_id": id}))
+        .await
 }
 
 #[tokio::test]
@@ -67,8 +73,13 @@ async fn a_subscription_renews_every_five_minutes_twelve_times_then_expires() {
     assert_eq!(first["next_duduct_time"], first["end_time"]);
     let list = server.minis_ok("subscription/get_active_list", &token, json!({})).await;
     assert_eq!(list["subscriptions"], json!([first.clone()]));
-    let order_info = server.minis_ok("subscription/get_trade_order_info", &token, json!({"trade_order_id": order})).await;
-    assert_eq!((order_info["trade_order_status"].as_str(), order_info["subscription_id"].as_str()), (Some("SUCCESS"), Some(sub_id.as_str())));
+    let order_info = server
+        .minis_ok("subscription/get_trade_order_info", &token, json!({"trade_order_id": order}))
+        .await;
+    assert_eq!(
+        (order_info["trade_order_status"].as_str(), order_info["subscription_id"].as_str()),
+        (Some("SUCCESS"), Some(sub_id.as_str()))
+    );
 
     // 301 s: exactly one renewal, done before the advance answered.
     assert_eq!(advance(&server, SANDBOX_RENEWAL_SECS + 1).await["subscriptions_processed"], 1);
@@ -94,7 +105,15 @@ async fn a_subscription_renews_every_five_minutes_twelve_times_then_expires() {
 
     // Webhooks: create, 12 renewals, expire, in that order, each naming the subscription.
     let hits = receiver.wait_for(2 + SANDBOX_RENEWALS as usize).await;
-    let mut events: Vec<(i64, String)> = hits.iter().map(|h| (h.json()["create_time"].as_i64().unwrap(), h.json()["event"].as_str().unwrap().to_string())).collect();
+    let mut events: Vec<(i64, String)> = hits
+        .iter()
+        .map(|h| {
+            (
+                h.json()["create_time"].as_i64().unwrap(),
+                h.json()["event"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
     events.sort();
     let names: Vec<&str> = events.iter().map(|(_, e)| e.as_str()).collect();
     let mut expected = vec!["minis.subscription.create"];
@@ -103,8 +122,14 @@ async fn a_subscription_renews_every_five_minutes_twelve_times_then_expires() {
     assert_eq!(names, expected);
     for hit in &hits {
         let content = hit.content();
-        assert_eq!((content["subscription_id"].as_str(), content["tier_id"].as_str()), (Some(sub_id.as_str()), Some(TIER)));
-        assert_eq!((content["order_id"].as_str(), content["pay_type"].as_str()), (Some("sub-1"), Some("IAP")));
+        assert_eq!(
+            (content["subscription_id"].as_str(), content["tier_id"].as_str()),
+            (Some(sub_id.as_str()), Some(TIER))
+        );
+        assert_eq!(
+            (content["order_id"].as_str(), content["pay_type"].as_str()),
+            (Some("sub-1"), Some("IAP"))
+        );
     }
 }
 
@@ -117,28 +142,49 @@ async fn subscription_state_errors_and_reactivation() {
     let device = server.pair().await;
 
     let bad_tier = server
-        .minis("subscription/create", &token, json!({"tier_id": "gold", "order_info": {"order_id": "x", "product_name": "p"}}))
+        .minis(
+            "subscription/create",
+            &token,
+            json!({"tier_id": "gold", "order_info": {"order_id": "x", "product_name": "p"}}),
+        )
         .await;
     bad_tier.assert_api_error(StatusCode::OK, "20001003");
     let order = create(&server, &token, "s-1").await;
     let dup = server
-        .minis("subscription/create", &token, json!({"tier_id": TIER, "order_info": {"order_id": "s-1", "product_name": "p"}}))
+        .minis(
+            "subscription/create",
+            &token,
+            json!({"tier_id": TIER, "order_info": {"order_id": "s-1", "product_name": "p"}}),
+        )
         .await;
     dup.assert_api_error(StatusCode::OK, "20021002");
     // A second order of the same tier is fine until one is paid; then only one subscribes.
     let twin = create(&server, &token, "s-2").await;
     let sub_id = subscribe(&server, &device, alice.id, &order).await.str("/subscription_id");
     let second = subscribe(&server, &device, alice.id, &twin).await;
-    assert_eq!((second.status, second.json()["reason"].as_str()), (StatusCode::CONFLICT, Some("already_subscribed")), "{}", second.text);
+    assert_eq!(
+        (second.status, second.json()["reason"].as_str()),
+        (StatusCode::CONFLICT, Some("already_subscribed")),
+        "{}",
+        second.text
+    );
     let again = subscribe(&server, &device, alice.id, &order).await;
     assert_eq!(again.json()["reason"], "already_paid");
     server
-        .minis("subscription/create", &token, json!({"tier_id": TIER, "order_info": {"order_id": "s-3", "product_name": "p"}}))
+        .minis(
+            "subscription/create",
+            &token,
+            json!({"tier_id": TIER, "order_info": {"order_id": "s-3", "product_name": "p"}}),
+        )
         .await
         .assert_api_error(StatusCode::OK, "20021101");
     // Another tier is another subscription.
     server
-        .minis_ok("subscription/create", &token, json!({"tier_id": "sandbox_699_1M", "order_info": {"order_id": "s-4", "product_name": "p"}}))
+        .minis_ok(
+            "subscription/create",
+            &token,
+            json!({"tier_id": "sandbox_699_1M", "order_info": {"order_id": "s-4", "product_name": "p"}}),
+        )
         .await;
 
     let reactivate = |id: &str, order_id: &str| {
@@ -162,10 +208,18 @@ async fn subscription_state_errors_and_reactivation() {
         .assert_api_error(StatusCode::OK, "20021102");
 
     // Cancel: renewal off, still valid to the period's end; then reactivation is allowed.
-    let cancelled = server.admin_post("/__admin/subscriptions/cancel", json!({"subscription_id": sub_id})).await;
+    let cancelled = server
+        .admin_post("/__admin/subscriptions/cancel", json!({"subscription_id": sub_id}))
+        .await;
     assert_eq!(cancelled.json()["subscription"]["renewal_on"], false, "{}", cancelled.text);
     let state = info(&server, &token, &sub_id).await;
-    assert_eq!((state["is_renewal_normal"].as_bool(), state["is_subscription_rights_valid"].as_bool()), (Some(false), Some(true)));
+    assert_eq!(
+        (
+            state["is_renewal_normal"].as_bool(),
+            state["is_subscription_rights_valid"].as_bool()
+        ),
+        (Some(false), Some(true))
+    );
     assert_eq!(state["next_duduct_time"], 0);
     let r1 = reactivate(&sub_id, "r-1").await;
     let r1 = r1.json()["data"]["trade_order_id"].as_str().unwrap().to_string();
@@ -174,31 +228,49 @@ async fn subscription_state_errors_and_reactivation() {
     assert_eq!(info(&server, &token, &sub_id).await["is_renewal_normal"], true);
 
     // Cancelled and left to expire, it can be reactivated into a fresh period.
-    server.admin_post("/__admin/subscriptions/cancel", json!({"subscription_id": sub_id})).await;
+    server
+        .admin_post("/__admin/subscriptions/cancel", json!({"subscription_id": sub_id}))
+        .await;
     advance(&server, SANDBOX_RENEWAL_SECS).await;
     assert_eq!(server.platform.subscription(&sub_id).unwrap().unwrap().status, "expired");
     server
         .admin_post("/__admin/subscriptions/cancel", json!({"subscription_id": sub_id}))
         .await
         .assert_oauth_error(StatusCode::CONFLICT, "conflict");
-    let r2 = reactivate(&sub_id, "r-2").await.json()["data"]["trade_order_id"].as_str().unwrap().to_string();
+    let r2 = reactivate(&sub_id, "r-2").await.json()["data"]["trade_order_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     subscribe(&server, &device, alice.id, &r2).await;
     let fresh = info(&server, &token, &sub_id).await;
-    assert_eq!((fresh["is_subscription_rights_valid"].as_bool(), fresh["trade_order_id"].as_str()), (Some(true), Some(r2.as_str())));
+    assert_eq!(
+        (fresh["is_subscription_rights_valid"].as_bool(), fresh["trade_order_id"].as_str()),
+        (Some(true), Some(r2.as_str()))
+    );
     assert_eq!(server.platform.subscription(&sub_id).unwrap().unwrap().renewals, 0);
 
     let tiers = server
-        .minis_ok("subscription/get_subscription_tier_info", &token, json!({"tier_ids": [TIER], "device_platform": "android"}))
+        .minis_ok(
+            "subscription/get_subscription_tier_info",
+            &token,
+            json!({"tier_ids": [TIER], "device_platform": "android"}),
+        )
         .await;
     assert_eq!(tiers["tier_infos"][TIER]["price"], "4.99");
     server
-        .minis("subscription/get_subscription_tier_info", &token, json!({"tier_ids": ["beans_100"], "device_platform": "ios"}))
+        .minis(
+            "subscription/get_subscription_tier_info",
+            &token,
+            json!({"tier_ids": ["beans_100"], "device_platform": "ios"}),
+        )
         .await
         .assert_api_error(StatusCode::OK, "20001003");
     server
         .minis("subscription/get_trade_order_info", &token, json!({"trade_order_id": "TOIDnope"}))
         .await
         .assert_api_error(StatusCode::OK, "20011002");
-    let pending = server.minis_ok("subscription/get_trade_order_info", &token, json!({"trade_order_id": twin})).await;
+    let pending = server
+        .minis_ok("subscription/get_trade_order_info", &token, json!({"trade_order_id": twin}))
+        .await;
     assert_eq!(pending["trade_order_status"], "PENDING");
 }

@@ -460,14 +460,24 @@ impl Server {
 
     /// Pairs as a host on loopback and returns the device token.
     pub async fn pair(&self) -> String {
-        self.admin_post(minihost_platform_api::host_api::PAIR, serde_json::json!({"device_name": "test-host"}))
-            .await
-            .str("/device_token")
+        self.admin_post(
+            minihost_platform_api::host_api::PAIR,
+            serde_json::json!({"device_name": "test-host"}),
+        )
+        .await
+        .str("/device_token")
     }
 
     /// POSTs to a host API route with the device token.
     pub async fn host_post(&self, device_token: &str, path: &str, body: Value) -> Reply {
-        let response = self.http.post(self.url(path)).bearer_auth(device_token).json(&body).send().await.unwrap();
+        let response = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(device_token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         Reply::read(response).await
     }
 
@@ -484,7 +494,11 @@ impl Server {
     }
 
     /// Polls the outbox until `done` holds for it, or panics after 30 s.
-    pub async fn wait_for_outbox(&self, what: &str, done: impl Fn(&[minihost_platform::Delivery]) -> bool) -> Vec<minihost_platform::Delivery> {
+    pub async fn wait_for_outbox(
+        &self,
+        what: &str,
+        done: impl Fn(&[minihost_platform::Delivery]) -> bool,
+    ) -> Vec<minihost_platform::Delivery> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         loop {
             let deliveries = self.platform.webhook_deliveries(None, None).unwrap();

@@ -44,7 +44,10 @@ async fn a_redeem_webhook_is_signed_and_verifies_and_forgeries_do_not() {
     assert_eq!(body["event"], "minis.trade_order.redeem.success");
     assert!(body["create_time"].as_u64().unwrap() <= now);
     let alice = server.user("alice");
-    assert_eq!(body["user_openid"], server.platform.open_id(HostApp::TikTok, APP, alice.id).as_str());
+    assert_eq!(
+        body["user_openid"],
+        server.platform.open_id(HostApp::TikTok, APP, alice.id).as_str()
+    );
     let content = hit.content();
     assert_eq!(content["trade_order_id"], id.as_str());
     assert_eq!(content["order_id"], "hook-1");
@@ -59,8 +62,13 @@ async fn a_redeem_webhook_is_signed_and_verifies_and_forgeries_do_not() {
         webhook::verify(&app.client_secret, &signature, &hit.body, now + 301, 300),
         Err(WebhookError::Stale { .. })
     ));
-    assert_eq!(webhook::verify("not-the-secret", &signature, &hit.body, now, 300), Err(WebhookError::BadSignature));
-    let outbox = server.wait_for_outbox("delivered", |d| d.iter().all(|d| d.status == DeliveryStatus::Delivered)).await;
+    assert_eq!(
+        webhook::verify("not-the-secret", &signature, &hit.body, now, 300),
+        Err(WebhookError::BadSignature)
+    );
+    let outbox = server
+        .wait_for_outbox("delivered", |d| d.iter().all(|d| d.status == DeliveryStatus::Delivered))
+        .await;
     assert_eq!((outbox.len(), outbox[0].attempts, outbox[0].last_status), (1, 1, Some(200)));
 }
 
@@ -71,7 +79,9 @@ async fn a_failed_delivery_is_retried_with_the_same_bytes_when_the_clock_reaches
     let app = server.app_with_webhook(APP, &receiver.url);
     paid_order(&server, "retry-1").await;
     receiver.wait_for(1).await;
-    let outbox = server.wait_for_outbox("first attempt recorded", |d| d.first().is_some_and(|d| d.attempts == 1)).await;
+    let outbox = server
+        .wait_for_outbox("first attempt recorded", |d| d.first().is_some_and(|d| d.attempts == 1))
+        .await;
     let first = &outbox[0];
     assert_eq!((first.status, first.last_status), (DeliveryStatus::Pending, Some(500)));
     assert_eq!(first.next_attempt_at, first.queued_at + 10, "{first:?}");
@@ -82,9 +92,21 @@ async fn a_failed_delivery_is_retried_with_the_same_bytes_when_the_clock_reaches
     let hits = receiver.wait_for(2).await;
     assert_eq!(hits[0].body, hits[1].body, "a retry sends the same bytes");
     // Signed again at send time, with the advanced clock.
-    webhook::verify(&app.client_secret, hits[1].signature.as_deref().unwrap(), &hits[1].body, server.platform.clock().now(), 300).unwrap();
-    let outbox = server.wait_for_outbox("delivered", |d| d[0].status == DeliveryStatus::Delivered).await;
-    assert_eq!((outbox[0].attempts, outbox[0].last_status, outbox[0].last_error.as_deref()), (2, Some(200), None));
+    webhook::verify(
+        &app.client_secret,
+        hits[1].signature.as_deref().unwrap(),
+        &hits[1].body,
+        server.platform.clock().now(),
+        300,
+    )
+    .unwrap();
+    let outbox = server
+        .wait_for_outbox("delivered", |d| d[0].status == DeliveryStatus::Delivered)
+        .await;
+    assert_eq!(
+        (outbox[0].attempts, outbox[0].last_status, outbox[0].last_error.as_deref()),
+        (2, Some(200), None)
+    );
 }
 
 #[tokio::test]
@@ -96,7 +118,9 @@ async fn an_unreachable_receiver_is_retried_and_given_up_after_72_hours() {
     drop(closed);
     server.app_with_webhook(APP, &url);
     paid_order(&server, "lost-1").await;
-    let outbox = server.wait_for_outbox("first failure", |d| d.first().is_some_and(|d| d.attempts == 1)).await;
+    let outbox = server
+        .wait_for_outbox("first failure", |d| d.first().is_some_and(|d| d.attempts == 1))
+        .await;
     assert!(outbox[0].last_error.is_some() && outbox[0].last_status.is_none(), "{:?}", outbox[0]);
     let attempts = |server: &Server| server.platform.webhook_deliveries(None, None).unwrap()[0].attempts;
     let mut seen = 1;
@@ -105,7 +129,9 @@ async fn an_unreachable_receiver_is_retried_and_given_up_after_72_hours() {
             break;
         }
         server.admin_post("/__admin/clock/advance", json!({"seconds": 3_600})).await;
-        server.wait_for_outbox("another attempt", |d| d[0].attempts > seen || d[0].status == DeliveryStatus::Failed).await;
+        server
+            .wait_for_outbox("another attempt", |d| d[0].attempts > seen || d[0].status == DeliveryStatus::Failed)
+            .await;
         seen = attempts(&server);
     }
     let outbox = server.platform.webhook_deliveries(None, Some(DeliveryStatus::Failed)).unwrap();
@@ -121,7 +147,9 @@ async fn pending_deliveries_go_out_again_after_a_restart() {
     server.app_with_webhook(APP, &receiver.url);
     let id = paid_order(&server, "restart-1").await;
     receiver.wait_for(1).await;
-    server.wait_for_outbox("first attempt failed", |d| d.first().is_some_and(|d| d.attempts == 1)).await;
+    server
+        .wait_for_outbox("first attempt failed", |d| d.first().is_some_and(|d| d.attempts == 1))
+        .await;
     server.stop().await;
 
     let server = Server::open(dir.path(), PlatformOptions::default()).await;
@@ -132,7 +160,9 @@ async fn pending_deliveries_go_out_again_after_a_restart() {
     assert_eq!(hits[1].content()["trade_order_id"], id.as_str());
     assert_eq!(hits[0].body, hits[1].body);
     assert_eq!(hits[1].body, pending[0].body.as_bytes());
-    server.wait_for_outbox("delivered after the restart", |d| d[0].status == DeliveryStatus::Delivered).await;
+    server
+        .wait_for_outbox("delivered after the restart", |d| d[0].status == DeliveryStatus::Delivered)
+        .await;
 }
 
 #[tokio::test]
@@ -144,9 +174,14 @@ async fn the_admin_resends_lists_and_redirects_webhooks() {
     paid_order(&server, "quiet-1").await;
     assert!(server.platform.webhook_deliveries(None, None).unwrap().is_empty());
 
-    let set = server.admin_post("/__admin/apps/webhook", json!({"client_key": APP, "webhook_url": receiver.url})).await;
+    let set = server
+        .admin_post("/__admin/apps/webhook", json!({"client_key": APP, "webhook_url": receiver.url}))
+        .await;
     assert_eq!(set.json()["app"]["webhook_url"], receiver.url.as_str(), "{}", set.text);
-    for bad in [json!({"client_key": APP, "webhook_url": "ftp://x"}), json!({"client_key": APP, "webhook_url": "not a url"})] {
+    for bad in [
+        json!({"client_key": APP, "webhook_url": "ftp://x"}),
+        json!({"client_key": APP, "webhook_url": "not a url"}),
+    ] {
         let reply = server.admin_post("/__admin/apps/webhook", bad).await;
         assert_eq!(reply.json()["field"], "webhook_url", "{}", reply.text);
     }
@@ -157,12 +192,20 @@ async fn the_admin_resends_lists_and_redirects_webhooks() {
 
     let id = paid_order(&server, "loud-1").await;
     receiver.wait_for(1).await;
-    server.wait_for_outbox("delivered", |d| d.first().is_some_and(|d| d.status == DeliveryStatus::Delivered)).await;
-    let listed = server.get(&format!("/__admin/webhooks?client_key={APP}&status=delivered")).await.json();
+    server
+        .wait_for_outbox("delivered", |d| d.first().is_some_and(|d| d.status == DeliveryStatus::Delivered))
+        .await;
+    let listed = server
+        .get(&format!("/__admin/webhooks?client_key={APP}&status=delivered"))
+        .await
+        .json();
     let listed = listed["webhooks"].as_array().unwrap().clone();
     assert_eq!(listed.len(), 1);
     let entry = &listed[0];
-    assert_eq!((entry["event"].as_str(), entry["trade_order_id"].as_str()), (Some("minis.trade_order.redeem.success"), Some(id.as_str())));
+    assert_eq!(
+        (entry["event"].as_str(), entry["trade_order_id"].as_str()),
+        (Some("minis.trade_order.redeem.success"), Some(id.as_str()))
+    );
     for key in ["id", "status", "attempts", "next_attempt_at", "last_status", "last_error", "body"] {
         assert!(entry.get(key).is_some(), "{key} in {entry}");
     }
@@ -173,7 +216,11 @@ async fn the_admin_resends_lists_and_redirects_webhooks() {
     assert_eq!(resent.json()["webhook"]["status"], "pending", "{}", resent.text);
     let hits = receiver.wait_for(2).await;
     assert_eq!(hits[0].body, hits[1].body);
-    server.wait_for_outbox("delivered again", |d| d[0].status == DeliveryStatus::Delivered && d[0].attempts == 2).await;
+    server
+        .wait_for_outbox("delivered again", |d| {
+            d[0].status == DeliveryStatus::Delivered && d[0].attempts == 2
+        })
+        .await;
     server
         .admin_post("/__admin/webhooks/resend", json!({"id": 999_999}))
         .await
@@ -183,11 +230,16 @@ async fn the_admin_resends_lists_and_redirects_webhooks() {
     let refund = server.admin_post("/__admin/orders/refund", json!({"trade_order_id": id})).await;
     assert_eq!(refund.status, StatusCode::OK, "{}", refund.text);
     let hits = receiver.wait_for(3).await;
-    let refund_hit = hits.iter().find(|h| h.json()["event"] == "minis.trade_order.refund_success").unwrap();
+    let refund_hit = hits
+        .iter()
+        .find(|h| h.json()["event"] == "minis.trade_order.refund_success")
+        .unwrap();
     assert_eq!(refund_hit.content()["refund_amount"], 10);
 
     // Clearing the URL stops new deliveries.
-    server.admin_post("/__admin/apps/webhook", json!({"client_key": APP, "webhook_url": null})).await;
+    server
+        .admin_post("/__admin/apps/webhook", json!({"client_key": APP, "webhook_url": null}))
+        .await;
     let before = server.platform.webhook_deliveries(None, None).unwrap().len();
     paid_order(&server, "quiet-2").await;
     assert_eq!(server.platform.webhook_deliveries(None, None).unwrap().len(), before);
