@@ -6,7 +6,7 @@ mod chrome;
 
 use crate::bridge::{page_script, Effect};
 use crate::host::Host;
-use crate::policy::{APP_ORIGIN, APP_SCHEME, CHROME_SCHEME};
+use crate::policy::{APP_ORIGIN, APP_SCHEME, CHROME_ORIGIN, CHROME_SCHEME};
 use crate::shell::sheets::SheetAnswer;
 use crate::shell::Theme;
 use gtk::prelude::*;
@@ -47,8 +47,15 @@ enum UserEvent {
 
 struct Surfaces {
     app: Option<WebView>,
-    sheet: Option<(u64, WebView)>,
+    /// The sheet on screen, by id.
+    sheet: Option<u64>,
 }
+
+/// What the sheet webview's scheme serves: the open sheet's URL and page. Any other URL (a
+/// load still on its way when the next sheet opened) gets a blank page.
+type SheetDocument = Arc<std::sync::Mutex<(String, String, &'static str)>>;
+
+const BLANK_SHEET: &str = "<!doctype html><title>no sheet</title>";
 
 /// Checks that a window can be opened, before anything else starts: GTK (and tao after it)
 /// would otherwise panic. Call it on the thread that will run the event loop.
@@ -116,6 +123,8 @@ pub fn run(host: Arc<Host>, opts: RunOptions) -> Result<(), DesktopError> {
         chrome,
         sheet_host,
         sheet_context,
+        sheet_view: None,
+        sheet_document: Arc::new(std::sync::Mutex::new((String::new(), BLANK_SHEET.into(), crate::policy::SHEET_CSP))),
         host,
         proxy,
     };
@@ -156,6 +165,10 @@ struct Shell {
     chrome: chrome::Chrome,
     sheet_host: gtk::Box,
     sheet_context: WebContext,
+    /// One sheet webview, built for the first sheet and reused: a web context registers its
+    /// scheme once, and reuse spares a web process start per sheet.
+    sheet_view: Option<WebView>,
+    sheet_document: SheetDocument,
     host: Arc<Host>,
     proxy: EventLoopProxy<UserEvent>,
 }
@@ -168,48 +181,69 @@ impl Shell {
                 Effect::Reply(_) | Effect::Event { .. } => deliver(&self.surfaces, std::slice::from_ref(e)),
                 Effect::Navbar(n) => self.chrome.apply(n),
                 Effect::Theme(theme) => set_dark(*theme == Theme::Dark),
-                Effect::ShowSheet { id, sheet } => {
-                    let shown = self
-                        .host
-                        .sheet_page(*id)
-                        .ok_or_else(|| "the sheet is no longer open".to_string())
-                        .and_then(|page| {
-                            build_sheet(
-                                &self.sheet_host,
-                                &mut self.sheet_context,
-                                page,
-                                self.host.clone(),
-                                self.proxy.clone(),
-                            )
-                            .map_err(|e| e.to_string())
-                        });
-                    match shown {
-                        Ok(webview) => {
-                            self.sheet_host.show_all();
-                            let _ = webview.focus();
-                            tracing::info!(target: "minihost::desktop", sheet = id, kind = sheet.kind(), "sheet shown");
-                            self.surfaces.borrow_mut().sheet = Some((*id, webview));
-                        }
-                        Err(err) => {
-                            tracing::error!(target: "minihost::desktop", "cannot show a sheet: {err}; treating it as dismissed");
-                            let effects = self.host.answer_sheet(*id, SheetAnswer::Dismiss);
-                            let _ = self.proxy.send_event(UserEvent::Effects(effects));
-                        }
+                Effect::ShowSheet { id, sheet } => match self.show_sheet(*id) {
+                    Ok(()) => {
+                        tracing::info!(target: "minihost::desktop", sheet = id, kind = sheet.kind(), "sheet shown");
+                        self.surfaces.borrow_mut().sheet = Some(*id);
                     }
-                }
+                    Err(err) => {
+                        tracing::error!(target: "minihost::desktop", "cannot show a sheet: {err}; treating it as dismissed");
+                        let effects = self.host.answer_sheet(*id, SheetAnswer::Dismiss);
+                        let _ = self.proxy.send_event(UserEvent::Effects(effects));
+                    }
+                },
                 Effect::CloseSheet { id } => {
                     tracing::info!(target: "minihost::desktop", sheet = id, "sheet closed");
                     let mut s = self.surfaces.borrow_mut();
-                    if s.sheet.as_ref().is_some_and(|(open, _)| open == id) {
+                    if s.sheet == Some(*id) {
                         s.sheet = None;
-                        for child in self.sheet_host.children() {
-                            self.sheet_host.remove(&child);
-                        }
                         self.sheet_host.hide();
+                        // A blank page stops what the sheet was playing (an ad) and its timers.
+                        self.load_blank_sheet();
                     }
                 }
             }
         }
+    }
+
+    fn load_blank_sheet(&self) {
+        if let Ok(mut doc) = self.sheet_document.lock() {
+            doc.0.clear();
+        }
+        if let Some(view) = &self.sheet_view {
+            if let Err(e) = view.load_url(&format!("{CHROME_ORIGIN}/closed.html")) {
+                tracing::error!(target: "minihost::desktop", "cannot blank the sheet: {e}");
+            }
+        }
+    }
+
+    fn show_sheet(&mut self, id: u64) -> Result<(), String> {
+        let page = self.host.sheet_page(id).ok_or_else(|| "the sheet is no longer open".to_string())?;
+        // Each sheet gets its own URL, so the webview loads it afresh.
+        let url = format!("{}?sheet={id}", page.url);
+        if let Ok(mut doc) = self.sheet_document.lock() {
+            *doc = (url.clone(), page.html, page.csp);
+        }
+        match &self.sheet_view {
+            Some(view) => view.load_url(&url).map_err(|e| e.to_string())?,
+            None => {
+                let view = build_sheet(
+                    &self.sheet_host,
+                    &mut self.sheet_context,
+                    &url,
+                    self.sheet_document.clone(),
+                    self.host.clone(),
+                    self.proxy.clone(),
+                )
+                .map_err(|e| e.to_string())?;
+                self.sheet_view = Some(view);
+            }
+        }
+        self.sheet_host.show_all();
+        if let Some(view) = &self.sheet_view {
+            let _ = view.focus();
+        }
+        Ok(())
     }
 }
 
@@ -298,20 +332,21 @@ fn deliver(surfaces: &Rc<RefCell<Surfaces>>, effects: &[Effect]) {
 fn build_sheet(
     container: &gtk::Box,
     context: &mut WebContext,
-    page: crate::host::SheetPage,
+    url: &str,
+    document: SheetDocument,
     host: Arc<Host>,
     proxy: EventLoopProxy<UserEvent>,
 ) -> Result<WebView, wry::Error> {
-    let csp = page.csp;
-    let html: Cow<'static, [u8]> = Cow::Owned(page.html.into_bytes());
     let nav = host.clone();
     WebViewBuilder::new_with_web_context(context)
         .with_transparent(true)
-        .with_custom_protocol(CHROME_SCHEME.into(), move |_id, _req| {
+        .with_custom_protocol(CHROME_SCHEME.into(), move |_id, req| {
+            let (url, html, csp) = document.lock().map(|d| d.clone()).unwrap_or_else(|p| p.into_inner().clone());
+            let html = if req.uri().to_string() == url { html } else { BLANK_SHEET.into() };
             http::Response::builder()
                 .header(http::header::CONTENT_TYPE, "text/html; charset=utf-8")
                 .header(http::header::CONTENT_SECURITY_POLICY, csp)
-                .body(html.clone())
+                .body(Cow::Owned(html.into_bytes()))
                 .expect("static headers are valid")
         })
         .with_ipc_handler(move |request| {
@@ -320,7 +355,7 @@ fn build_sheet(
         })
         .with_navigation_handler(move |url| nav.allow_sheet_navigation(&url))
         .with_new_window_req_handler(|_, _| NewWindowResponse::Deny)
-        .with_url(page.url)
+        .with_url(url)
         .build_gtk(container)
 }
 

@@ -6,6 +6,7 @@ mod harness;
 mod hostile;
 mod layouts;
 mod lifecycle;
+mod monetization;
 mod platform;
 mod policy;
 mod sdk;
