@@ -46,7 +46,7 @@ fn sdk_url_loads_and_both_callback_styles_work() {
     assert_eq!(
         r["canIUse"],
         json!({"loginSuccessCode": true, "authorizeObjectScope": true, "menuLeft": true, "onShowAnchor": true,
-               "setNavigationBarColor": true, "partialWord": false, "unknown": false})
+               "setNavigationBarColor": true, "partialWord": false, "unknown": false, "pay": true})
     );
     assert_eq!(r["deviceInfo"]["bottomHeight"], 34);
     assert_eq!(r["deviceInfo"]["screenWidth"], 393);
