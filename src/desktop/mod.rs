@@ -6,7 +6,7 @@ mod chrome;
 
 use crate::bridge::{page_script, Effect};
 use crate::host::Host;
-use crate::policy::{APP_ORIGIN, APP_SCHEME, CHROME_ORIGIN, CHROME_SCHEME};
+use crate::policy::{APP_ORIGIN, APP_SCHEME, CHROME_SCHEME};
 use crate::shell::sheets::SheetAnswer;
 use crate::shell::Theme;
 use gtk::prelude::*;
@@ -51,11 +51,7 @@ struct Surfaces {
     sheet: Option<u64>,
 }
 
-/// What the sheet webview's scheme serves: the open sheet's URL and page. Any other URL (a
-/// load still on its way when the next sheet opened) gets a blank page.
-type SheetDocument = Arc<std::sync::Mutex<(String, String, &'static str)>>;
 
-const BLANK_SHEET: &str = "<!doctype html><title>no sheet</title>";
 
 /// Checks that a window can be opened, before anything else starts: GTK (and tao after it)
 /// would otherwise panic. Call it on the thread that will run the event loop.
@@ -107,8 +103,6 @@ pub fn run(host: Arc<Host>, opts: RunOptions) -> Result<(), DesktopError> {
     crate::startup::phase("webview created");
     overlay.show_all();
 
-    // Sheets get their own web context: the app's context has no handler for their scheme.
-    let sheet_context = WebContext::new(None);
     let sheet_host = gtk::Box::new(gtk::Orientation::Vertical, 0);
     sheet_host.set_size_request(d.screen_width as i32, d.screen_height as i32);
     sheet_host.set_halign(gtk::Align::Start);
@@ -122,9 +116,7 @@ pub fn run(host: Arc<Host>, opts: RunOptions) -> Result<(), DesktopError> {
         surfaces,
         chrome,
         sheet_host,
-        sheet_context,
         sheet_view: None,
-        sheet_document: Arc::new(std::sync::Mutex::new((String::new(), BLANK_SHEET.into(), crate::policy::SHEET_CSP))),
         host,
         proxy,
     };
@@ -164,11 +156,10 @@ struct Shell {
     surfaces: Rc<RefCell<Surfaces>>,
     chrome: chrome::Chrome,
     sheet_host: gtk::Box,
-    sheet_context: WebContext,
-    /// One sheet webview, built for the first sheet and reused: a web context registers its
-    /// scheme once, and reuse spares a web process start per sheet.
-    sheet_view: Option<WebView>,
-    sheet_document: SheetDocument,
+    /// The open sheet's webview, in a web context of its own (the app's has no handler for the
+    /// sheet scheme, and a context registers a scheme only once, so each sheet gets a new one).
+    /// Dropping it ends what the sheet was doing (an ad playing, its timers).
+    sheet_view: Option<(WebView, WebContext)>,
     host: Arc<Host>,
     proxy: EventLoopProxy<UserEvent>,
 }
@@ -194,55 +185,32 @@ impl Shell {
                 },
                 Effect::CloseSheet { id } => {
                     tracing::info!(target: "minihost::desktop", sheet = id, "sheet closed");
-                    let mut s = self.surfaces.borrow_mut();
-                    if s.sheet == Some(*id) {
-                        s.sheet = None;
-                        self.sheet_host.hide();
-                        // A blank page stops what the sheet was playing (an ad) and its timers.
-                        self.load_blank_sheet();
+                    let open = self.surfaces.borrow().sheet == Some(*id);
+                    if open {
+                        self.surfaces.borrow_mut().sheet = None;
+                        self.drop_sheet();
                     }
                 }
             }
         }
     }
 
-    fn load_blank_sheet(&self) {
-        if let Ok(mut doc) = self.sheet_document.lock() {
-            doc.0.clear();
+    fn drop_sheet(&mut self) {
+        self.sheet_view = None;
+        for child in self.sheet_host.children() {
+            self.sheet_host.remove(&child);
         }
-        if let Some(view) = &self.sheet_view {
-            if let Err(e) = view.load_url(&format!("{CHROME_ORIGIN}/closed.html")) {
-                tracing::error!(target: "minihost::desktop", "cannot blank the sheet: {e}");
-            }
-        }
+        self.sheet_host.hide();
     }
 
     fn show_sheet(&mut self, id: u64) -> Result<(), String> {
         let page = self.host.sheet_page(id).ok_or_else(|| "the sheet is no longer open".to_string())?;
-        // Each sheet gets its own URL, so the webview loads it afresh.
-        let url = format!("{}?sheet={id}", page.url);
-        if let Ok(mut doc) = self.sheet_document.lock() {
-            *doc = (url.clone(), page.html, page.csp);
-        }
-        match &self.sheet_view {
-            Some(view) => view.load_url(&url).map_err(|e| e.to_string())?,
-            None => {
-                let view = build_sheet(
-                    &self.sheet_host,
-                    &mut self.sheet_context,
-                    &url,
-                    self.sheet_document.clone(),
-                    self.host.clone(),
-                    self.proxy.clone(),
-                )
-                .map_err(|e| e.to_string())?;
-                self.sheet_view = Some(view);
-            }
-        }
+        self.drop_sheet();
+        let mut context = WebContext::new(None);
+        let view = build_sheet(&self.sheet_host, &mut context, page, self.host.clone(), self.proxy.clone()).map_err(|e| e.to_string())?;
         self.sheet_host.show_all();
-        if let Some(view) = &self.sheet_view {
-            let _ = view.focus();
-        }
+        let _ = view.focus();
+        self.sheet_view = Some((view, context));
         Ok(())
     }
 }
@@ -332,21 +300,20 @@ fn deliver(surfaces: &Rc<RefCell<Surfaces>>, effects: &[Effect]) {
 fn build_sheet(
     container: &gtk::Box,
     context: &mut WebContext,
-    url: &str,
-    document: SheetDocument,
+    page: crate::host::SheetPage,
     host: Arc<Host>,
     proxy: EventLoopProxy<UserEvent>,
 ) -> Result<WebView, wry::Error> {
+    let csp = page.csp;
+    let html: Cow<'static, [u8]> = Cow::Owned(page.html.into_bytes());
     let nav = host.clone();
     WebViewBuilder::new_with_web_context(context)
         .with_transparent(true)
-        .with_custom_protocol(CHROME_SCHEME.into(), move |_id, req| {
-            let (url, html, csp) = document.lock().map(|d| d.clone()).unwrap_or_else(|p| p.into_inner().clone());
-            let html = if req.uri().to_string() == url { html } else { BLANK_SHEET.into() };
+        .with_custom_protocol(CHROME_SCHEME.into(), move |_id, _req| {
             http::Response::builder()
                 .header(http::header::CONTENT_TYPE, "text/html; charset=utf-8")
                 .header(http::header::CONTENT_SECURITY_POLICY, csp)
-                .body(Cow::Owned(html.into_bytes()))
+                .body(html.clone())
                 .expect("static headers are valid")
         })
         .with_ipc_handler(move |request| {
@@ -355,7 +322,7 @@ fn build_sheet(
         })
         .with_navigation_handler(move |url| nav.allow_sheet_navigation(&url))
         .with_new_window_req_handler(|_, _| NewWindowResponse::Deny)
-        .with_url(url)
+        .with_url(page.url)
         .build_gtk(container)
 }
 
