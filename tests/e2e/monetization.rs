@@ -208,7 +208,11 @@ fn purchases_go_through_the_pay_sheet_and_reach_the_server_signed() {
     let host = Host::start(&dir.path().join("build"), &["--platform", &url]);
 
     sheet_ready(&host, 1, "pay");
-    host.screenshot().publish("pay");
+    host.screenshot_when("the pay sheet over a dimmed page", |s| {
+        let p = s.pixel(20, 300);
+        p.iter().all(|&c| c < 0xa0) && super::harness::close(s.pixel(s.width / 2, s.height - 60), [0xff, 0xff, 0xff], 10)
+    })
+    .publish("pay");
     host.keys(&["Return"]);
     let paid = collector.wait("paid", &host);
     assert_eq!(paid, json!({"is_success": true, "trade_order_id": ok}));
@@ -274,11 +278,11 @@ fn rewarded_and_interstitial_ads_play_and_say_whether_they_ended() {
     // A 60-second ad: it plays (two frames differ), then the viewer closes it early.
     sheet_ready(&host, 2, "ad");
     let first = host.screenshot_when("the ad creative on screen", shows_creative);
-    first.publish("ad");
     let probe = (first.width / 2, first.height / 4);
     host.screenshot_when("a later frame of the creative", |s| {
         shows_creative(s) && s.pixel(probe.0, probe.1) != first.pixel(probe.0, probe.1)
-    });
+    })
+    .publish("ad");
     host.keys(&["Escape"]);
     let early = collector.wait("early", &host);
     assert_eq!(early["closes"], json!([{"isEnded": false}]), "closed early, no reward: {early}");
