@@ -208,6 +208,32 @@ fn pay_refuses_unknown_and_foreign_orders_with_a_clear_code() {
     let (code, msg) = reply(&call(&shop.host, 5, "pay", json!({"trade_order_id": sub})), 5).unwrap_err();
     assert_eq!(code, ErrorCode::OrderNotPayable as u32);
     assert!(msg.contains("createSubscription"), "{msg}");
+
+    // An order the server created for bob cannot be paid by alice, who is signed in.
+    let code = post(
+        &format!("{}/__admin/codes", shop.url),
+        None,
+        json!({"client_key": CLIENT_KEY, "username": "bob", "scopes": "user.info.open_id"}),
+    );
+    let secret = shop.host.registered_secret().unwrap().to_string();
+    let bob: Value = http()
+        .post(format!("{}/v2/oauth/token/", shop.url))
+        .form(&[
+            ("client_key", CLIENT_KEY),
+            ("client_secret", secret.as_str()),
+            ("code", code["code"].as_str().unwrap()),
+            ("grant_type", "authorization_code"),
+        ])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let bobs = Shop { token: bob["access_token"].as_str().unwrap().to_string(), ..shop };
+    let toid = bobs.order("bob-1", 10);
+    let (code, msg) = reply(&call(&bobs.host, 6, "pay", json!({"trade_order_id": toid})), 6).unwrap_err();
+    assert_eq!(code, ErrorCode::OrderNotPayable as u32);
+    assert!(msg.contains("another user") && msg.contains("@alice"), "{msg}");
+    assert_eq!(bobs.status(&toid), "PENDING");
 }
 
 #[test]
