@@ -7,9 +7,11 @@ use minihost::host::{AppSource, Host, HostError, HostOptions, PlatformChoice};
 use minihost::platform::HostPlatformError;
 use minihost::shell::sheets::{ConsentMode, Sheet, SheetAnswer};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
+
+mod support;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
+use support::{exchange, serve};
 
 const PAGE: &str = "minihost://app/index.html";
 const CLIENT_KEY: &str = "host-facade";
@@ -75,7 +77,7 @@ fn host_without_a_webview_logs_in_on_the_embedded_platform() {
     let host = Host::start(opts).unwrap();
     let secret = host.registered_secret().expect("a fresh data dir registers the app").to_string();
     let code = seed_000_login(&host);
-    let token = exchange(host.platform_url(), &code, &secret);
+    let token = exchange(host.platform_url(), CLIENT_KEY, &secret, &code);
     assert_eq!(token["scope"], "user.info.open_id,user.info.basic", "{token}");
 }
 
@@ -150,55 +152,6 @@ fn a_denied_sheet_lets_the_next_call_show_its_own() {
     assert!(host.page_started().is_empty(), "basic is granted now: no sheet was open");
 }
 
-/// `minihost platform serve` on a free loopback port, its base URL read from its first line.
-struct Served {
-    child: Child,
-    url: String,
-    stdout: BufReader<std::process::ChildStdout>,
-}
-
-fn serve(data: &Path, extra: &[&str]) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_minihost"))
-        .args(["platform", "serve", "--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("platform listening on ")
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .to_string();
-    Served { child, url, stdout }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn exchange(base: &str, code: &str, secret: &str) -> Value {
-    reqwest::blocking::Client::new()
-        .post(format!("{base}/v2/oauth/token/"))
-        .form(&[
-            ("client_key", CLIENT_KEY),
-            ("client_secret", secret),
-            ("code", code),
-            ("grant_type", "authorization_code"),
-        ])
-        .send()
-        .unwrap()
-        .json()
-        .unwrap()
-}
-
 #[test]
 fn host_over_the_remote_client_mints_codes_the_served_platform_exchanges() {
     let platform_data = tempfile::tempdir().unwrap();
@@ -220,7 +173,7 @@ fn host_over_the_remote_client_mints_codes_the_served_platform_exchanges() {
         "the host opened no database of its own"
     );
     let code = seed_000_login(&host);
-    let token = exchange(&served.url, &code, &secret);
+    let token = exchange(&served.url, CLIENT_KEY, &secret, &code);
     assert!(token["access_token"].as_str().is_some_and(|t| t.starts_with("act.")), "{token}");
     drop(host);
 
@@ -292,12 +245,12 @@ fn platform_serve_binds_only_loopback_unless_asked() {
     assert!(stderr.contains("--allow-remote") && stderr.contains("0.0.0.0"), "{stderr}");
 
     // Asked: it binds and prints the pairing token a host on another machine needs.
-    let mut served = serve(data.path(), &["--allow-remote"]);
+    let served = serve(data.path(), &["--allow-remote"]);
     let token = (0..8)
         .filter_map(|_| {
-            let mut line = String::new();
-            served.stdout.read_line(&mut line).ok()?;
-            line.trim()
+            served
+                .next_line()?
+                .trim()
                 .strip_prefix("pairing token for hosts on other machines: ")
                 .map(str::to_string)
         })

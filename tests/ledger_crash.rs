@@ -5,14 +5,16 @@
 //! balance lost, and (at least once) every SUCCESS order's redeem webhook at the receiver.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+mod support;
+use support::{exchange, serve};
 
 const APP: &str = "awcrash";
 const ORDERS: usize = 200;
@@ -32,40 +34,6 @@ fn minihost(args: &[&str], data: &Path) -> String {
         .unwrap();
     assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
-}
-
-/// `minihost platform serve` on a free loopback port, its base URL read from its first line.
-struct Served {
-    child: Child,
-    url: String,
-}
-
-fn serve(data: &Path) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_minihost"))
-        .args(["platform", "serve", "--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("platform listening on ")
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .to_string();
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in stdout.lines() {});
-    Served { child, url }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Trade order ids whose redeem webhook arrived, with a condvar to wait on.
@@ -165,7 +133,7 @@ fn a_crash_mid_burst_loses_no_acknowledged_pay_and_pays_nothing_twice() {
         data.path(),
     );
 
-    let server = serve(data.path());
+    let server = serve(data.path(), &[]);
     let client = http();
     let (_, code) = post(
         &client,
@@ -173,18 +141,7 @@ fn a_crash_mid_burst_loses_no_acknowledged_pay_and_pays_nothing_twice() {
         None,
         &json!({"client_key": APP, "username": "crash", "scopes": "user.info.open_id"}),
     );
-    let tokens: Value = client
-        .post(format!("{}/v2/oauth/token/", server.url))
-        .form(&[
-            ("client_key", APP),
-            ("client_secret", &client_secret),
-            ("code", code["code"].as_str().unwrap()),
-            ("grant_type", "authorization_code"),
-        ])
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let tokens = exchange(&server.url, APP, &client_secret, code["code"].as_str().unwrap());
     let access = tokens["access_token"].as_str().unwrap().to_string();
     let user_id = get(&client, &format!("{}/__admin/ledger?username=crash", server.url))["user_id"]
         .as_i64()
@@ -216,7 +173,6 @@ fn a_crash_mid_burst_loses_no_acknowledged_pay_and_pays_nothing_twice() {
     let acked_count = AtomicUsize::new(0);
     let killed = AtomicBool::new(false);
     let signal = (Mutex::new(()), Condvar::new());
-    let mut server = server;
     std::thread::scope(|s| {
         for _ in 0..PAYERS {
             s.spawn(|| {
@@ -255,9 +211,8 @@ fn a_crash_mid_burst_loses_no_acknowledged_pay_and_pays_nothing_twice() {
             guard = signal.1.wait_timeout(guard, Duration::from_millis(50)).unwrap().0;
         }
         drop(guard);
-        server.child.kill().unwrap(); // SIGKILL
+        server.kill(); // SIGKILL
         killed.store(true, Ordering::SeqCst);
-        server.child.wait().unwrap();
     });
     let acked = acked.into_inner().unwrap();
     assert!(acked.len() >= KILL_AFTER);
@@ -265,7 +220,7 @@ fn a_crash_mid_burst_loses_no_acknowledged_pay_and_pays_nothing_twice() {
     drop(server);
 
     // Restarted on the same data dir.
-    let server = serve(data.path());
+    let server = serve(data.path(), &[]);
     let listed = get(&client, &format!("{}/__admin/orders?client_key={APP}", server.url));
     let status: HashMap<String, String> = listed["orders"]
         .as_array()

@@ -7,6 +7,9 @@ use minihost::host::{AppSource, Host, HostOptions, PlatformChoice};
 use minihost::shell::sheets::{ConsentMode, Sheet, SheetAnswer};
 use serde_json::{json, Value};
 
+mod support;
+use support::exchange;
+
 const PAGE: &str = "minihost://app/index.html";
 const CLIENT_KEY: &str = "purchases";
 
@@ -78,23 +81,16 @@ impl Shop {
     fn start(opts: HostOptions, beans: i64, dirs: (tempfile::TempDir, tempfile::TempDir)) -> Shop {
         let host = Host::start(opts).unwrap();
         let url = host.platform_url().to_string();
-        let set = post(&format!("{url}/__admin/users/beans"), None, json!({"username": "alice", "beans": beans}));
+        let set = post(
+            &format!("{url}/__admin/users/beans"),
+            None,
+            json!({"username": "alice", "beans": beans}),
+        );
         assert_eq!(set["beans"], beans, "{set}");
         // The app's server: a code from TTMinis.login, exchanged with the client secret.
         let login = reply(&call(&host, 900, "login", json!({})), 900).unwrap();
         let secret = host.registered_secret().expect("registered by this run").to_string();
-        let token: Value = http()
-            .post(format!("{url}/v2/oauth/token/"))
-            .form(&[
-                ("client_key", CLIENT_KEY),
-                ("client_secret", secret.as_str()),
-                ("code", login["code"].as_str().unwrap()),
-                ("grant_type", "authorization_code"),
-            ])
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
+        let token = exchange(&url, CLIENT_KEY, &secret, login["code"].as_str().unwrap());
         let token = token["access_token"].as_str().unwrap_or_else(|| panic!("{token}")).to_string();
         Shop {
             host,
@@ -121,12 +117,18 @@ impl Shop {
             Some(&self.token),
             json!({"trade_order_id": trade_order_id}),
         );
-        r["data"]["trade_order_status"].as_str().unwrap_or_else(|| panic!("{r}")).to_string()
+        r["data"]["trade_order_status"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{r}"))
+            .to_string()
     }
 
     fn beans(&self) -> i64 {
         let users: Value = http().get(format!("{}/__admin/users", self.url)).send().unwrap().json().unwrap();
-        let list = users.as_array().or_else(|| users["users"].as_array()).unwrap_or_else(|| panic!("{users}"));
+        let list = users
+            .as_array()
+            .or_else(|| users["users"].as_array())
+            .unwrap_or_else(|| panic!("{users}"));
         list.iter().find(|u| u["username"] == "alice").unwrap()["beans"].as_i64().unwrap()
     }
 }
@@ -138,7 +140,13 @@ fn pay_shows_the_order_and_balance_and_debits_once_on_confirm() {
     let shown = call(&shop.host, 1, "pay", json!({"trade_order_id": toid}));
     let (id, s) = sheet(&shown);
     match &s {
-        Sheet::Pay { order, balance, top_up, user, .. } => {
+        Sheet::Pay {
+            order,
+            balance,
+            top_up,
+            user,
+            ..
+        } => {
             assert_eq!((order.trade_order_id.as_str(), order.beans, *balance), (toid.as_str(), 120, 500));
             assert_eq!(order.product_name, "Episode ep-4");
             assert_eq!(user.username, "alice");
@@ -172,7 +180,14 @@ fn too_few_beans_offers_a_top_up_and_pays_after_it() {
     let shop = Shop::open(ConsentMode::Ask, 30);
     let toid = shop.order("ep-6", 100);
     let (id, s) = sheet(&call(&shop.host, 1, "pay", json!({"trade_order_id": toid})));
-    let Sheet::Pay { top_up: Some(tier), balance: 30, .. } = &s else { panic!("{s:?}") };
+    let Sheet::Pay {
+        top_up: Some(tier),
+        balance: 30,
+        ..
+    } = &s
+    else {
+        panic!("{s:?}")
+    };
     assert_eq!(tier.beans, 70, "the smallest tier covering the 70 missing Beans");
 
     // Declining the top-up is an insufficient-balance error, not a plain cancel.
@@ -181,10 +196,28 @@ fn too_few_beans_offers_a_top_up_and_pays_after_it() {
     assert!(msg.contains("30 Beans") && msg.contains("100"), "{msg}");
 
     let (id, _) = sheet(&call(&shop.host, 2, "pay", json!({"trade_order_id": toid})));
-    let again = shop.host.answer_sheet(id, SheetAnswer::TopUp { tier_id: tier.tier_id.clone() });
-    assert!(!again.iter().any(|e| matches!(e, Effect::Reply(_))), "the call waits for the new sheet");
+    let again = shop.host.answer_sheet(
+        id,
+        SheetAnswer::TopUp {
+            tier_id: tier.tier_id.clone(),
+        },
+    );
+    assert!(
+        !again.iter().any(|e| matches!(e, Effect::Reply(_))),
+        "the call waits for the new sheet"
+    );
     let (id, s) = sheet(&again);
-    assert!(matches!(&s, Sheet::Pay { balance: 100, top_up: None, .. }), "{s:?}");
+    assert!(
+        matches!(
+            &s,
+            Sheet::Pay {
+                balance: 100,
+                top_up: None,
+                ..
+            }
+        ),
+        "{s:?}"
+    );
     reply(&shop.host.answer_sheet(id, SheetAnswer::Allow), 2).unwrap();
     assert_eq!((shop.status(&toid), shop.beans()), ("SUCCESS".to_string(), 0));
 }
@@ -194,7 +227,11 @@ fn pay_refuses_unknown_and_foreign_orders_with_a_clear_code() {
     let shop = Shop::open(ConsentMode::Allow, 500);
     let (code, _) = reply(&call(&shop.host, 1, "pay", json!({"trade_order_id": "TOIDnope"})), 1).unwrap_err();
     assert_eq!(code, ErrorCode::OrderNotFound as u32);
-    for (id, params) in [(2, json!({})), (3, json!({"trade_order_id": ""})), (4, json!({"trade_order_id": 7}))] {
+    for (id, params) in [
+        (2, json!({})),
+        (3, json!({"trade_order_id": ""})),
+        (4, json!({"trade_order_id": 7})),
+    ] {
         let (code, msg) = reply(&call(&shop.host, id, "pay", params), id).unwrap_err();
         assert_eq!(code, ErrorCode::InvalidParams as u32);
         assert!(msg.contains("trade_order_id"), "{msg}");
@@ -216,19 +253,11 @@ fn pay_refuses_unknown_and_foreign_orders_with_a_clear_code() {
         json!({"client_key": CLIENT_KEY, "username": "bob", "scopes": "user.info.open_id"}),
     );
     let secret = shop.host.registered_secret().unwrap().to_string();
-    let bob: Value = http()
-        .post(format!("{}/v2/oauth/token/", shop.url))
-        .form(&[
-            ("client_key", CLIENT_KEY),
-            ("client_secret", secret.as_str()),
-            ("code", code["code"].as_str().unwrap()),
-            ("grant_type", "authorization_code"),
-        ])
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    let bobs = Shop { token: bob["access_token"].as_str().unwrap().to_string(), ..shop };
+    let bob = exchange(&shop.url, CLIENT_KEY, &secret, code["code"].as_str().unwrap());
+    let bobs = Shop {
+        token: bob["access_token"].as_str().unwrap().to_string(),
+        ..shop
+    };
     let toid = bobs.order("bob-1", 10);
     let (code, msg) = reply(&call(&bobs.host, 6, "pay", json!({"trade_order_id": toid})), 6).unwrap_err();
     assert_eq!(code, ErrorCode::OrderNotPayable as u32);
@@ -308,14 +337,20 @@ fn create_subscription_confirms_on_its_sheet_and_speaks_its_own_codes() {
     let (code, _) = reply(&shop.host.answer_sheet(id, SheetAnswer::Dismiss), 3).unwrap_err();
     assert_eq!(code, ErrorCode::SubscriptionCancelled as u32);
     let (code, _) = reply(&call(&shop.host, 4, "createSubscription", json!({"trade_order_id": toid})), 4).unwrap_err();
-    assert_eq!(code, ErrorCode::SubscriptionUserError as u32, "a started subscription's order is spent");
+    assert_eq!(
+        code,
+        ErrorCode::SubscriptionUserError as u32,
+        "a started subscription's order is spent"
+    );
 }
 
 #[test]
 fn the_wallet_shows_the_balance_and_tops_up() {
     let shop = Shop::open(ConsentMode::Ask, 10);
     let (id, s) = sheet(&call(&shop.host, 1, "openBalance", json!({"type": "BEANS"})));
-    let Sheet::Wallet { balance: 10, tiers, .. } = &s else { panic!("{s:?}") };
+    let Sheet::Wallet { balance: 10, tiers, .. } = &s else {
+        panic!("{s:?}")
+    };
     let tier = tiers.iter().find(|t| t.beans == 350).unwrap().tier_id.clone();
     let (id, s) = sheet(&shop.host.answer_sheet(id, SheetAnswer::TopUp { tier_id: tier }));
     assert!(matches!(s, Sheet::Wallet { balance: 360, .. }), "{s:?}");
@@ -339,7 +374,12 @@ fn ads_are_capped_per_platform_day() {
     opts.consent = ConsentMode::Allow;
     let shop = Shop::start(opts, 0, (app, data));
     let show = |n: u64| {
-        let ad = reply(&call(&shop.host, n, "ad.create", json!({"kind": "rewarded", "adUnitId": "daily"})), n).unwrap()["ad"].clone();
+        let ad = reply(
+            &call(&shop.host, n, "ad.create", json!({"kind": "rewarded", "adUnitId": "daily"})),
+            n,
+        )
+        .unwrap()["ad"]
+            .clone();
         reply(&call(&shop.host, n + 1, "ad.show", json!({"ad": ad})), n + 1)
     };
     show(1).unwrap();

@@ -51,21 +51,40 @@ impl Bridge {
         let kind = match p.kind.as_str() {
             "rewarded" => AdKind::Rewarded,
             "interstitial" => AdKind::Interstitial,
-            other => return Err(BridgeError::new(ErrorCode::InvalidParams, format!("kind: {other:?} is not an ad kind"))),
+            other => {
+                return Err(BridgeError::new(
+                    ErrorCode::InvalidParams,
+                    format!("kind: {other:?} is not an ad kind"),
+                ))
+            }
         };
         let unit = match p.ad_unit_id {
             Some(serde_json::Value::String(s)) if !s.trim().is_empty() && s.len() <= MAX_UNIT_ID_BYTES => s,
             Some(serde_json::Value::String(s)) if !s.trim().is_empty() => {
-                return Err(BridgeError::new(ErrorCode::InvalidParams, format!("adUnitId is over {MAX_UNIT_ID_BYTES} bytes ({})", s.len())))
+                return Err(BridgeError::new(
+                    ErrorCode::InvalidParams,
+                    format!("adUnitId is over {MAX_UNIT_ID_BYTES} bytes ({})", s.len()),
+                ))
             }
-            _ => return Err(BridgeError::new(ErrorCode::InvalidParams, "adUnitId is required: the ad unit id from the developer portal")),
+            _ => {
+                return Err(BridgeError::new(
+                    ErrorCode::InvalidParams,
+                    "adUnitId is required: the ad unit id from the developer portal",
+                ))
+            }
         };
         let settings = self.ad_units.get(&unit).cloned().unwrap_or_default();
         if settings.no_fill {
-            return Err(BridgeError::documented(NO_FILL_CODE, format!("no ad to fill unit {unit} (dev.ads.{unit}.noFill)")));
+            return Err(BridgeError::documented(
+                NO_FILL_CODE,
+                format!("no ad to fill unit {unit} (dev.ads.{unit}.noFill)"),
+            ));
         }
         if let Some(code) = settings.create_error {
-            return Err(BridgeError::documented(code, format!("ad unit {unit} failed to create (dev.ads.{unit}.createError)")));
+            return Err(BridgeError::documented(
+                code,
+                format!("ad unit {unit} failed to create (dev.ads.{unit}.createError)"),
+            ));
         }
         let mut st = self.state();
         if st.ads.len() >= MAX_INSTANCES {
@@ -110,7 +129,10 @@ impl Bridge {
         let (kind, unit) = (instance.kind, instance.unit.clone());
         let settings = self.ad_units.get(&unit).cloned().unwrap_or_default();
         if let Some(code) = settings.show_error {
-            return Err(BridgeError::documented(code, format!("ad unit {unit} failed to show (dev.ads.{unit}.showError)")));
+            return Err(BridgeError::documented(
+                code,
+                format!("ad unit {unit} failed to show (dev.ads.{unit}.showError)"),
+            ));
         }
         let view = AdView {
             client_key: st.client_key.clone(),
@@ -124,11 +146,17 @@ impl Bridge {
             AdAdmission::TooSoon { retry_after_secs } => {
                 return Err(BridgeError::new(
                     ErrorCode::AdTooSoon,
-                    format!("ad unit {unit} shows at most every {} s; try again in {retry_after_secs} s", settings.min_interval_secs),
+                    format!(
+                        "ad unit {unit} shows at most every {} s; try again in {retry_after_secs} s",
+                        settings.min_interval_secs
+                    ),
                 ))
             }
             AdAdmission::CapReached { cap } => {
-                return Err(BridgeError::new(ErrorCode::AdCapReached, format!("ad unit {unit} reached its daily cap of {cap}")))
+                return Err(BridgeError::new(
+                    ErrorCode::AdCapReached,
+                    format!("ad unit {unit} reached its daily cap of {cap}"),
+                ))
             }
         }
         tracing::info!(target: "minihost::ads", ad = h.ad, unit, ?kind, "ad show");

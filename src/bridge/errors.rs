@@ -63,7 +63,10 @@ impl ErrorCode {
         (ErrorCode::Malformed, "malformed message"),
         (ErrorCode::ScopeNotAllowed, "scope not available to Minis"),
         (ErrorCode::InsufficientBeans, "not enough Beans"),
-        (ErrorCode::OrderNotPayable, "trade order already paid, of another user, or not a Beans order"),
+        (
+            ErrorCode::OrderNotPayable,
+            "trade order already paid, of another user, or not a Beans order",
+        ),
         (ErrorCode::OrderNotFound, "unknown trade order"),
         (ErrorCode::AdAlreadyShown, "ad instance already shown (create one per show)"),
         (ErrorCode::AdTooSoon, "ad shown too soon after the previous one"),

@@ -95,6 +95,7 @@ struct OpenSheet {
 }
 
 /// Where a flow goes next: a sheet to show, or it is done with these effects.
+#[allow(clippy::large_enum_variant)] // a return value, moved once into the open sheet
 enum Step {
     Show(Sheet),
     Done(Vec<Effect>),
@@ -607,7 +608,9 @@ impl Bridge {
                 Ok(None) => effects.push(self.fail(&p, BridgeError::new(ErrorCode::NotLoggedIn, format!("no test user `{username}`")))),
                 Err(e) => effects.push(self.fail(&p, e.into())),
             },
-            (Sheet::Login { .. }, _) => effects.push(self.fail(&p, BridgeError::new(ErrorCode::NotLoggedIn, "login cancelled by the user"))),
+            (Sheet::Login { .. }, _) => {
+                effects.push(self.fail(&p, BridgeError::new(ErrorCode::NotLoggedIn, "login cancelled by the user")))
+            }
             (Sheet::Consent { scopes, .. }, SheetAnswer::Allow) => {
                 let scopes: Vec<String> = scopes.iter().map(|s| s.scope.clone()).collect();
                 let user = st.user.as_ref().map(|u| u.id);

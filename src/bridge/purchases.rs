@@ -4,8 +4,7 @@
 
 use super::{choice, Bridge, BridgeError, Effect, ErrorCode, Flow, FlowCall, State, Step};
 use crate::platform::monetization::{
-    beans_tier, format_price, subscription_tier, OrderKind, OrderStatus, PayRequest, TopUp, TradeOrder, BEANS_TIERS,
-    SANDBOX_RENEWAL_SECS,
+    beans_tier, format_price, subscription_tier, OrderKind, OrderStatus, PayRequest, TopUp, TradeOrder, BEANS_TIERS, SANDBOX_RENEWAL_SECS,
 };
 use crate::platform::User;
 use crate::shell::sheets::{ConsentMode, OrderLine, Sheet, SheetAnswer, TierChoice};
@@ -66,18 +65,30 @@ impl Bridge {
             match &p.trade_order_id {
                 Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_string()),
                 Some(serde_json::Value::String(_)) | None => Err(BridgeError::new(
-                    if subscription { ErrorCode::SubscriptionParamEmpty } else { ErrorCode::InvalidParams },
+                    if subscription {
+                        ErrorCode::SubscriptionParamEmpty
+                    } else {
+                        ErrorCode::InvalidParams
+                    },
                     "trade_order_id is required: the TOID… your server got from trade_order/create",
                 )),
                 Some(_) => Err(BridgeError::new(
-                    if subscription { ErrorCode::SubscriptionParamEmpty } else { ErrorCode::InvalidParams },
+                    if subscription {
+                        ErrorCode::SubscriptionParamEmpty
+                    } else {
+                        ErrorCode::InvalidParams
+                    },
                     "trade_order_id must be a string",
                 )),
             }
         };
         let flow = match env.method.as_str() {
-            "pay" => Flow::Pay { trade_order_id: order_id()? },
-            "createSubscription" => Flow::Subscribe { trade_order_id: order_id()? },
+            "pay" => Flow::Pay {
+                trade_order_id: order_id()?,
+            },
+            "createSubscription" => Flow::Subscribe {
+                trade_order_id: order_id()?,
+            },
             _ => {
                 if let Some(kind) = p.kind.as_deref().filter(|k| *k != "BEANS") {
                     return Err(BridgeError::new(
@@ -105,7 +116,12 @@ impl Bridge {
             .platform
             .trade_order(trade_order_id)?
             .ok_or_else(|| BridgeError::new(ErrorCode::OrderNotFound, format!("no trade order {trade_order_id} on the platform")))?;
-        let refuse = |why: String| Err(BridgeError::new(ErrorCode::OrderNotPayable, format!("trade order {trade_order_id} {why}")));
+        let refuse = |why: String| {
+            Err(BridgeError::new(
+                ErrorCode::OrderNotPayable,
+                format!("trade order {trade_order_id} {why}"),
+            ))
+        };
         if order.client_key != st.client_key {
             return refuse(format!("belongs to app {}, not {}", order.client_key, st.client_key));
         }
@@ -183,7 +199,10 @@ impl Bridge {
                 balance: self.balance(&user)?,
                 tiers: BEANS_TIERS.iter().map(tier_choice).collect(),
             })),
-            _ => Ok(Step::Done(vec![Effect::reply(Some(p.call.clone()), Ok(json!({ "is_success": true })))])),
+            _ => Ok(Step::Done(vec![Effect::reply(
+                Some(p.call.clone()),
+                Ok(json!({ "is_success": true })),
+            )])),
         }
     }
 
@@ -262,12 +281,17 @@ impl Bridge {
                 &p,
                 BridgeError::new(
                     ErrorCode::InsufficientBeans,
-                    format!("@{} has {balance} Beans, the order costs {}, and did not top up", user.username, order.beans),
+                    format!(
+                        "@{} has {balance} Beans, the order costs {}, and did not top up",
+                        user.username, order.beans
+                    ),
                 ),
             )],
             (Sheet::Pay { .. }, _) => vec![self.fail(&p, BridgeError::new(ErrorCode::UserDenied, "payment cancelled by the user"))],
             (Sheet::Subscribe { .. }, SheetAnswer::Allow) => vec![self.subscribe_now(st, &p, &user)],
-            (Sheet::Subscribe { .. }, _) => vec![self.fail(&p, BridgeError::new(ErrorCode::UserDenied, "subscription cancelled by the user"))],
+            (Sheet::Subscribe { .. }, _) => {
+                vec![self.fail(&p, BridgeError::new(ErrorCode::UserDenied, "subscription cancelled by the user"))]
+            }
             // The wallet is closed however it is left: opening it succeeded.
             _ => vec![Effect::reply(Some(p.call.clone()), Ok(json!({ "is_success": true })))],
         }

@@ -342,7 +342,10 @@ fn a_rewarded_ad_answers_show_when_it_plays_and_says_whether_it_ended() {
             load_delay_ms: 300
         }
     );
-    assert!(!effects.iter().any(|e| matches!(e, Effect::Reply(_))), "show() waits for the ad to play");
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Reply(_))),
+        "show() waits for the ad to play"
+    );
     let ready = b.sheet_ready(sheet_id);
     assert_eq!(reply(&ready)["ok"], true);
     assert!(b.sheet_ready(sheet_id).is_empty(), "show() is answered once");
@@ -376,11 +379,20 @@ fn forced_ad_errors_use_the_documented_codes() {
     assert_eq!(create_ad(&b, 1, "rewarded", "nofill")["error"]["error_code"], 20001);
     let broken = create_ad(&b, 2, "rewarded", "broken");
     assert_eq!(broken["error"]["error_code"], 20003);
-    assert!(broken["error"]["error_msg"].as_str().unwrap().contains("dev.ads.broken.createError"), "{broken}");
+    assert!(
+        broken["error"]["error_msg"]
+            .as_str()
+            .unwrap()
+            .contains("dev.ads.broken.createError"),
+        "{broken}"
+    );
     let ad = create_ad(&b, 3, "rewarded", "unshowable")["result"]["ad"].clone();
     assert_eq!(reply(&call(&b, 4, "ad.show", json!({"ad": ad})))["error"]["error_code"], 50101);
     for (id, params) in [(5, json!({"kind": "rewarded"})), (6, json!({"kind": "banner", "adUnitId": "u"}))] {
-        assert_eq!(reply(&call(&b, id, "ad.create", params))["error"]["error_code"], ErrorCode::InvalidParams as u32);
+        assert_eq!(
+            reply(&call(&b, id, "ad.create", params))["error"]["error_code"],
+            ErrorCode::InvalidParams as u32
+        );
     }
     assert_eq!(
         reply(&call(&b, 7, "ad.show", json!({"ad": 999})))["error"]["error_code"],

@@ -414,7 +414,11 @@ fn ads(cx: &mut Ctx, units: &Props, out: &mut std::collections::BTreeMap<String,
         let id = unit.name.as_str();
         let parent = format!("dev.ads.{id}");
         let Value::Object(o) = &unit.value else {
-            cx.error(unit.value.start(), &parent, format!("expected an object, found {}", type_name(&unit.value)));
+            cx.error(
+                unit.value.start(),
+                &parent,
+                format!("expected an object, found {}", type_name(&unit.value)),
+            );
             continue;
         };
         let o = Props::new(cx, o, &parent);

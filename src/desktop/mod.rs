@@ -51,8 +51,6 @@ struct Surfaces {
     sheet: Option<u64>,
 }
 
-
-
 /// Checks that a window can be opened, before anything else starts: GTK (and tao after it)
 /// would otherwise panic. Call it on the thread that will run the event loop.
 pub fn check_display() -> Result<(), DesktopError> {

@@ -5,7 +5,8 @@
 mod remote;
 
 pub use minihost_platform_api::{
-    default_data_dir, host_api, loopback, monetization, scopes, CodeRequest, EnsuredApp, HostApp, HostPlatform, HostPlatformError, NewApp, User,
+    default_data_dir, host_api, loopback, monetization, scopes, CodeRequest, EnsuredApp, HostApp, HostPlatform, HostPlatformError, NewApp,
+    User,
 };
 pub use remote::RemotePlatform;
 

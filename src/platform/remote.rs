@@ -133,7 +133,7 @@ impl RemotePlatform {
         let url = self.base_url().to_string();
         let response = req.send().map_err(|e| HostPlatformError::Unreachable {
             url: url.clone(),
-            cause: error_chain(&e),
+            cause: minihost_platform_api::error_chain(&e),
         })?;
         let status = response.status();
         if status.is_success() {
@@ -172,20 +172,6 @@ impl RemotePlatform {
             },
         })
     }
-}
-
-/// reqwest's error and its causes ("error sending request: connection refused").
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let c = cause.to_string();
-        if !text.contains(&c) {
-            text = format!("{text}: {c}");
-        }
-        source = cause.source();
-    }
-    text
 }
 
 impl HostPlatform for RemotePlatform {

@@ -18,7 +18,8 @@ pub const CHROME_ORIGIN: &str = "minihost-chrome://host";
 pub const CHROME_SCHEME: &str = "minihost-chrome";
 /// The CSP of a host sheet: its own inline script and style, images from data: and https
 /// (avatars), nothing else: no network, no frames.
-pub const SHEET_CSP: &str = "default-src 'none'; img-src data: https:; media-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'";
+pub const SHEET_CSP: &str =
+    "default-src 'none'; img-src data: https:; media-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'";
 
 /// Who sent a bridge message, judged by the sending page's URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

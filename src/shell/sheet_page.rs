@@ -119,7 +119,11 @@ pub fn render(id: u64, sheet: &Sheet, theme: Theme) -> String {
             escape(app_name),
             product(order, price),
             escape(tier_name),
-            if *sandbox { " · sandbox: renews every 5 minutes, 12 times" } else { "" },
+            if *sandbox {
+                " · sandbox: renews every 5 minutes, 12 times"
+            } else {
+                ""
+            },
         ),
         Sheet::Wallet { user, balance, tiers } => {
             let buttons: String = tiers

@@ -10,5 +10,7 @@ mod monetization;
 mod platform;
 mod policy;
 mod sdk;
+#[path = "../support/mod.rs"]
+mod support;
 mod traversal;
 mod video;

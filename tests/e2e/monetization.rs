@@ -3,53 +3,18 @@
 //! delivery's `Tiktok-Signature` as an app's server would.
 
 use super::harness::{fixture_with, serial, Collector, Host, Screenshot};
+use super::support::{exchange, serve, Served};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use minihost_platform_api::webhook;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const CLIENT_KEY: &str = "e2e-shop";
 const SECRET: &str = "e2e-shop-secret-0123456789abcdef";
-
-/// `minihost platform serve` on a free loopback port.
-struct Served {
-    child: Child,
-    url: String,
-    /// Kept open: the server logs to stdout after its first line.
-    _stdout: BufReader<std::process::ChildStdout>,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(data: &std::path::Path) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_minihost"))
-        .args(["platform", "serve", "--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let url = line.trim().strip_prefix("platform listening on ").unwrap_or_else(|| panic!("{line:?}")).to_string();
-    Served {
-        child,
-        url,
-        _stdout: stdout,
-    }
-}
 
 fn post(url: &str, bearer: Option<&str>, body: Value) -> Value {
     let mut req = reqwest::blocking::Client::new().post(url).json(&body);
@@ -95,7 +60,11 @@ async fn receive(State(s): State<ReceiverState>, headers: HeaderMap, body: Bytes
 
 impl Receiver {
     fn start() -> Receiver {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
         let state = ReceiverState {
             verified: Arc::default(),
             refused: Arc::default(),
@@ -103,7 +72,9 @@ impl Receiver {
         };
         let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
         let url = format!("http://{}/webhook", listener.local_addr().unwrap());
-        let app = axum::Router::new().route("/webhook", axum::routing::post(receive)).with_state(state.clone());
+        let app = axum::Router::new()
+            .route("/webhook", axum::routing::post(receive))
+            .with_state(state.clone());
         rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
         Receiver {
             url,
@@ -140,22 +111,18 @@ fn shop_platform(served: &Served, receiver: &Receiver) -> String {
         json!({"client_key": CLIENT_KEY, "client_secret": SECRET, "webhook_url": receiver.url}),
     );
     assert_eq!(app["created"], true, "{app}");
-    let beans = post(&format!("{url}/__admin/users/beans"), None, json!({"username": "alice", "beans": 500}));
+    let beans = post(
+        &format!("{url}/__admin/users/beans"),
+        None,
+        json!({"username": "alice", "beans": 500}),
+    );
     assert_eq!(beans["beans"], 500, "{beans}");
     let code = post(
         &format!("{url}/__admin/codes"),
         None,
         json!({"client_key": CLIENT_KEY, "username": "alice", "scopes": "user.info.basic"}),
     );
-    let token = super::harness::post_form(
-        &format!("{url}/v2/oauth/token/"),
-        &[
-            ("client_key", CLIENT_KEY),
-            ("client_secret", SECRET),
-            ("code", code["code"].as_str().unwrap()),
-            ("grant_type", "authorization_code"),
-        ],
-    );
+    let token = exchange(url, CLIENT_KEY, SECRET, code["code"].as_str().unwrap());
     token["access_token"].as_str().unwrap_or_else(|| panic!("{token}")).to_string()
 }
 
@@ -182,7 +149,7 @@ fn purchases_go_through_the_pay_sheet_and_reach_the_server_signed() {
     let collector = Collector::start();
     let receiver = Receiver::start();
     let platform_data = tempfile::tempdir().unwrap();
-    let served = serve(platform_data.path());
+    let served = serve(platform_data.path(), &[]);
     let token = shop_platform(&served, &receiver);
     let url = served.url.clone();
     let ok = create_order(&url, &token, "ep-4", 100);
@@ -193,7 +160,10 @@ fn purchases_go_through_the_pay_sheet_and_reach_the_server_signed() {
         Some(&token),
         json!({"tier_id": "sandbox_499_1M", "order_info": {"order_id": "vip-1", "product_name": "VIP pass"}}),
     );
-    let sub = sub["data"]["trade_order_id"].as_str().unwrap_or_else(|| panic!("{sub}")).to_string();
+    let sub = sub["data"]["trade_order_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{sub}"))
+        .to_string();
     let dir = fixture_with(
         "shop",
         &collector,
@@ -217,7 +187,10 @@ fn purchases_go_through_the_pay_sheet_and_reach_the_server_signed() {
     let paid = collector.wait("paid", &host);
     assert_eq!(paid, json!({"is_success": true, "trade_order_id": ok}));
     let hook = receiver.wait("minis.trade_order.redeem.success", |c| c["trade_order_id"] == ok.as_str());
-    assert_eq!((hook["client_key"].as_str(), hook["content"]["order_id"].as_str()), (Some(CLIENT_KEY), Some("ep-4")));
+    assert_eq!(
+        (hook["client_key"].as_str(), hook["content"]["order_id"].as_str()),
+        (Some(CLIENT_KEY), Some("ep-4"))
+    );
     assert!(hook["user_openid"].as_str().is_some_and(|o| !o.is_empty()), "{hook}");
 
     let double = collector.wait("double", &host);
@@ -227,7 +200,10 @@ fn purchases_go_through_the_pay_sheet_and_reach_the_server_signed() {
     sheet_ready(&host, 2, "pay");
     host.keys(&["Escape"]);
     let cancelled = collector.wait("cancelled", &host);
-    assert_eq!((cancelled["is_success"].clone(), cancelled["error"]["error_code"].clone()), (json!(false), json!(10003)));
+    assert_eq!(
+        (cancelled["is_success"].clone(), cancelled["error"]["error_code"].clone()),
+        (json!(false), json!(10003))
+    );
 
     // 400 Beans left for a 1000-Beans order: the sheet offers a top-up; leaving it is an error.
     sheet_ready(&host, 3, "pay");
@@ -248,9 +224,20 @@ fn purchases_go_through_the_pay_sheet_and_reach_the_server_signed() {
     assert!(advanced.get("now").is_some(), "{advanced}");
     receiver.wait("minis.subscription.renew", |c| c["subscription_id"] == sub_id.as_str());
 
-    let status = post(&format!("{url}/v2/minis/trade_order/query/"), Some(&token), json!({"trade_order_id": cancel}));
-    assert_eq!(status["data"]["trade_order_status"], "PENDING", "a cancelled order stays payable: {status}");
-    assert_eq!(receiver.refused.load(Ordering::SeqCst), 0, "every delivery was signed with the app's secret");
+    let status = post(
+        &format!("{url}/v2/minis/trade_order/query/"),
+        Some(&token),
+        json!({"trade_order_id": cancel}),
+    );
+    assert_eq!(
+        status["data"]["trade_order_status"], "PENDING",
+        "a cancelled order stays payable: {status}"
+    );
+    assert_eq!(
+        receiver.refused.load(Ordering::SeqCst),
+        0,
+        "every delivery was signed with the app's secret"
+    );
 }
 
 /// Whether the middle of the window shows the ad creative (bright colour bars, not the app's
@@ -273,7 +260,11 @@ fn rewarded_and_interstitial_ads_play_and_say_whether_they_ended() {
     assert_eq!(watched["shown"]["ok"], true, "{watched}");
     assert_eq!(watched["closes"], json!([{"isEnded": true}]), "{watched}");
     let again = collector.wait("single-use", &host);
-    assert_eq!((again["ok"].clone(), again["error"]["error_code"].clone()), (json!(false), json!(11003)), "{again}");
+    assert_eq!(
+        (again["ok"].clone(), again["error"]["error_code"].clone()),
+        (json!(false), json!(11003)),
+        "{again}"
+    );
 
     // A 60-second ad: it plays (two frames differ), then the viewer closes it early.
     sheet_ready(&host, 2, "ad");

@@ -22,6 +22,21 @@ pub fn default_data_dir() -> std::path::PathBuf {
         .unwrap_or_else(|| std::path::PathBuf::from(".minihost"))
 }
 
+/// An error and its causes on one line ("error sending request: connection refused"), each
+/// cause said once.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let c = cause.to_string();
+        if !text.contains(&c) {
+            text = format!("{text}: {c}");
+        }
+        source = cause.source();
+    }
+    text
+}
+
 /// Why a platform call failed, in terms a host can act on.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

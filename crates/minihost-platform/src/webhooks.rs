@@ -243,23 +243,10 @@ async fn attempt(client: &reqwest::Client, due: &Due, now: u64) -> Outcome {
             error: Some(if e.is_timeout() {
                 format!("no answer within {WEBHOOK_TIMEOUT:?}")
             } else {
-                error_chain(&e)
+                minihost_platform_api::error_chain(&e)
             }),
         },
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let c = cause.to_string();
-        if !text.contains(&c) {
-            text = format!("{text}: {c}");
-        }
-        source = cause.source();
-    }
-    text
 }
 
 impl Platform {

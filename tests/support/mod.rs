@@ -1,0 +1,84 @@
+//! What the integration test binaries share (each includes this file as `mod support;`): a
+//! `minihost platform serve` process, and the code exchange an app's server makes.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// `minihost platform serve` on a free loopback port, its base URL read from its first line.
+/// Its later stdout lines are kept (the server never blocks on a full pipe).
+pub struct Served {
+    child: std::sync::Mutex<Child>,
+    pub url: String,
+    lines: mpsc::Receiver<String>,
+}
+
+pub fn serve(data: &Path, extra: &[&str]) -> Served {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_minihost"))
+        .args(["platform", "serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("platform listening on ")
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .to_string();
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    Served {
+        child: std::sync::Mutex::new(child),
+        url,
+        lines,
+    }
+}
+
+impl Served {
+    /// The next stdout line, or `None` once the server has said nothing for 30 s.
+    pub fn next_line(&self) -> Option<String> {
+        self.lines.recv_timeout(Duration::from_secs(30)).ok()
+    }
+
+    /// SIGKILL, and reap.
+    pub fn kill(&self) {
+        let mut child = self.child.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The app's server: exchanges an authorization code at `/v2/oauth/token/`.
+pub fn exchange(base: &str, client_key: &str, secret: &str, code: &str) -> Value {
+    reqwest::blocking::Client::new()
+        .post(format!("{base}/v2/oauth/token/"))
+        .form(&[
+            ("client_key", client_key),
+            ("client_secret", secret),
+            ("code", code),
+            ("grant_type", "authorization_code"),
+        ])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap()
+}
