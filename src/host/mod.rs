@@ -249,6 +249,16 @@ impl Host {
         &self.layout
     }
 
+    /// Where navbar, capsule and app go on a screen a mobile shell measured.
+    pub fn layout_for(&self, device: &Device) -> Layout {
+        Layout::new(device, self.app.config.config.navbar.style)
+    }
+
+    /// The `Content-Security-Policy` of the app's HTML, for shells that set headers themselves.
+    pub fn csp(&self) -> &str {
+        self.policy.csp()
+    }
+
     pub fn user_agent(&self) -> String {
         self.device.user_agent(HOST_VERSION)
     }
@@ -322,6 +332,12 @@ impl Host {
     /// A sheet was answered natively (a shell's dialog, a test, automation).
     pub fn answer_sheet(&self, id: u64, answer: SheetAnswer) -> Vec<Effect> {
         self.bridge.answer(id, answer)
+    }
+
+    /// The open sheet is drawn and takes input (an ad sheet: its ad plays, which answers
+    /// `show()`). Sheets drawn as web pages say so themselves with `sheet.ready`.
+    pub fn sheet_ready(&self, id: u64) -> Vec<Effect> {
+        self.bridge.sheet_ready(id)
     }
 
     /// The sheet on screen as a web page, for shells that draw sheets in a webview.

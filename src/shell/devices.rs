@@ -65,6 +65,29 @@ const fn capsule(screen_width: u32, right_margin: u32, top: u32) -> Rect {
     Rect::new(screen_width - right_margin - 87, top, 87, 32)
 }
 
+impl Device {
+    /// A phone measured by a mobile shell: its screen and safe-area insets in CSS px. The
+    /// capsule sits as on the profiles: 87x32, 7 px from the right edge, centred in the
+    /// 44 px below the status bar.
+    pub fn measured(os: Os, screen_width: u32, screen_height: u32, status_bar_height: u32, bottom_inset: u32, pixel_ratio: f32) -> Device {
+        Device {
+            id: "measured",
+            name: "measured screen",
+            os,
+            system: match os {
+                Os::Ios => "iOS",
+                Os::Android => "Android",
+            },
+            screen_width,
+            screen_height,
+            pixel_ratio,
+            status_bar_height,
+            bottom_inset,
+            capsule: capsule(screen_width.max(94), 7, status_bar_height + 6),
+        }
+    }
+}
+
 pub const DEVICES: &[Device] = &[
     Device {
         id: "iphone-se",
