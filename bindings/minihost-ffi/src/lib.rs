@@ -1,0 +1,398 @@
+//! The `Host` core for foreign shells (Android, iOS, Python tools) over uniffi: the one place
+//! that depends on uniffi. Everything here converts; nothing decides. Bridge behaviour,
+//! policy, sheets and the platform stay in `minihost`, so a change there reaches every shell.
+//!
+//! A shell builds a [`HostCore`], gives it the page's messages, renders the [`Effect`]s it
+//! returns (each page effect carries the script to evaluate), answers sheets, and asks it
+//! about every request, navigation and asset.
+
+mod conformance;
+mod errors;
+
+pub use conformance::{conformance_match, conformance_substitute, ConformanceMatch};
+pub use errors::MinihostError;
+
+use minihost::bridge::{page_script, Effect as CoreEffect};
+use minihost::host::{AppSource, Host, HostOptions, PlatformChoice};
+use minihost::shell::devices::{Device, Os, Rect as CoreRect};
+use minihost::shell::sheets::{ConsentMode, SheetAnswer as CoreAnswer};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+uniffi::setup_scaffolding!();
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Transport {
+    /// `window.MinihostAndroid.postMessage` (a `WebMessageListener` or `addJavascriptInterface`).
+    Android,
+    /// `window.webkit.messageHandlers.minihost.postMessage` (`WKScriptMessageHandler`).
+    Ios,
+    /// `window.ipc.postMessage` (wry).
+    Ipc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Consent {
+    /// Sheets are shown and the user answers them.
+    Ask,
+    /// Scripted runs: every sheet is accepted (ads watched to the end).
+    Allow,
+    /// Scripted runs: every sheet is refused (ads closed early).
+    Deny,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct HostConfig {
+    /// A mini app folder (project root or build output) on the device...
+    pub app_dir: Option<String>,
+    /// ...or a packaged app: the bytes of a `minis.zip`, unpacked into `data_dir`.
+    pub app_package: Option<Vec<u8>>,
+    /// Where the host keeps device tokens and unpacked apps.
+    pub data_dir: String,
+    /// A running `minihost platform serve` (a phone cannot share the desktop's database).
+    pub platform_url: String,
+    /// Needed when the platform is on another machine (`platform serve --allow-remote` prints it).
+    pub pairing_token: Option<String>,
+    pub transport: Transport,
+    pub consent: Consent,
+    /// Signed in at start; `None` starts signed out.
+    pub user: Option<String>,
+    pub dark: bool,
+    /// Overrides `dev.clientKey`.
+    pub client_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum EffectKind {
+    Reply,
+    Event,
+    ShowSheet,
+    CloseSheet,
+    Navbar,
+    Theme,
+}
+
+/// One thing the core asks the shell to do. `json` is the effect as data (the same on every
+/// shell, what conformance vectors compare); `page_script` is set for replies and events and is
+/// what to evaluate in the app's webview.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Effect {
+    pub kind: EffectKind,
+    pub json: String,
+    pub page_script: Option<String>,
+}
+
+impl From<&CoreEffect> for Effect {
+    fn from(e: &CoreEffect) -> Effect {
+        let kind = match e {
+            CoreEffect::Reply(_) => EffectKind::Reply,
+            CoreEffect::Event { .. } => EffectKind::Event,
+            CoreEffect::ShowSheet { .. } => EffectKind::ShowSheet,
+            CoreEffect::CloseSheet { .. } => EffectKind::CloseSheet,
+            CoreEffect::Navbar(_) => EffectKind::Navbar,
+            CoreEffect::Theme(_) => EffectKind::Theme,
+        };
+        Effect {
+            kind,
+            json: e.to_json().to_string(),
+            page_script: page_script::script(e),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum SheetAnswer {
+    SignIn { username: String },
+    /// The primary action: allow, pay, subscribe.
+    Allow,
+    Deny,
+    Dismiss,
+    TopUp { tier_id: String },
+    /// The ad's countdown ran out on screen.
+    AdEnded,
+}
+
+impl From<SheetAnswer> for CoreAnswer {
+    fn from(a: SheetAnswer) -> CoreAnswer {
+        match a {
+            SheetAnswer::SignIn { username } => CoreAnswer::SignIn { username },
+            SheetAnswer::Allow => CoreAnswer::Allow,
+            SheetAnswer::Deny => CoreAnswer::Deny,
+            SheetAnswer::Dismiss => CoreAnswer::Dismiss,
+            SheetAnswer::TopUp { tier_id } => CoreAnswer::TopUp { tier_id },
+            SheetAnswer::AdEnded => CoreAnswer::AdEnded,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
+}
+
+/// An asset response. Range requests get bounded chunks (`206`, at most 4 MiB).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AssetResponse {
+    pub status: u16,
+    pub headers: Vec<Header>,
+    pub body: Vec<u8>,
+}
+
+/// A sheet drawn as a web page (for shells that use a webview for sheets).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SheetPage {
+    pub url: String,
+    pub html: String,
+    pub csp: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct ScreenMetrics {
+    pub android: bool,
+    /// CSS px (dp on Android, points on iOS).
+    pub width: u32,
+    pub height: u32,
+    pub status_bar_height: u32,
+    pub bottom_inset: u32,
+    pub pixel_ratio: f32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct FfiRect {
+    pub left: u32,
+    pub top: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl From<CoreRect> for FfiRect {
+    fn from(r: CoreRect) -> FfiRect {
+        FfiRect {
+            left: r.left,
+            top: r.top,
+            width: r.width,
+            height: r.height,
+        }
+    }
+}
+
+/// Where the native chrome and the app's webview go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct NavbarLayout {
+    pub screen: FfiRect,
+    pub status_bar: FfiRect,
+    /// The default navbar; `None` in custom style.
+    pub navbar: Option<FfiRect>,
+    pub app: FfiRect,
+    pub capsule: FfiRect,
+    /// Where the default navbar's title may draw (it ends before the capsule).
+    pub title: Option<FfiRect>,
+}
+
+/// The shell's UI, implemented in Kotlin or Swift. The core calls it for the effects meant for
+/// native chrome; replies and events come back from each call as [`Effect`]s.
+#[uniffi::export(foreign)]
+pub trait HostUi: Send + Sync {
+    /// Show sheet `id`; `sheet_json` is its content (`kind`: login, consent, pay, subscribe,
+    /// wallet, ad). Answer it with [`HostCore::answer_sheet`].
+    fn show_sheet(&self, id: u64, sheet_json: String);
+    fn close_sheet(&self, id: u64);
+    fn redraw_navbar(&self, navbar_json: String);
+    fn set_theme(&self, dark: bool);
+}
+
+#[derive(uniffi::Object)]
+pub struct HostCore {
+    host: Host,
+    ui: Option<Arc<dyn HostUi>>,
+}
+
+impl std::fmt::Debug for HostCore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostCore").field("host", &self.host).finish_non_exhaustive()
+    }
+}
+
+#[uniffi::export]
+impl HostCore {
+    /// Starts a host: resolves the app, pairs with the platform, registers the app there.
+    #[uniffi::constructor]
+    pub fn new(config: HostConfig, ui: Option<Arc<dyn HostUi>>) -> Result<Arc<HostCore>, MinihostError> {
+        let data_dir = PathBuf::from(&config.data_dir);
+        let app = match (&config.app_dir, &config.app_package) {
+            (Some(dir), None) => AppSource::Dir(dir.into()),
+            (None, Some(bytes)) => AppSource::Dir(errors::unpack(bytes, &data_dir)?),
+            _ => {
+                return Err(MinihostError::Invalid {
+                    message: "give exactly one of app_dir and app_package".into(),
+                })
+            }
+        };
+        let mut opts = HostOptions::new(app, data_dir);
+        opts.platform = PlatformChoice::Remote {
+            url: config.platform_url,
+            pairing_token: config.pairing_token,
+        };
+        opts.transport = match config.transport {
+            Transport::Android => "android",
+            Transport::Ios => "ios",
+            Transport::Ipc => "ipc",
+        };
+        opts.consent = match config.consent {
+            Consent::Ask => ConsentMode::Ask,
+            Consent::Allow => ConsentMode::Allow,
+            Consent::Deny => ConsentMode::Deny,
+        };
+        opts.user = config.user;
+        opts.client_key = config.client_key;
+        if config.dark {
+            opts.theme = minihost::shell::Theme::Dark;
+        }
+        let host = Host::start(opts)?;
+        Ok(Arc::new(HostCore { host, ui }))
+    }
+
+    /// One message from the app's webview (`page_url` is its current URL).
+    pub fn handle_message(&self, page_url: String, message: String) -> Vec<Effect> {
+        self.render(self.host.handle_message(&page_url, &message))
+    }
+
+    /// One message from a sheet's webview (sheets drawn by [`HostCore::sheet_page`]).
+    pub fn handle_sheet_message(&self, page_url: String, message: String) -> Vec<Effect> {
+        self.render(self.host.handle_sheet_message(&page_url, &message))
+    }
+
+    pub fn answer_sheet(&self, id: u64, answer: SheetAnswer) -> Vec<Effect> {
+        self.render(self.host.answer_sheet(id, answer.into()))
+    }
+
+    /// A native sheet is on screen and takes input (an ad: it plays).
+    pub fn sheet_ready(&self, id: u64) -> Vec<Effect> {
+        self.render(self.host.sheet_ready(id))
+    }
+
+    pub fn sheet_page(&self, id: u64) -> Option<SheetPage> {
+        self.host.sheet_page(id).map(|p| SheetPage {
+            url: p.url,
+            html: p.html,
+            csp: p.csp.to_string(),
+        })
+    }
+
+    /// A request to the app's origin (`minihost://app/...`), with its `Range` header if any.
+    pub fn resolve_asset(&self, url: String, range: Option<String>) -> AssetResponse {
+        let mut req = http::Request::get(url.as_str());
+        if let Some(range) = range {
+            req = req.header(http::header::RANGE, range);
+        }
+        let response = match req.body(()) {
+            Ok(req) => self.host.respond_asset(&req),
+            Err(e) => {
+                return AssetResponse {
+                    status: 400,
+                    headers: vec![],
+                    body: format!("not a request URL: {url:?}: {e}").into_bytes(),
+                }
+            }
+        };
+        AssetResponse {
+            status: response.status().as_u16(),
+            headers: response
+                .headers()
+                .iter()
+                .map(|(k, v)| Header {
+                    name: k.as_str().to_string(),
+                    value: String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                })
+                .collect(),
+            body: response.into_body().into_owned(),
+        }
+    }
+
+    /// May the page fetch `url`? (`shouldInterceptRequest`; refusals are logged with their rule.)
+    pub fn is_request_allowed(&self, url: String) -> bool {
+        self.host.is_request_allowed(&url)
+    }
+
+    /// May the app's webview navigate to `url`? (`shouldOverrideUrlLoading`, `decidePolicyFor`.)
+    pub fn is_navigation_allowed(&self, url: String) -> bool {
+        self.host.allow_navigation(&url)
+    }
+
+    /// The CSP of the app's HTML responses.
+    pub fn csp(&self) -> String {
+        self.host.csp().to_string()
+    }
+
+    pub fn navbar_layout(&self, metrics: ScreenMetrics) -> NavbarLayout {
+        let os = if metrics.android { Os::Android } else { Os::Ios };
+        let device = Device::measured(
+            os,
+            metrics.width,
+            metrics.height,
+            metrics.status_bar_height,
+            metrics.bottom_inset,
+            metrics.pixel_ratio,
+        );
+        let l = self.host.layout_for(&device);
+        NavbarLayout {
+            screen: l.screen.into(),
+            status_bar: l.status_bar.into(),
+            navbar: l.navbar.map(Into::into),
+            app: l.app.into(),
+            capsule: l.capsule.into(),
+            title: l.title.map(Into::into),
+        }
+    }
+
+    /// bridge-js with this host's context and the shell's transport, to inject at document start.
+    pub fn document_start_script(&self) -> String {
+        self.host.init_script()
+    }
+
+    /// The app's URL to load first.
+    pub fn start_url(&self) -> String {
+        format!("{}/", minihost::policy::APP_ORIGIN)
+    }
+
+    pub fn page_started(&self) -> Vec<Effect> {
+        self.render(self.host.page_started())
+    }
+
+    pub fn page_loaded(&self, url: String) -> Vec<Effect> {
+        self.render(self.host.page_loaded(&url))
+    }
+
+    pub fn visibility_changed(&self, visible: bool) -> Vec<Effect> {
+        self.render(self.host.visibility_changed(visible))
+    }
+
+    pub fn close(&self) -> Vec<Effect> {
+        self.render(self.host.close())
+    }
+
+    pub fn client_key(&self) -> String {
+        self.host.client_key()
+    }
+}
+
+impl HostCore {
+    /// Calls the shell's UI for chrome effects and returns every effect.
+    fn render(&self, effects: Vec<CoreEffect>) -> Vec<Effect> {
+        if let Some(ui) = &self.ui {
+            for e in &effects {
+                match e {
+                    CoreEffect::ShowSheet { id, sheet } => {
+                        ui.show_sheet(*id, serde_json::to_string(sheet).unwrap_or_default())
+                    }
+                    CoreEffect::CloseSheet { id } => ui.close_sheet(*id),
+                    CoreEffect::Navbar(n) => ui.redraw_navbar(serde_json::to_string(n).unwrap_or_default()),
+                    CoreEffect::Theme(t) => ui.set_theme(*t == minihost::shell::Theme::Dark),
+                    CoreEffect::Reply(_) | CoreEffect::Event { .. } => {}
+                }
+            }
+        }
+        effects.iter().map(Effect::from).collect()
+    }
+}

@@ -1,0 +1,150 @@
+//! The conformance vectors (`tests/conformance/*.json`) against the core through this crate's
+//! Rust API: the path with no foreign boundary. The Python and Kotlin runners drive the same
+//! vectors through their bindings and judge them with the same matcher.
+
+use minihost_ffi::{conformance_match, conformance_substitute, Consent, HostConfig, HostCore, SheetAnswer, Transport};
+use serde_json::{json, Map, Value};
+use std::path::{Path, PathBuf};
+
+fn vectors() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/conformance");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 7, "vectors in {}", dir.display());
+    files
+}
+
+/// An app folder with the vector's config and files.
+fn app(vector: &Value) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("minis.config.json"), vector["config"].to_string()).unwrap();
+    std::fs::write(dir.path().join("index.html"), "<!doctype html><title>Conformance</title>").unwrap();
+    if let Some(files) = vector["files"].as_object() {
+        for (name, content) in files {
+            let text = match content {
+                Value::String(s) => s.clone(),
+                v => v["repeat"].as_str().unwrap().repeat(v["times"].as_u64().unwrap() as usize),
+            };
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+    }
+    dir
+}
+
+fn http(base: &str, step: &Value) -> Value {
+    let client = reqwest::blocking::Client::new();
+    let url = format!("{base}{}", step["path"].as_str().unwrap());
+    let mut req = match step["method"].as_str().unwrap_or("GET") {
+        "POST" => client.post(url),
+        _ => client.get(url),
+    };
+    if let Some(token) = step["bearer"].as_str() {
+        req = req.bearer_auth(token);
+    }
+    if let Some(form) = step["form"].as_object() {
+        let pairs: Vec<(String, String)> = form.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect();
+        req = req.form(&pairs);
+    } else if !step["json"].is_null() {
+        req = req.json(&step["json"]);
+    }
+    req.send().unwrap().json().unwrap()
+}
+
+fn answer(v: &Value) -> SheetAnswer {
+    match v {
+        Value::String(s) => match s.as_str() {
+            "allow" => SheetAnswer::Allow,
+            "deny" => SheetAnswer::Deny,
+            "dismiss" => SheetAnswer::Dismiss,
+            "ad_ended" => SheetAnswer::AdEnded,
+            other => panic!("unknown answer {other}"),
+        },
+        Value::Object(o) if o.contains_key("sign_in") => SheetAnswer::SignIn {
+            username: o["sign_in"].as_str().unwrap().into(),
+        },
+        Value::Object(o) => SheetAnswer::TopUp {
+            tier_id: o["top_up"].as_str().unwrap().into(),
+        },
+        other => panic!("unknown answer {other}"),
+    }
+}
+
+fn effects(list: Vec<minihost_ffi::Effect>) -> Value {
+    Value::Array(list.iter().map(|e| serde_json::from_str(&e.json).unwrap()).collect())
+}
+
+fn run(path: &Path) {
+    let vector: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let name = path.file_name().unwrap().to_string_lossy().to_string();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let platform = minihost_platform::Platform::in_memory(minihost_platform::PlatformOptions::default()).unwrap();
+    let (base, _server) = rt.block_on(minihost_platform::spawn_on_loopback(platform)).unwrap();
+    let mut vars = "{}".to_string();
+    for step in vector["setup"].as_array().into_iter().flatten() {
+        http(&base, step);
+    }
+    let (app, data) = (app(&vector), tempfile::tempdir().unwrap());
+    let host = &vector["host"];
+    let core = HostCore::new(
+        HostConfig {
+            app_dir: Some(app.path().to_string_lossy().into()),
+            app_package: None,
+            data_dir: data.path().to_string_lossy().into(),
+            platform_url: base.clone(),
+            pairing_token: None,
+            transport: Transport::Android,
+            consent: match host["consent"].as_str().unwrap_or("ask") {
+                "allow" => Consent::Allow,
+                "deny" => Consent::Deny,
+                _ => Consent::Ask,
+            },
+            user: match host.get("user") {
+                None => Some("alice".into()),
+                Some(Value::Null) => None,
+                Some(u) => Some(u.as_str().unwrap().into()),
+            },
+            dark: false,
+            client_key: None,
+        },
+        None,
+    )
+    .unwrap_or_else(|e| panic!("{name}: {e}"));
+    for (i, raw) in vector["steps"].as_array().unwrap().iter().enumerate() {
+        let step: Value = serde_json::from_str(&conformance_substitute(raw.to_string(), vars.clone())).unwrap();
+        let page = step["page"].as_str().unwrap_or("minihost://app/index.html").to_string();
+        let actual = match step["do"].as_str().unwrap() {
+            "message" => {
+                let text = step["raw"].as_str().map(str::to_string).unwrap_or_else(|| step["message"].to_string());
+                effects(core.handle_message(page, text))
+            }
+            "answer" => effects(core.answer_sheet(step["sheet"].as_u64().unwrap(), answer(&step["answer"]))),
+            "ready" => effects(core.sheet_ready(step["sheet"].as_u64().unwrap())),
+            "asset" => {
+                let r = core.resolve_asset(step["url"].as_str().unwrap().into(), step["range"].as_str().map(Into::into));
+                let headers: Map<String, Value> = r.headers.iter().map(|h| (h.name.to_lowercase(), json!(h.value))).collect();
+                let prefix = String::from_utf8_lossy(&r.body[..r.body.len().min(32)]).into_owned();
+                json!({"status": r.status, "headers": headers, "body_len": r.body.len(), "body_prefix": prefix})
+            }
+            "request_allowed" => json!(core.is_request_allowed(step["url"].as_str().unwrap().into())),
+            "navigation_allowed" => json!(core.is_navigation_allowed(step["url"].as_str().unwrap().into())),
+            "http" => http(&base, &step),
+            other => panic!("{name}: unknown step {other}"),
+        };
+        let m = conformance_match(step["expect"].to_string(), actual.to_string(), vars.clone());
+        assert!(m.ok, "{name} step {i} ({}): {}", step["do"], m.message);
+        vars = m.vars_json;
+    }
+}
+
+#[test]
+fn every_vector_passes_against_the_core() {
+    for path in vectors() {
+        run(&path);
+    }
+}
