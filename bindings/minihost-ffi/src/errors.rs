@@ -7,27 +7,27 @@ use std::path::{Path, PathBuf};
 pub enum MinihostError {
     /// The app: no config, a bad `minis.config.json` (file, line and column in the message),
     /// no build output.
-    #[error("{message}")]
-    App { message: String },
+    #[error("{detail}")]
+    App { detail: String },
     /// The platform is unreachable, refused this host, or lacks the test user.
-    #[error("{message}")]
-    Platform { message: String },
+    #[error("{detail}")]
+    Platform { detail: String },
     /// A file could not be read or written.
-    #[error("{message}")]
-    Io { message: String },
+    #[error("{detail}")]
+    Io { detail: String },
     /// An argument is wrong; the message names it.
-    #[error("{message}")]
-    Invalid { message: String },
+    #[error("{detail}")]
+    Invalid { detail: String },
 }
 
 impl From<HostError> for MinihostError {
     fn from(e: HostError) -> MinihostError {
-        let message = e.to_string();
+        let detail = e.to_string();
         match e {
-            HostError::App(_) => MinihostError::App { message },
-            HostError::Platform { .. } | HostError::UnknownUser { .. } | HostError::NoEmulator => MinihostError::Platform { message },
-            HostError::Io { .. } => MinihostError::Io { message },
-            HostError::UnknownDevice { .. } => MinihostError::Invalid { message },
+            HostError::App(_) => MinihostError::App { detail },
+            HostError::Platform { .. } | HostError::UnknownUser { .. } | HostError::NoEmulator => MinihostError::Platform { detail },
+            HostError::Io { .. } => MinihostError::Io { detail },
+            HostError::UnknownDevice { .. } => MinihostError::Invalid { detail },
         }
     }
 }
@@ -37,7 +37,7 @@ impl From<HostError> for MinihostError {
 pub(crate) fn unpack(bytes: &[u8], data_dir: &Path) -> Result<PathBuf, MinihostError> {
     use std::io::Read;
     let io = |what: &str, e: &dyn std::fmt::Display| MinihostError::Io {
-        message: format!("{what}: {e}"),
+        detail: format!("{what}: {e}"),
     };
     let digest = {
         use std::hash::{Hash, Hasher};
@@ -51,14 +51,14 @@ pub(crate) fn unpack(bytes: &[u8], data_dir: &Path) -> Result<PathBuf, MinihostE
         return Ok(dest);
     }
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| MinihostError::Invalid {
-        message: format!("app_package is not a zip archive: {e}"),
+        detail: format!("app_package is not a zip archive: {e}"),
     })?;
     std::fs::create_dir_all(&dest).map_err(|e| io(&format!("cannot create {}", dest.display()), &e))?;
     for i in 0..archive.len() {
         let mut entry = archive.by_index(i).map_err(|e| io("unreadable app_package entry", &e))?;
         let Some(relative) = entry.enclosed_name() else {
             return Err(MinihostError::Invalid {
-                message: format!("app_package entry {:?} leaves the app folder", entry.name()),
+                detail: format!("app_package entry {:?} leaves the app folder", entry.name()),
             });
         };
         let path = dest.join(relative);

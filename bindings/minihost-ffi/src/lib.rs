@@ -225,7 +225,7 @@ impl HostCore {
             (None, Some(bytes)) => AppSource::Dir(errors::unpack(bytes, &data_dir)?),
             _ => {
                 return Err(MinihostError::Invalid {
-                    message: "give exactly one of app_dir and app_package".into(),
+                    detail: "give exactly one of app_dir and app_package".into(),
                 })
             }
         };
@@ -368,7 +368,9 @@ impl HostCore {
         self.render(self.host.visibility_changed(visible))
     }
 
-    pub fn close(&self) -> Vec<Effect> {
+    /// The user is closing the app (`minis.destroy`). Not `close`: Kotlin's `AutoCloseable`
+    /// frees the core under that name.
+    pub fn app_closing(&self) -> Vec<Effect> {
         self.render(self.host.close())
     }
 
