@@ -9,6 +9,8 @@ pub mod bridge;
 pub mod config;
 #[cfg(feature = "desktop")]
 pub mod desktop;
+#[cfg(feature = "devtools")]
+pub mod devtools;
 pub mod host;
 pub mod media_server;
 pub mod platform;

@@ -42,11 +42,74 @@ enum Command {
     Platform(minihost_platform::cli::PlatformCommand),
     /// List the device profiles `run --device` accepts.
     Devices,
+    /// Check a build output (or a project, or one file) against the platform's rules.
+    #[cfg(feature = "devtools")]
+    Check(CheckArgs),
+    /// Write minis.config.json and add the SDK and console tags to the HTML entry.
+    #[cfg(feature = "devtools")]
+    Init(InitArgs),
+    /// Check the build output and package it: minis.manifest.json and minis.zip.
+    #[cfg(feature = "devtools")]
+    Build(BuildArgs),
     /// Explain a platform rule that a log line names (`rule=…`); without RULE, list them.
     Explain {
         /// A rule name, e.g. trusted-domains.
         rule: Option<String>,
     },
+}
+
+#[cfg(feature = "devtools")]
+#[derive(Args)]
+struct CheckArgs {
+    /// A project (minis.config.json and its build output), a build output folder, or a file.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Output format: human, json or sarif (SARIF 2.1.0 on stdout).
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    format: CheckFormat,
+    /// Do not report RULE (repeatable); dev.checkAllow in minis.config.json does the same per project.
+    #[arg(long, value_name = "RULE")]
+    allow: Vec<String>,
+}
+
+#[cfg(feature = "devtools")]
+#[derive(Clone, Copy, ValueEnum)]
+enum CheckFormat {
+    Human,
+    Json,
+    Sarif,
+}
+
+#[cfg(feature = "devtools")]
+#[derive(Args)]
+struct InitArgs {
+    /// The project folder.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// The app's client key (else a placeholder to replace).
+    #[arg(long, value_name = "KEY")]
+    client_key: Option<String>,
+    /// Accept every detected value without asking.
+    #[arg(long, short)]
+    yes: bool,
+    /// Do not add the Eruda console.
+    #[arg(long)]
+    no_console: bool,
+}
+
+#[cfg(feature = "devtools")]
+#[derive(Args)]
+struct BuildArgs {
+    /// The project folder.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Do not report RULE in the check that precedes packaging (repeatable).
+    #[arg(long, value_name = "RULE")]
+    allow: Vec<String>,
+    /// Warn when minis.zip is larger than this many bytes (default 50 MB, the lower of two
+    /// secondary sources; UNCONFIRMED).
+    #[arg(long, value_name = "BYTES", default_value_t = minihost::devtools::build::PACKAGE_LIMIT)]
+    size_limit: u64,
 }
 
 #[derive(Args)]
@@ -141,6 +204,30 @@ fn dispatch(cli: Cli) -> Result<()> {
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(minihost_platform::cli::run(cmd)).map_err(Into::into)
         }
+        #[cfg(feature = "devtools")]
+        Command::Check(args) => check(args),
+        #[cfg(feature = "devtools")]
+        Command::Init(args) => {
+            let opts = minihost::devtools::init::InitOptions {
+                client_key: args.client_key,
+                yes: args.yes,
+                console: !args.no_console,
+            };
+            let done = minihost::devtools::init::init(&args.dir, &opts)?;
+            for line in done {
+                println!("{line}");
+            }
+            Ok(())
+        }
+        #[cfg(feature = "devtools")]
+        Command::Build(args) => {
+            let opts = minihost::devtools::build::BuildOptions {
+                allow: args.allow,
+                progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+                size_limit: args.size_limit,
+            };
+            minihost::devtools::build::build(&args.dir, &opts).map(|_| ())
+        }
         Command::Explain { rule: None } => {
             for r in rules::RULES {
                 println!("{:<20} {}", r.name, r.summary);
@@ -180,6 +267,25 @@ fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Prints the report; findings with error severity make the command fail.
+#[cfg(feature = "devtools")]
+fn check(args: CheckArgs) -> Result<()> {
+    use minihost::devtools::check::{self, report};
+    let opts = check::CheckOptions { allow: args.allow };
+    let r = check::check_path(&args.dir, &opts)?;
+    let format = match args.format {
+        CheckFormat::Human => report::Format::Human,
+        CheckFormat::Json => report::Format::Json,
+        CheckFormat::Sarif => report::Format::Sarif,
+    };
+    print!("{}", report::render(&r, format));
+    if r.errors() > 0 {
+        // The report said it all; exit non-zero without another line.
+        std::process::exit(1);
+    }
+    Ok(())
 }
 
 fn init_tracing(format: LogFormat) {

@@ -57,6 +57,8 @@ pub struct Dev {
     pub tos_link: Option<String>,
     /// `dev.ads`, by ad unit id.
     pub ads: std::collections::BTreeMap<String, ads::AdUnit>,
+    /// `dev.checkAllow`: rule names `minihost check` does not report (documented exceptions).
+    pub check_allow: Vec<String>,
 }
 
 impl Dev {
@@ -78,6 +80,7 @@ impl Default for Dev {
             pp_link: None,
             tos_link: None,
             ads: Default::default(),
+            check_allow: Vec::new(),
         }
     }
 }

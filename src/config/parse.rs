@@ -352,9 +352,12 @@ fn navbar(cx: &mut Ctx, o: &Props, config: &mut AppConfig) {
 
 fn dev(cx: &mut Ctx, o: &Props, config: &mut AppConfig) {
     const TEXT_KEYS: [&str; 7] = ["host", "clientKey", "name", "iconUrl", "desc", "ppLink", "tosLink"];
-    known_keys(cx, o, "dev", &[&TEXT_KEYS[..], &["port", "ads"]].concat());
+    known_keys(cx, o, "dev", &[&TEXT_KEYS[..], &["port", "ads", "checkAllow"]].concat());
     if let Some(p) = o.get("ads") {
         section(cx, p, |cx, units| ads(cx, units, &mut config.dev.ads));
+    }
+    if let Some(p) = o.get("checkAllow") {
+        config.dev.check_allow = check_allow(cx, &p.value);
     }
     let dev = &mut config.dev;
     for key in TEXT_KEYS {
@@ -396,6 +399,26 @@ fn dev(cx: &mut Ctx, o: &Props, config: &mut AppConfig) {
             }
         }
     }
+}
+
+/// `dev.checkAllow`: an array of rule names (`minihost explain` lists them).
+fn check_allow(cx: &mut Ctx, v: &Value) -> Vec<String> {
+    let Value::Array(list) = v else {
+        cx.error(v.start(), "dev.checkAllow", format!("expected an array of rule names, found {}", type_name(v)));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, e) in list.elements.iter().enumerate() {
+        let key = format!("dev.checkAllow[{i}]");
+        let Some(name) = string(cx, &key, e) else { continue };
+        if crate::policy::rules::find(name).is_some() {
+            out.push(name.to_owned());
+        } else {
+            let known: Vec<&str> = crate::policy::rules::RULES.iter().map(|r| r.name).collect();
+            cx.error(e.start(), &key, format!("`{}` is not a rule; rules: {}", excerpt(name), known.join(", ")));
+        }
+    }
+    out
 }
 
 /// `dev.ads`: one object per ad unit id.

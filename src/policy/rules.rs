@@ -75,7 +75,35 @@ pub const IN_APP_NAVIGATION: Rule = Rule {
     fix: "route inside the app (history.pushState) and fetch external data from a trusted domain",
 };
 
-pub const RULES: [Rule; 7] = [
+pub const MINIS_CONFIG: Rule = Rule {
+    name: "minis-config",
+    summary: "minis.config.json is valid and has the keys the platform requires",
+    explanation: "minis.config.json configures the navbar, the dev server, the build and the \
+                  trusted domains (domain.trustedDomains is required). minihost reads every \
+                  documented spelling; an error here stops run, check and build.",
+    fix: "correct the key at the position given; `minihost init` writes a complete file",
+};
+
+pub const REQUIRED_INTEGRATION: Rule = Rule {
+    name: "required-integration",
+    summary: "the app calls the capabilities TikTok requires: silent login, a rewarded ad, the navbar",
+    explanation: "Seed 003 (\"Integrate APIs\") marks silent login (TTMinis.login) as required, \
+                  says rewarded ads (TTMinis.createRewardedVideoAd) are required for mini apps, \
+                  and expects the navbar colours in minis.config.json. `minihost check` warns \
+                  when the build shows none of them; it cannot see code paths it cannot parse.",
+    fix: "call TTMinis.login at start, create a rewarded ad with TTMinis.createRewardedVideoAd, \
+          and set navbar.bgColorLight / navbar.bgColorDark in minis.config.json",
+};
+
+pub const PARSE_ERROR: Rule = Rule {
+    name: "parse-error",
+    summary: "every script of the build parses as JavaScript",
+    explanation: "`minihost check` parses each script with oxc; a file that does not parse cannot \
+                  be checked for the other rules, and would fail in the webview too.",
+    fix: "fix the syntax error at the position given, or exclude the file from the build output",
+};
+
+pub const RULES: [Rule; 10] = [
     TRUSTED_DOMAINS,
     NO_EVAL,
     OWN_SCRIPTS,
@@ -83,6 +111,9 @@ pub const RULES: [Rule; 7] = [
     NO_IFRAMES,
     BLOCKED_APIS,
     IN_APP_NAVIGATION,
+    MINIS_CONFIG,
+    REQUIRED_INTEGRATION,
+    PARSE_ERROR,
 ];
 
 pub fn find(name: &str) -> Option<Rule> {
