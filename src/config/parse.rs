@@ -404,7 +404,11 @@ fn dev(cx: &mut Ctx, o: &Props, config: &mut AppConfig) {
 /// `dev.checkAllow`: an array of rule names (`minihost explain` lists them).
 fn check_allow(cx: &mut Ctx, v: &Value) -> Vec<String> {
     let Value::Array(list) = v else {
-        cx.error(v.start(), "dev.checkAllow", format!("expected an array of rule names, found {}", type_name(v)));
+        cx.error(
+            v.start(),
+            "dev.checkAllow",
+            format!("expected an array of rule names, found {}", type_name(v)),
+        );
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -415,7 +419,11 @@ fn check_allow(cx: &mut Ctx, v: &Value) -> Vec<String> {
             out.push(name.to_owned());
         } else {
             let known: Vec<&str> = crate::policy::rules::RULES.iter().map(|r| r.name).collect();
-            cx.error(e.start(), &key, format!("`{}` is not a rule; rules: {}", excerpt(name), known.join(", ")));
+            cx.error(
+                e.start(),
+                &key,
+                format!("`{}` is not a rule; rules: {}", excerpt(name), known.join(", ")),
+            );
         }
     }
     out
