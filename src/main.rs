@@ -174,7 +174,8 @@ fn main() -> ExitCode {
             if matches!(
                 e.downcast_ref::<HostError>(),
                 Some(HostError::App(AppError::Config(ConfigError::Invalid { .. })))
-            ) {
+            ) || matches!(e.downcast_ref::<ConfigError>(), Some(ConfigError::Invalid { .. }))
+            {
                 eprintln!("{e}");
             } else {
                 eprintln!("error: {}", describe(&e));
