@@ -110,6 +110,24 @@ impl App {
         Err(AppError::NoIndex(configured))
     }
 
+    /// A project served from its dev server: only its config is read; the project folder
+    /// stands in as the root for media files.
+    pub fn dev_server(dir: &Path) -> Result<App, AppError> {
+        if !dir.is_dir() {
+            return Err(AppError::NoDir(dir.to_owned()));
+        }
+        let config_path = dir.join(CONFIG_FILE);
+        if !config_path.is_file() {
+            return Err(AppError::NoConfig(dir.to_owned()));
+        }
+        Ok(App {
+            root: dir.to_owned(),
+            project: dir.to_owned(),
+            config: AppConfig::load(&config_path)?,
+            notes: Vec::new(),
+        })
+    }
+
     /// Unpacks the embedded sample under `cache` (once per version) and resolves it.
     pub fn sample(cache: &Path) -> Result<App, AppError> {
         let dir = cache.join(format!("sample-{}", env!("CARGO_PKG_VERSION")));

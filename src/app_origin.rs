@@ -2,6 +2,7 @@
 //! built-in SDK paths, and HTML post-processing (CSP header, SDK URL rewriting).
 
 use crate::assets::{Assets, Body};
+use crate::dev_server::DevServer;
 use crate::policy::Policy;
 use crate::sdk;
 use http::{header, HeaderValue, Request, Response, StatusCode};
@@ -12,12 +13,54 @@ pub struct AppOrigin {
     assets: Assets,
     policy: Arc<Policy>,
     csp: HeaderValue,
+    /// `minihost dev`: pages come from the app's dev server instead of files.
+    dev: Option<DevServer>,
+    /// `minihost dev --build`: the build output, whose changes reload the page.
+    reload: Option<std::path::PathBuf>,
 }
+
+/// The page's reload script in `dev --build`, and the version it polls.
+const RELOAD_JS_PATH: &str = "/__minihost/dev/reload.js";
+const VERSION_PATH: &str = "/__minihost/dev/version";
+const RELOAD_JS: &str = "(function(){var v=null;setInterval(function(){fetch('/__minihost/dev/version',{cache:'no-store'})\
+.then(function(r){return r.text()}).then(function(t){if(v!==null&&t!==v)location.reload();v=t}).catch(function(){})},500)})();\n";
 
 impl AppOrigin {
     pub fn new(assets: Assets, policy: Arc<Policy>) -> AppOrigin {
         let csp = HeaderValue::from_str(policy.csp()).expect("CSP is built from validated origins");
-        AppOrigin { assets, policy, csp }
+        AppOrigin {
+            assets,
+            policy,
+            csp,
+            dev: None,
+            reload: None,
+        }
+    }
+
+    /// Serves the dev server's responses instead of files. Its HMR websocket cannot pass the
+    /// custom scheme, so the CSP admits that one ws origin besides the trusted domains.
+    pub fn with_dev_server(mut self, dev: DevServer) -> AppOrigin {
+        let csp = self
+            .policy
+            .csp()
+            .replacen("connect-src ", &format!("connect-src {} ", dev.ws_origin()), 1);
+        self.csp = HeaderValue::from_str(&csp).expect("CSP is built from validated origins");
+        self.dev = Some(dev);
+        self
+    }
+
+    /// Reloads the page when a file under `root` changes.
+    pub fn with_reload(mut self, root: std::path::PathBuf) -> AppOrigin {
+        self.reload = Some(root);
+        self
+    }
+
+    fn text(body: String, content_type: &'static str) -> Response<Body> {
+        Response::builder()
+            .header(header::CONTENT_TYPE, content_type)
+            .header(header::CACHE_CONTROL, "no-store")
+            .body(Cow::Owned(body.into_bytes()))
+            .expect("static headers are valid")
     }
 
     pub fn policy(&self) -> &Policy {
@@ -34,23 +77,45 @@ impl AppOrigin {
                 .body(Cow::Borrowed(js.as_bytes()))
                 .expect("static headers are valid");
         }
-        let range = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok());
-        let served = self.assets.serve(req.method(), path, range);
-        let status = served.response.status();
-        if status.is_client_error() {
-            tracing::warn!(target: "minihost::assets", %status, path, "{}", String::from_utf8_lossy(served.response.body()).trim());
-        } else {
-            tracing::debug!(target: "minihost::assets", %status, path, range, bytes = served.bytes_read, "served");
+        if let Some(root) = &self.reload {
+            match path {
+                RELOAD_JS_PATH => return Self::text(RELOAD_JS.into(), "text/javascript; charset=utf-8"),
+                VERSION_PATH => return Self::text(tree_version(root), "text/plain"),
+                _ => {}
+            }
         }
+        let range = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok());
+        let served = match &self.dev {
+            Some(dev) => match dev.forward(req) {
+                Ok(response) => {
+                    tracing::debug!(target: "minihost::assets", status = %response.status(), path, "from the dev server");
+                    response
+                }
+                Err(e) => {
+                    tracing::warn!(target: "minihost::assets", path, dev_server = %dev.origin(), "the dev server does not answer: {e}; start it (for example `npm run dev`)");
+                    return dev.waiting_page(&e.to_string());
+                }
+            },
+            None => {
+                let served = self.assets.serve(req.method(), path, range);
+                let status = served.response.status();
+                if status.is_client_error() {
+                    tracing::warn!(target: "minihost::assets", %status, path, "{}", String::from_utf8_lossy(served.response.body()).trim());
+                } else {
+                    tracing::debug!(target: "minihost::assets", %status, path, range, bytes = served.bytes_read, "served");
+                }
+                served.response
+            }
+        };
+        let status = served.status();
         let content_type = served
-            .response
             .headers()
             .get(header::CONTENT_TYPE)
             .map(|v| v.as_bytes().to_vec())
             .unwrap_or_default();
         let is_html = content_type.starts_with(b"text/html");
         let is_css = content_type.starts_with(b"text/css");
-        let mut response = served.response;
+        let mut response = served;
         if is_html {
             response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, self.csp.clone());
         }
@@ -61,6 +126,19 @@ impl AppOrigin {
                 let base = t.as_deref().or(text)?;
                 sdk::rewrite_safe_area(base).or(t)
             });
+            let rewritten = match (&self.reload, is_html) {
+                (Some(_), true) => {
+                    let base = rewritten.as_deref().or(text).unwrap_or_default();
+                    let tag = format!("<script src=\"{RELOAD_JS_PATH}\"></script>");
+                    let at = base
+                        .to_ascii_lowercase()
+                        .find("<head")
+                        .and_then(|h| base[h..].find('>').map(|e| h + e + 1));
+                    let at = at.unwrap_or(0);
+                    Some(format!("{}{tag}{}", &base[..at], &base[at..]))
+                }
+                _ => rewritten,
+            };
             if let Some(rewritten) = rewritten {
                 response.headers_mut().insert(header::CONTENT_LENGTH, rewritten.len().into());
                 *response.body_mut() = Cow::Owned(rewritten.into_bytes());
@@ -68,6 +146,29 @@ impl AppOrigin {
         }
         response
     }
+}
+
+/// Changes when any file under `root` is added, removed, resized or touched.
+fn tree_version(root: &std::path::Path) -> String {
+    use std::hash::{Hash, Hasher};
+    fn walk(dir: &std::path::Path, h: &mut std::collections::hash_map::DefaultHasher) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let Ok(meta) = e.metadata() else { continue };
+            e.file_name().hash(h);
+            if meta.is_dir() {
+                walk(&e.path(), h);
+            } else {
+                meta.len().hash(h);
+                meta.modified().ok().hash(h);
+            }
+        }
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    walk(root, &mut h);
+    format!("{:016x}", h.finish())
 }
 
 #[cfg(test)]
@@ -108,5 +209,26 @@ mod tests {
             get("/a.css").body().as_ref(),
             b"b{padding-bottom:var(--minihost-safe-area-inset-bottom, 8px)}"
         );
+    }
+
+    #[test]
+    fn dev_build_pages_poll_a_version_that_changes_with_the_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("index.html"), "<!doctype html><head><title>x</title></head>").unwrap();
+        let config = AppConfig::parse(Path::new("c"), "{}").unwrap().config;
+        let origin = AppOrigin::new(Assets::new(dir.path()).unwrap(), Arc::new(Policy::new(&config))).with_reload(dir.path().into());
+        let get = |p: &str| origin.respond(&Request::get(format!("minihost://app{p}")).body(()).unwrap());
+        let page = get("/");
+        assert_eq!(
+            std::str::from_utf8(page.body()).unwrap(),
+            "<!doctype html><head><script src=\"/__minihost/dev/reload.js\"></script><title>x</title></head>"
+        );
+        assert!(std::str::from_utf8(get(RELOAD_JS_PATH).body())
+            .unwrap()
+            .contains("location.reload()"));
+        let v1 = get(VERSION_PATH).body().to_vec();
+        assert_eq!(get(VERSION_PATH).body().to_vec(), v1);
+        std::fs::write(dir.path().join("app.js"), "1").unwrap();
+        assert_ne!(get(VERSION_PATH).body().to_vec(), v1);
     }
 }

@@ -7,6 +7,7 @@ pub mod app_origin;
 pub mod assets;
 pub mod bridge;
 pub mod config;
+pub mod dev_server;
 #[cfg(feature = "desktop")]
 pub mod desktop;
 #[cfg(feature = "devtools")]

@@ -51,6 +51,9 @@ enum Command {
     /// Check the build output and package it: minis.manifest.json and minis.zip.
     #[cfg(feature = "devtools")]
     Build(BuildArgs),
+    /// Run the app from its dev server (dev.host:dev.port) in the host, under the same policy as
+    /// `run`; with --build, serve the build output and reload the page when it changes.
+    Dev(DevArgs),
     /// Explain a platform rule that a log line names (`rule=…`); without RULE, list them.
     Explain {
         /// A rule name, e.g. trusted-domains.
@@ -110,6 +113,15 @@ struct BuildArgs {
     /// secondary sources; UNCONFIRMED).
     #[arg(long, value_name = "BYTES", default_value_t = minihost::devtools::build::PACKAGE_LIMIT)]
     size_limit: u64,
+}
+
+#[derive(Args)]
+struct DevArgs {
+    /// Serve the build output (build.outputDir) instead of the dev server, reloading on change.
+    #[arg(long)]
+    build: bool,
+    #[command(flatten)]
+    run: RunArgs,
 }
 
 #[derive(Args)]
@@ -199,7 +211,14 @@ fn describe(e: &anyhow::Error) -> String {
 
 fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => {
+            let app = match &args.dir {
+                Some(dir) => AppSource::Dir(dir.clone()),
+                None => AppSource::Sample,
+            };
+            run(args, app)
+        }
+        Command::Dev(args) => dev(args),
         #[cfg(feature = "emulator")]
         Command::Platform(cmd) => {
             let rt = tokio::runtime::Runtime::new()?;
@@ -299,16 +318,41 @@ fn init_tracing(format: LogFormat) {
     }
 }
 
-fn run(args: RunArgs) -> Result<()> {
+/// `dev`: says where the pages come from, and how to start the dev server when it is down.
+fn dev(args: DevArgs) -> Result<()> {
+    let dir = args.run.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    if args.build {
+        println!(
+            "dev: serving the build output of {}; the page reloads when it changes",
+            dir.display()
+        );
+        return run(args.run, AppSource::DevBuild(dir));
+    }
+    let config = minihost::config::AppConfig::load(&dir.join(minihost::config::CONFIG_FILE))?;
+    let server = minihost::dev_server::DevServer::new(&config.config.dev.host, config.config.dev.port);
+    if server.is_up() {
+        println!("dev: pages from {} through minihost://app", server.origin());
+    } else {
+        let script = std::fs::read_to_string(dir.join("package.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .is_some_and(|v| v["scripts"]["dev"].is_string());
+        let how = if script { "`npm run dev`" } else { "your dev server" };
+        eprintln!(
+            "dev: the dev server at {} (dev.host:dev.port in minis.config.json) is not answering; start it with {how} in {}. The window waits and loads the app when it answers.",
+            server.origin(),
+            dir.display()
+        );
+    }
+    run(args.run, AppSource::DevServer(dir))
+}
+
+fn run(args: RunArgs, app: AppSource) -> Result<()> {
     if args.trace_startup {
         minihost::startup::enable();
     }
     minihost::startup::phase("arguments parsed");
     let data_dir = args.data_dir.clone().unwrap_or_else(default_data_dir);
-    let app = match &args.dir {
-        Some(dir) => AppSource::Dir(dir.clone()),
-        None => AppSource::Sample,
-    };
     let mut opts = HostOptions::new(app, data_dir.clone());
     opts.device = args.device.clone();
     opts.theme = args.theme;

@@ -92,8 +92,9 @@ impl Host {
     /// missing, and builds the bridge. Nothing is drawn: a shell does that.
     pub fn start(opts: HostOptions) -> Result<Host, HostError> {
         let app = match &opts.app {
-            AppSource::Dir(dir) => App::resolve(dir)?,
+            AppSource::Dir(dir) | AppSource::DevBuild(dir) => App::resolve(dir)?,
             AppSource::Sample => App::sample(&opts.data_dir.join("cache"))?,
+            AppSource::DevServer(dir) => App::dev_server(dir)?,
         };
         crate::startup::phase("app resolved");
         let config = &app.config.config;
@@ -180,7 +181,13 @@ impl Host {
         let layout = Layout::new(device, config.navbar.style);
         let mut context = HostContext::new(opts.transport, Some(client_key.clone()), device, &layout);
         context.media_base = media_base;
-        let origin = AppOrigin::new(assets, policy.clone());
+        let origin = match &opts.app {
+            AppSource::DevServer(_) => {
+                AppOrigin::new(assets, policy.clone()).with_dev_server(crate::dev_server::DevServer::new(&config.dev.host, config.dev.port))
+            }
+            AppSource::DevBuild(_) => AppOrigin::new(assets, policy.clone()).with_reload(app.root.clone()),
+            _ => AppOrigin::new(assets, policy.clone()),
+        };
         crate::startup::phase("host ready");
         Ok(Host {
             app,

@@ -11,6 +11,11 @@ pub enum AppSource {
     Dir(PathBuf),
     /// The bundled sample drama.
     Sample,
+    /// `minihost dev`: a project whose pages come from its dev server (`dev.host:dev.port`),
+    /// through the app origin.
+    DevServer(PathBuf),
+    /// `minihost dev --build`: a project's build output, the page reloaded when it changes.
+    DevBuild(PathBuf),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 //! server on loopback. Run with `xvfb-run -a cargo test --test e2e`.
 
 mod chrome;
+mod dev;
 mod harness;
 mod hostile;
 mod layouts;
