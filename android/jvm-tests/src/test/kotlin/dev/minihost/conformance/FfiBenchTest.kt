@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test
 import java.nio.file.Files
 
 @Tag("bench")
-class FfiBench {
+class FfiBenchTest {
     @Test
     fun handleMessageRoundTrip() {
         val calls = System.getProperty("bench.calls", "20000").toInt()
