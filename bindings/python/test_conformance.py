@@ -133,6 +133,8 @@ def test_vector(path, platform):
                 actual = core.is_navigation_allowed(step["url"])
             elif kind == "http":
                 actual = http(platform, step)
+            elif kind == "script":
+                actual = core.document_start_script()
             else:
                 raise AssertionError(f"unknown step {kind}")
             m = ffi.conformance_match(json.dumps(step["expect"]), json.dumps(actual), variables)

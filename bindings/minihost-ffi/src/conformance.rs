@@ -4,8 +4,9 @@
 //!
 //! Expected values: objects match when every expected member matches (extra members in the
 //! actual value are allowed); arrays match element by element with the same length; `"$any"`
-//! matches anything, `"$string"` any string, `"$number"` any number; `"$save:NAME"` matches
-//! anything and remembers it as `NAME`, which later steps use as `"${NAME}"`.
+//! matches anything, `"$string"` any string, `"$number"` any number, `"$contains:TEXT"` a string
+//! containing TEXT; `"$save:NAME"` matches anything and remembers it as `NAME`, which later
+//! steps use as `"${NAME}"`.
 
 use serde_json::{Map, Value};
 
@@ -90,6 +91,13 @@ fn matches(expected: &Value, actual: &Value, at: &str, vars: &mut Map<String, Va
         Value::String(s) if s == "$any" => Ok(()),
         Value::String(s) if s == "$string" => actual.is_string().then_some(()).ok_or_else(|| format!("{at}: expected a string, got {actual}")),
         Value::String(s) if s == "$number" => actual.is_number().then_some(()).ok_or_else(|| format!("{at}: expected a number, got {actual}")),
+        Value::String(s) if s.starts_with("$contains:") => {
+            let needle = &s["$contains:".len()..];
+            match actual {
+                Value::String(a) if a.contains(needle) => Ok(()),
+                _ => Err(format!("{at}: expected a string containing {needle:?}")),
+            }
+        }
         Value::String(s) if s.starts_with("$save:") => {
             vars.insert(s["$save:".len()..].to_string(), actual.clone());
             Ok(())

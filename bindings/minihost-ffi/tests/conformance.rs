@@ -134,6 +134,7 @@ fn run(path: &Path) {
             "request_allowed" => json!(core.is_request_allowed(step["url"].as_str().unwrap().into())),
             "navigation_allowed" => json!(core.is_navigation_allowed(step["url"].as_str().unwrap().into())),
             "http" => http(&base, &step),
+            "script" => json!(core.document_start_script()),
             other => panic!("{name}: unknown step {other}"),
         };
         let m = conformance_match(step["expect"].to_string(), actual.to_string(), vars.clone());

@@ -140,9 +140,10 @@ private fun run(file: File) {
                     "request_allowed" -> core.isRequestAllowed(step.getString("url"))
                     "navigation_allowed" -> core.isNavigationAllowed(step.getString("url"))
                     "http" -> http(platform.url, step)
+                    "script" -> core.documentStartScript()
                     else -> error("unknown step $kind")
                 }
-                val m = conformanceMatch(step.get("expect").toString(), JSONObject.wrap(actual).toString(), vars)
+                val m = conformanceMatch(JSONObject.valueToString(step.get("expect")), JSONObject.valueToString(actual), vars)
                 assertTrue(m.ok, "${file.name} step $i (${step.getString("do")}): ${m.message}")
                 vars = m.varsJson
             }
