@@ -168,6 +168,22 @@ impl<'a> Checker<'_, '_> {
         Some(self.property(m))
     }
 
+    /// The property name when it is known, borrowed when it is written out.
+    fn name<'b>(&self, m: &'b MemberExpression<'b>) -> Option<std::borrow::Cow<'b, str>> {
+        use std::borrow::Cow;
+        match m {
+            MemberExpression::StaticMemberExpression(s) => Some(Cow::Borrowed(s.property.name.as_str())),
+            MemberExpression::ComputedMemberExpression(c) => match &c.expression {
+                Expression::StringLiteral(l) => Some(Cow::Borrowed(l.value.as_str())),
+                e => match self.text(e) {
+                    Text::Known(k) => Some(Cow::Owned(k)),
+                    _ => None,
+                },
+            },
+            MemberExpression::PrivateFieldExpression(_) => None,
+        }
+    }
+
     fn property(&self, m: &MemberExpression) -> Text {
         match m {
             MemberExpression::StaticMemberExpression(s) => Text::Known(s.property.name.to_string()),
@@ -223,8 +239,14 @@ impl<'a> Checker<'_, '_> {
                 if self.is_global(&c.callee, "String") {
                     return Text::SomeString;
                 }
-                match c.callee.without_parentheses().as_member_expression().map(|m| self.property(m)) {
-                    Some(Text::Known(p)) if p == "toString" || p == "join" || p == "concat" => Text::SomeString,
+                match c
+                    .callee
+                    .without_parentheses()
+                    .as_member_expression()
+                    .and_then(|m| self.name(m))
+                    .as_deref()
+                {
+                    Some("toString" | "join" | "concat") => Text::SomeString,
                     _ => Text::Unknown,
                 }
             }
@@ -260,9 +282,9 @@ impl<'a> Checker<'_, '_> {
             _ => {}
         }
         let m = e.as_member_expression()?;
-        if self.property(m).known() == Some("constructor") {
+        if self.name(m).as_deref() == Some("constructor") {
             if let Some(inner) = m.object().without_parentheses().as_member_expression() {
-                if self.property(inner).known() == Some("constructor") {
+                if self.name(inner).as_deref() == Some("constructor") {
                     return Some((Alias::Function, "x.constructor.constructor (the Function constructor)"));
                 }
             }
@@ -270,11 +292,11 @@ impl<'a> Checker<'_, '_> {
         // Function.call(...), Function.apply(...), Function.bind(...)
         // Only on `Function` itself: `Function.bind.apply(C, args)` is Function.prototype.bind
         // applied to C (Babel's construct helper), no code from a string.
-        if matches!(self.property(m).known(), Some("call" | "apply" | "bind")) {
+        if matches!(self.name(m).as_deref(), Some("call" | "apply" | "bind")) {
             let target = m.object().without_parentheses();
             if target
                 .as_member_expression()
-                .is_none_or(|t| self.property(t).known() == Some("Function"))
+                .is_none_or(|t| self.name(t).as_deref() == Some("Function"))
             {
                 if let Some((Alias::Function, how)) = self.callee_alias(target) {
                     return Some((Alias::Function, how));
@@ -330,8 +352,8 @@ impl<'a> Checker<'_, '_> {
             }
         }
         let member = callee.without_parentheses().as_member_expression();
-        let method = member.map(|m| self.property(m));
-        let method = method.as_ref().and_then(Text::known);
+        let method = member.and_then(|m| self.name(m));
+        let method = method.as_deref();
         // document.createElement('iframe')
         if let Some(m @ ("createElement" | "createElementNS")) = method {
             let tag = arg(if m == "createElement" { 0 } else { 1 }).map(|a| self.text(a));
@@ -503,21 +525,18 @@ impl<'a> Visit<'a> for Checker<'_, '_> {
     }
 
     fn visit_member_expression(&mut self, it: &MemberExpression<'a>) {
-        let prop = self.property(it);
-        if self.is_global_object(it.object()) {
-            if let Text::Known(p) = &prop {
-                if p == "eval" {
-                    let how = if matches!(it, MemberExpression::ComputedMemberExpression(c) if !matches!(c.expression, Expression::StringLiteral(_)))
-                    {
-                        "eval reached through a computed property of the global object"
-                    } else {
-                        "eval on the global object"
-                    };
-                    self.report(rules::NO_EVAL, Severity::Error, it.span().start, how.into(), None);
-                }
-            }
+        let prop = self.name(it);
+        if prop.as_deref() == Some("eval") && self.is_global_object(it.object()) {
+            let computed =
+                matches!(it, MemberExpression::ComputedMemberExpression(c) if !matches!(c.expression, Expression::StringLiteral(_)));
+            let how = if computed {
+                "eval reached through a computed property of the global object"
+            } else {
+                "eval on the global object"
+            };
+            self.report(rules::NO_EVAL, Severity::Error, it.span().start, how.into(), None);
         }
-        if let Some(p @ ("clipboard" | "geolocation" | "vibrate")) = prop.known() {
+        if let Some(p @ ("clipboard" | "geolocation" | "vibrate")) = prop.as_deref() {
             if self.is_navigator(it.object()) {
                 self.report(
                     rules::BLOCKED_APIS,
@@ -533,7 +552,7 @@ impl<'a> Visit<'a> for Checker<'_, '_> {
 
     fn visit_assignment_expression(&mut self, it: &AssignmentExpression<'a>) {
         if let Some(m) = it.left.as_member_expression() {
-            if let Some(p @ ("innerHTML" | "outerHTML" | "srcdoc")) = self.property(m).known() {
+            if let Some(p @ ("innerHTML" | "outerHTML" | "srcdoc")) = self.name(m).as_deref() {
                 if has_iframe_markup(&it.right) {
                     self.report(
                         rules::NO_IFRAMES,

@@ -423,8 +423,9 @@ impl<'t> Lines<'t> {
         let (line, _) = self.locate(offset);
         let offset = floor_char(self.text, offset);
         let start = self.starts[line as usize - 1];
-        let chars = self.text[start..offset].chars().count() as u32;
-        frame_at(self.text, line, chars as usize + 1)
+        let end = self.starts.get(line as usize).map_or(self.text.len(), |e| e - 1);
+        let chars = self.text[start..offset].chars().count();
+        line_frame(&self.text[start..end], line, chars + 1)
     }
 }
 
@@ -439,9 +440,13 @@ fn floor_char(text: &str, mut at: usize) -> usize {
 /// A one-line code frame: the line (cut to 100 characters around `column`, a char count) and
 /// a caret under the position.
 pub(crate) fn frame_at(text: &str, line: u32, column: usize) -> String {
-    let Some(l) = text.split('\n').nth(line as usize - 1) else {
-        return String::new();
-    };
+    match text.split('\n').nth(line as usize - 1) {
+        Some(l) => line_frame(l, line, column),
+        None => String::new(),
+    }
+}
+
+fn line_frame(l: &str, line: u32, column: usize) -> String {
     let l = l.trim_end_matches('\r');
     let chars: Vec<char> = l.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
     let col = column.saturating_sub(1).min(chars.len());
