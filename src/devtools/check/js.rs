@@ -384,9 +384,9 @@ impl<'a> Checker<'_, '_> {
                 .into_iter()
                 .find(|n| self.is_global_named(callee, n))
                 .and_then(|_| arg(0))
-        } else if self.is_global_named(callee, "fetch") {
-            arg(0)
-        } else if method == Some("sendBeacon") && member.is_some_and(|m| self.is_navigator(m.object())) {
+        } else if self.is_global_named(callee, "fetch")
+            || (method == Some("sendBeacon") && member.is_some_and(|m| self.is_navigator(m.object())))
+        {
             arg(0)
         } else if method == Some("open")
             && arg(0).and_then(|a| {

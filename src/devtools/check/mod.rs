@@ -479,7 +479,7 @@ mod tests {
         let long = format!("{}eval(1){}", "a".repeat(500), "b".repeat(500));
         let f = Lines::new(&long).frame(500);
         assert!(
-            f.starts_with("1 | …aaa") && f.contains("eval(1)") && f.lines().nth(0).unwrap().ends_with('…'),
+            f.starts_with("1 | …aaa") && f.contains("eval(1)") && f.lines().next().unwrap().ends_with('…'),
             "{f}"
         );
         assert_eq!(f.lines().nth(1).unwrap().find('^'), Some(4 + 41));
