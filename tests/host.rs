@@ -11,9 +11,8 @@ use serde_json::{json, Value};
 mod support;
 use std::path::Path;
 use std::process::Command;
-use support::{exchange, serve};
+use support::{call, exchange, reply, serve, PAGE};
 
-const PAGE: &str = "minihost://app/index.html";
 const CLIENT_KEY: &str = "host-facade";
 
 fn app_dir() -> tempfile::TempDir {
@@ -31,20 +30,7 @@ fn options(app: &Path, data: &Path) -> HostOptions {
     HostOptions::new(AppSource::Dir(app.into()), data.into())
 }
 
-fn call(host: &Host, id: u64, method: &str, params: Value) -> Vec<Effect> {
-    host.handle_message(PAGE, &json!({"id": id, "method": method, "params": params}).to_string())
-}
 
-/// The one reply in `effects`, which must be for `id`.
-fn reply(effects: &[Effect], id: u64) -> Result<Value, (u32, String)> {
-    let replies: Vec<&Reply> = effects
-        .iter()
-        .filter_map(|e| if let Effect::Reply(r) = e { Some(r) } else { None })
-        .collect();
-    assert_eq!(replies.len(), 1, "one reply expected in {effects:?}");
-    assert_eq!(replies[0].id, Some(json!(id)));
-    replies[0].result.clone().map_err(|e| (e.error_code, e.error_msg))
-}
 
 /// Seed 000: getLoginStatus before and after TTMinis.login, with returnScopes.
 fn seed_000_login(host: &Host) -> String {

@@ -2,15 +2,14 @@
 //! server creates trade orders over the platform's real HTTP API (`/v2/minis/...`), the page
 //! calls `pay` / `createSubscription` / `openBalance`, and sheets are answered as a shell would.
 
-use minihost::bridge::{Effect, ErrorCode, Reply};
+use minihost::bridge::{Effect, ErrorCode};
 use minihost::host::{AppSource, Host, HostOptions, PlatformChoice};
 use minihost::shell::sheets::{ConsentMode, Sheet, SheetAnswer};
 use serde_json::{json, Value};
 
 mod support;
-use support::exchange;
+use support::{call, exchange, reply};
 
-const PAGE: &str = "minihost://app/index.html";
 const CLIENT_KEY: &str = "purchases";
 
 fn app_dir() -> tempfile::TempDir {
@@ -45,19 +44,7 @@ fn post(url: &str, bearer: Option<&str>, body: Value) -> Value {
     req.send().unwrap().json().unwrap()
 }
 
-fn call(host: &Host, id: u64, method: &str, params: Value) -> Vec<Effect> {
-    host.handle_message(PAGE, &json!({"id": id, "method": method, "params": params}).to_string())
-}
 
-fn reply(effects: &[Effect], id: u64) -> Result<Value, (u32, String)> {
-    let replies: Vec<&Reply> = effects
-        .iter()
-        .filter_map(|e| if let Effect::Reply(r) = e { Some(r) } else { None })
-        .collect();
-    assert_eq!(replies.len(), 1, "one reply expected in {effects:?}");
-    assert_eq!(replies[0].id, Some(json!(id)));
-    replies[0].result.clone().map_err(|e| (e.error_code, e.error_msg))
-}
 
 fn sheet(effects: &[Effect]) -> (u64, Sheet) {
     effects

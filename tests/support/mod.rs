@@ -1,8 +1,11 @@
 //! What the integration test binaries share (each includes this file as `mod support;`): a
-//! `minihost platform serve` process, and the code exchange an app's server makes.
+//! `minihost platform serve` process, the code exchange an app's server makes, and driving a
+//! `Host` with page messages.
 #![allow(dead_code)]
 
-use serde_json::Value;
+use minihost::bridge::{Effect, Reply};
+use minihost::host::Host;
+use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -81,4 +84,23 @@ pub fn exchange(base: &str, client_key: &str, secret: &str, code: &str) -> Value
         .unwrap()
         .json()
         .unwrap()
+}
+
+/// The page every facade test speaks from.
+pub const PAGE: &str = "minihost://app/index.html";
+
+/// A page call `{id, method, params}`.
+pub fn call(host: &Host, id: u64, method: &str, params: Value) -> Vec<Effect> {
+    host.handle_message(PAGE, &json!({"id": id, "method": method, "params": params}).to_string())
+}
+
+/// The one reply in `effects`, which must be for `id`: its result, or `(error_code, error_msg)`.
+pub fn reply(effects: &[Effect], id: u64) -> Result<Value, (u32, String)> {
+    let replies: Vec<&Reply> = effects
+        .iter()
+        .filter_map(|e| if let Effect::Reply(r) = e { Some(r) } else { None })
+        .collect();
+    assert_eq!(replies.len(), 1, "one reply expected in {effects:?}");
+    assert_eq!(replies[0].id, Some(json!(id)));
+    replies[0].result.clone().map_err(|e| (e.error_code, e.error_msg))
 }
