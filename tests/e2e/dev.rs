@@ -96,3 +96,63 @@ fn dev_runs_pages_from_the_dev_server_under_the_app_policy() {
     assert_eq!(field(&blocked, "rule"), static_rules[0].0, "{blocked}");
     drop(server);
 }
+
+const HMR_PAGE: &str = r#"<!doctype html>
+<html><head>
+<script src="https://connect.tiktok-minis.com/drama/sdk.js"></script>
+</head><body><script>
+const ws = new WebSocket("ws://127.0.0.1:{{PORT}}/hmr");
+ws.onmessage = (m) => { fetch("{{COLLECTOR}}/result/hmr", { method: "POST", body: JSON.stringify({ message: m.data }) }); ws.close(); };
+ws.onerror = () => fetch("{{COLLECTOR}}/result/hmr", { method: "POST", body: JSON.stringify({ error: "websocket failed" }) });
+</script></body></html>
+"#;
+
+#[test]
+fn the_dev_servers_hmr_websocket_reaches_the_page() {
+    let _g = serial();
+    let collector = Collector::start();
+    let dir = tempfile::tempdir().unwrap();
+    let www = dir.path().join("www");
+    std::fs::create_dir(&www).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    std::fs::write(
+        www.join("index.html"),
+        HMR_PAGE.replace("{{COLLECTOR}}", &collector.url).replace("{{PORT}}", &port.to_string()),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("minis.config.json"),
+        format!(
+            r#"{{"dev":{{"clientKey":"e2e-hmr","host":"127.0.0.1","port":{port}}},"domain":{{"trustedDomains":["{}"]}}}}"#,
+            collector.url
+        ),
+    )
+    .unwrap();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dev/hmr_server.py");
+    let _server = Server(
+        Command::new("python3")
+            .arg(script)
+            .arg(port.to_string())
+            .arg(&www)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3"),
+    );
+    let data = tempfile::tempdir().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_minihost"))
+        .arg("dev")
+        .arg(dir.path())
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["--log-format", "json"])
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let host = Host::adopt(child);
+    let r = collector.wait("hmr", &host);
+    assert_eq!(r["message"], r#"{"type":"update"}"#, "the HMR channel of the dev server is open to the page: {r}");
+}
