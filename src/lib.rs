@@ -7,9 +7,9 @@ pub mod app_origin;
 pub mod assets;
 pub mod bridge;
 pub mod config;
-pub mod dev_server;
 #[cfg(feature = "desktop")]
 pub mod desktop;
+pub mod dev_server;
 #[cfg(feature = "devtools")]
 pub mod devtools;
 pub mod host;

@@ -30,8 +30,6 @@ fn options(app: &Path, data: &Path) -> HostOptions {
     HostOptions::new(AppSource::Dir(app.into()), data.into())
 }
 
-
-
 /// Seed 000: getLoginStatus before and after TTMinis.login, with returnScopes.
 fn seed_000_login(host: &Host) -> String {
     assert_eq!(

@@ -44,8 +44,6 @@ fn post(url: &str, bearer: Option<&str>, body: Value) -> Value {
     req.send().unwrap().json().unwrap()
 }
 
-
-
 fn sheet(effects: &[Effect]) -> (u64, Sheet) {
     effects
         .iter()

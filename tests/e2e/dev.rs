@@ -117,7 +117,9 @@ fn the_dev_servers_hmr_websocket_reaches_the_page() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     std::fs::write(
         www.join("index.html"),
-        HMR_PAGE.replace("{{COLLECTOR}}", &collector.url).replace("{{PORT}}", &port.to_string()),
+        HMR_PAGE
+            .replace("{{COLLECTOR}}", &collector.url)
+            .replace("{{PORT}}", &port.to_string()),
     )
     .unwrap();
     std::fs::write(
@@ -154,5 +156,8 @@ fn the_dev_servers_hmr_websocket_reaches_the_page() {
         .unwrap();
     let host = Host::adopt(child);
     let r = collector.wait("hmr", &host);
-    assert_eq!(r["message"], r#"{"type":"update"}"#, "the HMR channel of the dev server is open to the page: {r}");
+    assert_eq!(
+        r["message"], r#"{"type":"update"}"#,
+        "the HMR channel of the dev server is open to the page: {r}"
+    );
 }

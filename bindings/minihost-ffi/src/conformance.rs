@@ -56,7 +56,10 @@ pub fn conformance_match(expected_json: String, actual_json: String, vars_json: 
 /// `template_json` with every `"${NAME}"` (a whole string, or inside one) replaced by the variable.
 #[uniffi::export]
 pub fn conformance_substitute(template_json: String, vars_json: String) -> String {
-    let (Ok(template), Ok(Value::Object(vars))) = (serde_json::from_str::<Value>(&template_json), serde_json::from_str::<Value>(&vars_json)) else {
+    let (Ok(template), Ok(Value::Object(vars))) = (
+        serde_json::from_str::<Value>(&template_json),
+        serde_json::from_str::<Value>(&vars_json),
+    ) else {
         return template_json;
     };
     substitute(&template, &vars).to_string()
@@ -89,8 +92,14 @@ fn substitute(v: &Value, vars: &Map<String, Value>) -> Value {
 fn matches(expected: &Value, actual: &Value, at: &str, vars: &mut Map<String, Value>) -> Result<(), String> {
     match expected {
         Value::String(s) if s == "$any" => Ok(()),
-        Value::String(s) if s == "$string" => actual.is_string().then_some(()).ok_or_else(|| format!("{at}: expected a string, got {actual}")),
-        Value::String(s) if s == "$number" => actual.is_number().then_some(()).ok_or_else(|| format!("{at}: expected a number, got {actual}")),
+        Value::String(s) if s == "$string" => actual
+            .is_string()
+            .then_some(())
+            .ok_or_else(|| format!("{at}: expected a string, got {actual}")),
+        Value::String(s) if s == "$number" => actual
+            .is_number()
+            .then_some(())
+            .ok_or_else(|| format!("{at}: expected a number, got {actual}")),
         Value::String(s) if s.starts_with("$contains:") => {
             let needle = &s["$contains:".len()..];
             match actual {

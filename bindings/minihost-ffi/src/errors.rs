@@ -70,7 +70,9 @@ pub(crate) fn unpack(bytes: &[u8], data_dir: &Path) -> Result<PathBuf, MinihostE
             std::fs::create_dir_all(parent).map_err(|e| io(&format!("cannot create {}", parent.display()), &e))?;
         }
         let mut data = Vec::new();
-        entry.read_to_end(&mut data).map_err(|e| io(&format!("cannot read {}", entry.name()), &e))?;
+        entry
+            .read_to_end(&mut data)
+            .map_err(|e| io(&format!("cannot read {}", entry.name()), &e))?;
         std::fs::write(&path, data).map_err(|e| io(&format!("cannot write {}", path.display()), &e))?;
     }
     std::fs::write(dest.join(".unpacked"), b"").map_err(|e| io("cannot mark the app unpacked", &e))?;

@@ -102,12 +102,16 @@ impl From<&CoreEffect> for Effect {
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum SheetAnswer {
-    SignIn { username: String },
+    SignIn {
+        username: String,
+    },
     /// The primary action: allow, pay, subscribe.
     Allow,
     Deny,
     Dismiss,
-    TopUp { tier_id: String },
+    TopUp {
+        tier_id: String,
+    },
     /// The ad's countdown ran out on screen.
     AdEnded,
 }
@@ -385,9 +389,7 @@ impl HostCore {
         if let Some(ui) = &self.ui {
             for e in &effects {
                 match e {
-                    CoreEffect::ShowSheet { id, sheet } => {
-                        ui.show_sheet(*id, serde_json::to_string(sheet).unwrap_or_default())
-                    }
+                    CoreEffect::ShowSheet { id, sheet } => ui.show_sheet(*id, serde_json::to_string(sheet).unwrap_or_default()),
                     CoreEffect::CloseSheet { id } => ui.close_sheet(*id),
                     CoreEffect::Navbar(n) => ui.redraw_navbar(serde_json::to_string(n).unwrap_or_default()),
                     CoreEffect::Theme(t) => ui.set_theme(*t == minihost::shell::Theme::Dark),

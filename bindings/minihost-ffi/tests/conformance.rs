@@ -120,7 +120,10 @@ fn run(path: &Path) {
         let page = step["page"].as_str().unwrap_or("minihost://app/index.html").to_string();
         let actual = match step["do"].as_str().unwrap() {
             "message" => {
-                let text = step["raw"].as_str().map(str::to_string).unwrap_or_else(|| step["message"].to_string());
+                let text = step["raw"]
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| step["message"].to_string());
                 effects(core.handle_message(page, text))
             }
             "answer" => effects(core.answer_sheet(step["sheet"].as_u64().unwrap(), answer(&step["answer"]))),
