@@ -5,7 +5,6 @@
 use crate::harness::{field, serial, Collector, Host};
 use serde_json::Value;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 const PAGE: &str = r#"<!doctype html>
 <html><head>
@@ -28,6 +27,39 @@ impl Drop for Server {
     }
 }
 
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The project's config: its dev server on loopback `port`, the collector trusted.
+fn write_config(dir: &std::path::Path, client_key: &str, port: u16, collector: &Collector) {
+    std::fs::write(
+        dir.join("minis.config.json"),
+        format!(
+            r#"{{"dev":{{"clientKey":"{client_key}","host":"127.0.0.1","port":{port}}},"domain":{{"trustedDomains":["{}"]}}}}"#,
+            collector.url
+        ),
+    )
+    .unwrap();
+}
+
+/// `minihost dev DIR` with JSON logs.
+fn start_dev(dir: &std::path::Path, data: &std::path::Path) -> Host {
+    let child = Command::new(env!("CARGO_BIN_EXE_minihost"))
+        .arg("dev")
+        .arg(dir)
+        .arg("--data-dir")
+        .arg(data)
+        .args(["--log-format", "json"])
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    Host::adopt(child)
+}
+
 #[test]
 fn dev_runs_pages_from_the_dev_server_under_the_app_policy() {
     let _g = serial();
@@ -36,15 +68,8 @@ fn dev_runs_pages_from_the_dev_server_under_the_app_policy() {
     let www = dir.path().join("www");
     std::fs::create_dir(&www).unwrap();
     std::fs::write(www.join("index.html"), PAGE.replace("{{COLLECTOR}}", &collector.url)).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    std::fs::write(
-        dir.path().join("minis.config.json"),
-        format!(
-            r#"{{"dev":{{"clientKey":"e2e-dev","host":"127.0.0.1","port":{port}}},"domain":{{"trustedDomains":["{}"]}}}}"#,
-            collector.url
-        ),
-    )
-    .unwrap();
+    let port = free_port();
+    write_config(dir.path(), "e2e-dev", port, &collector);
 
     // The static check of the same page names the fetch's rule.
     let report = minihost::devtools::check::check_path(dir.path(), &Default::default()).unwrap();
@@ -57,25 +82,9 @@ fn dev_runs_pages_from_the_dev_server_under_the_app_policy() {
     assert_eq!(static_rules, [("trusted-domains", 7)], "{:#?}", report.findings);
 
     let data = tempfile::tempdir().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_minihost"))
-        .arg("dev")
-        .arg(dir.path())
-        .arg("--data-dir")
-        .arg(data.path())
-        .args(["--log-format", "json"])
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let host = Host::adopt(child);
+    let host = start_dev(dir.path(), data.path());
     // Down at first: said so, with how to start it.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !host.stderr().contains("is not answering; start it with") {
-        assert!(Instant::now() < deadline, "no dev-server-down message:\n{}", host.stderr());
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    host.wait_stderr("is not answering; start it with");
     let server = Server(
         Command::new("python3")
             .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory"])
@@ -114,7 +123,7 @@ fn the_dev_servers_hmr_websocket_reaches_the_page() {
     let dir = tempfile::tempdir().unwrap();
     let www = dir.path().join("www");
     std::fs::create_dir(&www).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     std::fs::write(
         www.join("index.html"),
         HMR_PAGE
@@ -122,14 +131,7 @@ fn the_dev_servers_hmr_websocket_reaches_the_page() {
             .replace("{{PORT}}", &port.to_string()),
     )
     .unwrap();
-    std::fs::write(
-        dir.path().join("minis.config.json"),
-        format!(
-            r#"{{"dev":{{"clientKey":"e2e-hmr","host":"127.0.0.1","port":{port}}},"domain":{{"trustedDomains":["{}"]}}}}"#,
-            collector.url
-        ),
-    )
-    .unwrap();
+    write_config(dir.path(), "e2e-hmr", port, &collector);
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dev/hmr_server.py");
     let _server = Server(
         Command::new("python3")
@@ -142,19 +144,7 @@ fn the_dev_servers_hmr_websocket_reaches_the_page() {
             .expect("python3"),
     );
     let data = tempfile::tempdir().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_minihost"))
-        .arg("dev")
-        .arg(dir.path())
-        .arg("--data-dir")
-        .arg(data.path())
-        .args(["--log-format", "json"])
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let host = Host::adopt(child);
+    let host = start_dev(dir.path(), data.path());
     let r = collector.wait("hmr", &host);
     assert_eq!(
         r["message"], r#"{"type":"update"}"#,

@@ -267,6 +267,18 @@ impl Host {
         }
     }
 
+    /// Waits for a plain stderr line containing `text` (what the CLI prints before logging).
+    pub fn wait_stderr(&self, text: &str) {
+        let (lock, cv) = &*self.stderr;
+        let end = Instant::now() + DEADLINE;
+        let mut lines = lock.lock().unwrap();
+        while !lines.iter().any(|l| l.contains(text)) {
+            let left = end.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "no stderr line with {text:?}; stderr:\n{}", lines.join("\n"));
+            lines = cv.wait_timeout(lines, left).unwrap().0;
+        }
+    }
+
     /// A field of `/proc/PID/status` in kB (VmRSS, VmHWM).
     pub fn proc_kb(&self, field: &str) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
