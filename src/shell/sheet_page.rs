@@ -9,6 +9,10 @@ use base64::Engine as _;
 /// The host's bundled ad creative (`media/generate.sh`), played by every ad sheet.
 pub const AD_CREATIVE: &[u8] = include_bytes!("media/ad-creative.mp4");
 
+/// The creative as base64 for its `data:` URL, encoded once.
+static AD_CREATIVE_BASE64: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| base64::engine::general_purpose::STANDARD.encode(AD_CREATIVE));
+
 /// Escapes text for HTML text and quoted attributes alike.
 fn escape(s: &str) -> std::borrow::Cow<'_, str> {
     html_escape::encode_quoted_attribute(s)
@@ -153,7 +157,7 @@ pub fn render(id: u64, sheet: &Sheet, theme: Theme) -> String {
                 AdKind::Rewarded => "Reward in",
                 AdKind::Interstitial => "Ad ends in",
             };
-            let video = base64::engine::general_purpose::STANDARD.encode(AD_CREATIVE);
+            let video = &*AD_CREATIVE_BASE64;
             format!(
                 r#"<div class="ad" id="ad" data-duration="{duration_secs}" data-delay="{load_delay_ms}"><video id="creative" muted loop playsinline preload="auto" src="data:video/mp4;base64,{video}"></video>
 <div class="ad-top"><span class="tag">Ad · {}</span><span id="countdown" data-label="{label}">Loading ad…</span></div></div>"#,
