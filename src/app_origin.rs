@@ -17,6 +17,9 @@ pub struct AppOrigin {
     dev: Option<DevServer>,
     /// `minihost dev --build`: the build output, whose changes reload the page.
     reload: Option<std::path::PathBuf>,
+    /// The document-start script as an inline `<script>`, for webviews that cannot inject
+    /// one themselves (Android's framework WebView).
+    start_script: Option<String>,
 }
 
 /// The page's reload script in `dev --build`, and the version it polls.
@@ -34,7 +37,14 @@ impl AppOrigin {
             csp,
             dev: None,
             reload: None,
+            start_script: None,
         }
+    }
+
+    /// Puts `script` first in every HTML page served, ahead of the page's own scripts.
+    pub fn with_start_script(mut self, script: &str) -> AppOrigin {
+        self.start_script = Some(format!("<script>{}</script>", escape_inline_script(script)));
+        self
     }
 
     /// Serves the dev server's responses instead of files. Its HMR websocket cannot pass the
@@ -139,6 +149,14 @@ impl AppOrigin {
                 }
                 _ => rewritten,
             };
+            let rewritten = match (&self.start_script, is_html) {
+                (Some(tag), true) => {
+                    let base = rewritten.as_deref().or(text).unwrap_or_default();
+                    let at = after_doctype(base);
+                    Some(format!("{}{tag}{}", &base[..at], &base[at..]))
+                }
+                _ => rewritten,
+            };
             if let Some(rewritten) = rewritten {
                 response.headers_mut().insert(header::CONTENT_LENGTH, rewritten.len().into());
                 *response.body_mut() = Cow::Owned(rewritten.into_bytes());
@@ -146,6 +164,33 @@ impl AppOrigin {
         }
         response
     }
+}
+
+/// Only `</script` (any case) ends an inline script early; `<\/` means the same in a JS string.
+fn escape_inline_script(script: &str) -> String {
+    let lower = script.to_ascii_lowercase();
+    let mut out = String::with_capacity(script.len());
+    let mut last = 0;
+    for (at, _) in lower.match_indices("</script") {
+        out.push_str(&script[last..at + 1]);
+        out.push('\\');
+        last = at + 1;
+    }
+    out.push_str(&script[last..]);
+    out
+}
+
+/// Where a script may go first without changing the document's mode: after `<!doctype ...>`
+/// if the page starts with one, else at the very start (the parser opens `<head>` for it).
+fn after_doctype(html: &str) -> usize {
+    let start = html.len() - html.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']).len();
+    let rest = &html[start..];
+    if rest.get(..9).is_some_and(|t| t.eq_ignore_ascii_case("<!doctype")) {
+        if let Some(end) = rest.find('>') {
+            return start + end + 1;
+        }
+    }
+    0
 }
 
 /// Changes when any file under `root` is added, removed, resized or touched.
@@ -230,5 +275,30 @@ mod tests {
         assert_eq!(get(VERSION_PATH).body().to_vec(), v1);
         std::fs::write(dir.path().join("app.js"), "1").unwrap();
         assert_ne!(get(VERSION_PATH).body().to_vec(), v1);
+    }
+
+    #[test]
+    fn a_start_script_goes_first_and_cannot_close_its_tag() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("index.html"),
+            "<!DOCTYPE html>\n<html><head><script src=app.js></script>",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("bare.html"), "<p>hi").unwrap();
+        std::fs::write(dir.path().join("app.js"), "let a = 1;").unwrap();
+        let config = AppConfig::parse(Path::new("c.json"), "{}").unwrap().config;
+        let origin = AppOrigin::new(Assets::new(dir.path()).unwrap(), Arc::new(Policy::new(&config)))
+            .with_start_script("window.name = '</SCRIPT><b>';");
+        let get = |p: &str| {
+            let r = origin.respond(&Request::get(format!("minihost://app{p}")).body(()).unwrap());
+            String::from_utf8(r.body().to_vec()).unwrap()
+        };
+        assert_eq!(
+            get("/index.html"),
+            "<!DOCTYPE html><script>window.name = '<\\/SCRIPT><b>';</script>\n<html><head><script src=app.js></script>"
+        );
+        assert!(get("/bare.html").starts_with("<script>window.name"));
+        assert_eq!(get("/app.js"), "let a = 1;");
     }
 }

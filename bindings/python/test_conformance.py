@@ -84,8 +84,18 @@ def effects(items):
     return [json.loads(e.json) for e in items]
 
 
+def asset(r):
+    return {
+        "status": r.status,
+        "headers": {h.name.lower(): h.value for h in r.headers},
+        "body_len": len(r.body),
+        "body_prefix": bytes(r.body[:32]).decode("utf-8", "replace"),
+    }
+
+
+@pytest.mark.parametrize("app_origin", [None, "minihost://app"], ids=["https-origin", "custom-scheme"])
 @pytest.mark.parametrize("path", VECTORS, ids=[p.stem for p in VECTORS])
-def test_vector(path, platform):
+def test_vector(path, app_origin, platform):
     vector = json.loads(path.read_text())
     for step in vector.get("setup") or []:
         http(platform, step)
@@ -104,13 +114,15 @@ def test_vector(path, platform):
                 user=host["user"] if "user" in host else "alice",
                 dark=False,
                 client_key=None,
+                app_origin=app_origin,
             ),
             None,
         )
-        variables = "{}"
+        origin = core.app_origin()
+        variables = json.dumps({"app": origin})
         for i, raw in enumerate(vector["steps"]):
             step = json.loads(ffi.conformance_substitute(json.dumps(raw), variables))
-            page = step.get("page", "minihost://app/index.html")
+            page = step.get("page", f"{origin}/index.html")
             kind = step["do"]
             if kind == "message":
                 text = step["raw"] if "raw" in step else json.dumps(step["message"])
@@ -120,13 +132,10 @@ def test_vector(path, platform):
             elif kind == "ready":
                 actual = effects(core.sheet_ready(step["sheet"]))
             elif kind == "asset":
-                r = core.resolve_asset(step["url"], step.get("range"))
-                actual = {
-                    "status": r.status,
-                    "headers": {h.name.lower(): h.value for h in r.headers},
-                    "body_len": len(r.body),
-                    "body_prefix": bytes(r.body[:32]).decode("utf-8", "replace"),
-                }
+                actual = asset(core.resolve_asset(step["url"], step.get("range")))
+            elif kind == "intercept":
+                r = core.intercept_request(step["url"], step.get("range"))
+                actual = None if r is None else asset(r)
             elif kind == "request_allowed":
                 actual = core.is_request_allowed(step["url"])
             elif kind == "navigation_allowed":
@@ -138,7 +147,7 @@ def test_vector(path, platform):
             else:
                 raise AssertionError(f"unknown step {kind}")
             m = ffi.conformance_match(json.dumps(step["expect"]), json.dumps(actual), variables)
-            assert m.ok, f"{path.name} step {i} ({kind}): {m.message}"
+            assert m.ok, f"{path.name} at {origin}, step {i} ({kind}): {m.message}"
             variables = m.vars_json
 
 
@@ -149,7 +158,7 @@ def test_bad_config_is_one_clear_error(tmp_path, platform):
         ffi.HostCore(
             ffi.HostConfig(app_dir=str(tmp_path), app_package=None, data_dir=str(tmp_path / "data"), platform_url=platform,
                            pairing_token=None, transport=ffi.Transport.IOS, consent=ffi.Consent.ASK, user="alice",
-                           dark=False, client_key=None),
+                           dark=False, client_key=None, app_origin=None),
             None,
         )
     assert "dev.port" in str(err.value) and "minis.config.json:1:" in str(err.value)
@@ -179,12 +188,14 @@ def test_host_ui_is_called_for_chrome_effects(tmp_path, platform):
     core = ffi.HostCore(
         ffi.HostConfig(app_dir=str(tmp_path), app_package=None, data_dir=str(tmp_path / "data"), platform_url=platform,
                        pairing_token=None, transport=ffi.Transport.ANDROID, consent=ffi.Consent.ASK, user=None,
-                       dark=False, client_key=None),
+                       dark=False, client_key=None, app_origin=None),
         ui,
     )
-    core.handle_message("minihost://app/index.html", json.dumps({"id": 1, "method": "login", "params": {}}))
+    page = core.start_url() + "index.html"
+    assert page == "https://app.minihost.invalid/index.html"
+    core.handle_message(page, json.dumps({"id": 1, "method": "login", "params": {}}))
     core.answer_sheet(1, ffi.SheetAnswer.DISMISS())
-    core.handle_message("minihost://app/index.html", json.dumps(
+    core.handle_message(page, json.dumps(
         {"id": 2, "method": "setNavigationBarColor", "params": {"frontColor": "#ffffff", "backgroundColor": "#112233"}}))
     assert ui.calls == [("show", 1, "login"), ("close", 1), ("navbar", "#112233")], ui.calls
     assert "MinihostAndroid" in core.document_start_script()

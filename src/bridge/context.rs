@@ -41,7 +41,7 @@ pub struct HostContext {
     pub timeout_ms: u64,
     pub interactive_timeout_ms: u64,
     pub strict: bool,
-    pub app_origin: &'static str,
+    pub app_origin: String,
     /// Where `<video>`/`<audio>` sources on the app's origin are sent instead, if anywhere.
     pub media_base: Option<String>,
 }
@@ -72,7 +72,7 @@ impl HostContext {
             timeout_ms: 15_000,
             interactive_timeout_ms: 600_000,
             strict: false,
-            app_origin: crate::policy::APP_ORIGIN,
+            app_origin: crate::policy::APP_ORIGIN.to_string(),
             media_base: None,
         }
     }

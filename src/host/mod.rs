@@ -26,6 +26,8 @@ use std::sync::{Arc, Mutex};
 pub enum HostError {
     #[error(transparent)]
     App(#[from] AppError),
+    #[error("the shell's app origin: {0}")]
+    AppOrigin(String),
     #[error("unknown device `{name}`; known: {}", known.join(", "))]
     UnknownDevice { name: String, known: Vec<&'static str> },
     #[error("{platform}: {source}")]
@@ -57,6 +59,17 @@ pub struct SheetPage {
     pub html: String,
     /// The `Content-Security-Policy` header its response carries.
     pub csp: &'static str,
+}
+
+/// See [`Host::route_request`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestRoute {
+    /// On the app's origin: answer with [`Host::respond_asset`].
+    App,
+    /// A trusted domain: let the webview load it.
+    Network,
+    /// Neither: answer 403; the refusal is logged with its rule.
+    Refused,
 }
 
 /// A running host for one app.
@@ -98,6 +111,7 @@ impl Host {
         };
         crate::startup::phase("app resolved");
         let config = &app.config.config;
+        let app_origin = crate::policy::app_origin(&opts.app_origin).map_err(HostError::AppOrigin)?;
         let device = Device::find(&opts.device).ok_or_else(|| HostError::UnknownDevice {
             name: opts.device.clone(),
             known: DEVICES.iter().map(|d| d.id).collect(),
@@ -157,7 +171,7 @@ impl Host {
                 }
             });
         }
-        let policy = Arc::new(Policy::with_media_origin(config, media_origin));
+        let policy = Arc::new(Policy::for_shell(config, &app_origin, media_origin));
         let log = match &opts.bridge_log {
             Some(path) => Some(BridgeLog::create(path).map_err(|source| HostError::Io {
                 context: format!("cannot create {}", path.display()),
@@ -181,12 +195,17 @@ impl Host {
         let layout = Layout::new(device, config.navbar.style);
         let mut context = HostContext::new(opts.transport, Some(client_key.clone()), device, &layout);
         context.media_base = media_base;
+        context.app_origin = app_origin;
         let origin = match &opts.app {
             AppSource::DevServer(_) => {
                 AppOrigin::new(assets, policy.clone()).with_dev_server(crate::dev_server::DevServer::new(&config.dev.host, config.dev.port))
             }
             AppSource::DevBuild(_) => AppOrigin::new(assets, policy.clone()).with_reload(app.root.clone()),
             _ => AppOrigin::new(assets, policy.clone()),
+        };
+        let origin = match opts.start_script_in_html {
+            true => origin.with_start_script(&crate::sdk::init_script(&context)),
+            false => origin,
         };
         crate::startup::phase("host ready");
         Ok(Host {
@@ -295,6 +314,28 @@ impl Host {
         let response = self.origin.respond(request);
         crate::startup::phase("first asset served");
         response
+    }
+
+    /// Where the shell serves the app (`scheme://host`).
+    pub fn app_origin(&self) -> &str {
+        self.policy.app_origin()
+    }
+
+    /// The URL the app's webview loads first.
+    pub fn start_url(&self) -> String {
+        format!("{}/", self.policy.app_origin())
+    }
+
+    /// What a shell that sees every request of the page (Android's `shouldInterceptRequest`)
+    /// does with one: answer it from the app, let it reach the network, or refuse it.
+    pub fn route_request(&self, url: &str) -> RequestRoute {
+        if self.policy.is_app_url(url) {
+            RequestRoute::App
+        } else if self.is_request_allowed(url) {
+            RequestRoute::Network
+        } else {
+            RequestRoute::Refused
+        }
     }
 
     /// May the app's page fetch `url`? For shells that see requests (Android's

@@ -49,6 +49,12 @@ pub struct HostOptions {
     pub media_server: bool,
     /// bridge-js's transport: `ipc` (wry), `android` or `ios`.
     pub transport: &'static str,
+    /// Where the shell serves the app: [`policy::APP_ORIGIN`](crate::policy::APP_ORIGIN) on
+    /// a custom scheme, [`HTTPS_APP_ORIGIN`](crate::policy::HTTPS_APP_ORIGIN) on Android.
+    pub app_origin: String,
+    /// Serve the document-start script inline at the top of every HTML page, for webviews
+    /// with no document-start injection of their own (Android's framework WebView).
+    pub start_script_in_html: bool,
 }
 
 impl HostOptions {
@@ -68,6 +74,8 @@ impl HostOptions {
             bridge_log: None,
             media_server: false,
             transport: "ipc",
+            app_origin: crate::policy::APP_ORIGIN.to_string(),
+            start_script_in_html: false,
         }
     }
 }

@@ -11,8 +11,13 @@ use url::Url;
 
 /// The scheme the app is served from (never `file://`, never a TCP port).
 pub const APP_SCHEME: &str = "minihost";
-/// The app's origin. One app per webview, so one fixed host name suffices.
+/// The app's origin on shells that serve a custom scheme (desktop, iOS). One app per webview,
+/// so one fixed host name suffices.
 pub const APP_ORIGIN: &str = "minihost://app";
+/// The app's origin on Android, whose WebView gives a custom scheme an opaque origin (no
+/// storage, no same-origin fetch): an https origin that never resolves, answered by
+/// `shouldInterceptRequest` (RFC 6761 reserves `.invalid`).
+pub const HTTPS_APP_ORIGIN: &str = "https://app.minihost.invalid";
 /// The origin of host-drawn chrome (sheets, navbar). The app page can never load it.
 pub const CHROME_ORIGIN: &str = "minihost-chrome://host";
 pub const CHROME_SCHEME: &str = "minihost-chrome";
@@ -41,6 +46,7 @@ pub enum Navigation {
 
 #[derive(Debug, Clone)]
 pub struct Policy {
+    app_origin: String,
     trusted: TrustedDomains,
     media_origin: Option<String>,
     csp: String,
@@ -48,18 +54,30 @@ pub struct Policy {
 
 impl Policy {
     pub fn new(config: &AppConfig) -> Policy {
-        Policy::with_media_origin(config, None)
+        Policy::for_shell(config, APP_ORIGIN, None)
     }
 
+    /// `app_origin` is where the shell serves the app (checked by [`app_origin`]);
     /// `media_origin` is the host's loopback media server, where shells that cannot play
     /// media from a custom scheme send `<video>`/`<audio>` (see `media_server`).
-    pub fn with_media_origin(config: &AppConfig, media_origin: Option<String>) -> Policy {
-        let csp = csp::content_security_policy(APP_ORIGIN, &config.trusted_domains, media_origin.as_deref());
+    pub fn for_shell(config: &AppConfig, app_origin: &str, media_origin: Option<String>) -> Policy {
+        let csp = csp::content_security_policy(app_origin, &config.trusted_domains, media_origin.as_deref());
         Policy {
+            app_origin: app_origin.to_string(),
             csp,
             trusted: config.trusted_domains.clone(),
             media_origin,
         }
+    }
+
+    /// Where the app is served: `scheme://host`, no path.
+    pub fn app_origin(&self) -> &str {
+        &self.app_origin
+    }
+
+    /// Is `url` on the app's origin (served by the host, never the network)?
+    pub fn is_app_url(&self, url: &str) -> bool {
+        origin_of(url).is_some_and(|o| o == self.app_origin)
     }
 
     pub fn media_origin(&self) -> Option<&str> {
@@ -77,7 +95,7 @@ impl Policy {
 
     /// May the page fetch `url`? Same test as CSP's connect-src.
     pub fn allows_connect(&self, url: &str) -> bool {
-        origin_of(url).is_some_and(|o| o == APP_ORIGIN) || self.trusted.allows(url)
+        self.is_app_url(url) || self.trusted.allows(url)
     }
 
     /// How to comply with `rule` for `url`, given this app's config.
@@ -88,7 +106,7 @@ impl Policy {
     /// Top-level navigation stays inside the app's origin.
     pub fn navigation(&self, url: &str) -> Navigation {
         match origin_of(url) {
-            Some(o) if o == APP_ORIGIN => Navigation::Allow,
+            Some(o) if o == self.app_origin => Navigation::Allow,
             _ if url == "about:blank" => Navigation::Allow,
             Some(o) if o == CHROME_ORIGIN => Navigation::Block {
                 reason: "host chrome is not reachable from the app",
@@ -115,14 +133,24 @@ impl Policy {
     /// The bridge's ACL: which surface a message came from.
     pub fn caller(&self, page_url: &str) -> Caller {
         // Fast path for the app's own pages: after `scheme://app/` the authority is exactly `app`.
-        if page_url.starts_with(APP_ORIGIN) && page_url.as_bytes().get(APP_ORIGIN.len()) == Some(&b'/') {
+        let app = self.app_origin.as_str();
+        if page_url.starts_with(app) && page_url.as_bytes().get(app.len()) == Some(&b'/') {
             return Caller::App;
         }
         match origin_of(page_url).as_deref() {
-            Some(APP_ORIGIN) => Caller::App,
+            Some(o) if o == app => Caller::App,
             Some(CHROME_ORIGIN) => Caller::Chrome,
             _ => Caller::Foreign,
         }
+    }
+}
+
+/// Checks a shell's app origin: `scheme://host[:port]` exactly, not the chrome origin.
+pub fn app_origin(origin: &str) -> Result<String, String> {
+    match origin_of(origin) {
+        Some(o) if o == origin.trim_end_matches('/') && o != CHROME_ORIGIN => Ok(o),
+        Some(_) if origin.starts_with(CHROME_ORIGIN) => Err(format!("{origin:?} is the host chrome's origin")),
+        _ => Err(format!("{origin:?} is not an origin (scheme://host, with no path, query or user)")),
     }
 }
 
@@ -215,6 +243,42 @@ mod tests {
                 _ => Caller::Foreign,
             };
             assert_eq!(p.caller(url), parsed, "{url}");
+        }
+    }
+
+    #[test]
+    fn an_https_app_origin_replaces_the_scheme_everywhere() {
+        let text = r#"{"domain": {"trustedDomains": ["https://api.example.com"]}}"#;
+        let config = AppConfig::parse(Path::new("c.json"), text).unwrap().config;
+        let p = Policy::for_shell(&config, HTTPS_APP_ORIGIN, None);
+        assert_eq!(p.caller("https://app.minihost.invalid/index.html"), Caller::App);
+        assert_eq!(p.caller("minihost://app/index.html"), Caller::Foreign);
+        assert_eq!(p.caller("https://app.minihost.invalid.evil.com/"), Caller::Foreign);
+        assert_eq!(p.navigation("https://app.minihost.invalid/ep/2.html"), Navigation::Allow);
+        assert!(matches!(p.navigation("minihost://app/"), Navigation::Block { .. }));
+        assert!(p.allows_connect("https://app.minihost.invalid/data.json"));
+        assert!(!p.allows_connect("http://app.minihost.invalid/data.json"));
+        assert!(
+            p.csp().starts_with("default-src 'self' https://app.minihost.invalid;"),
+            "{}",
+            p.csp()
+        );
+        assert!(!p.csp().contains("minihost://"));
+    }
+
+    #[test]
+    fn a_shell_origin_is_an_origin_and_not_the_chrome() {
+        assert_eq!(app_origin(HTTPS_APP_ORIGIN).as_deref(), Ok(HTTPS_APP_ORIGIN));
+        assert_eq!(app_origin("minihost://app/").as_deref(), Ok(APP_ORIGIN));
+        for bad in [
+            "https://a.test/path",
+            "https://u@a.test",
+            "minihost-chrome://host",
+            "not a url",
+            "https://a.test?q",
+        ] {
+            let e = app_origin(bad).unwrap_err();
+            assert!(e.contains(bad), "{e}");
         }
     }
 }

@@ -21,17 +21,20 @@ fn main() {
             user: Some("alice".into()),
             dark: false,
             client_key: None,
+            app_origin: None,
+            start_script_in_html: None,
         },
         None,
     )
     .unwrap();
+    let page = format!("{}index.html", core.start_url());
     let message = |i: u64| format!(r#"{{"id":{i},"method":"share","params":{{"title":"Episode 4"}}}}"#);
     for i in 0..1_000 {
-        core.handle_message("minihost://app/index.html".into(), message(i));
+        core.handle_message(page.clone(), message(i));
     }
     let start = std::time::Instant::now();
     for i in 0..calls {
-        let effects = core.handle_message("minihost://app/index.html".into(), message(i));
+        let effects = core.handle_message(page.clone(), message(i));
         assert_eq!(effects.len(), 1);
     }
     println!("rust {:.2} us/call", start.elapsed().as_secs_f64() * 1e6 / calls as f64);

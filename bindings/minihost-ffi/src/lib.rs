@@ -13,7 +13,7 @@ pub use conformance::{conformance_match, conformance_substitute, ConformanceMatc
 pub use errors::MinihostError;
 
 use minihost::bridge::{page_script, Effect as CoreEffect};
-use minihost::host::{AppSource, Host, HostOptions, PlatformChoice};
+use minihost::host::{AppSource, Host, HostOptions, PlatformChoice, RequestRoute};
 use minihost::shell::devices::{Device, Os, Rect as CoreRect};
 use minihost::shell::sheets::{ConsentMode, SheetAnswer as CoreAnswer};
 use std::path::PathBuf;
@@ -60,6 +60,14 @@ pub struct HostConfig {
     pub dark: bool,
     /// Overrides `dev.clientKey`.
     pub client_key: Option<String>,
+    /// Where the shell serves the app. `None`: `https://app.minihost.invalid` with the Android
+    /// transport (its WebView gives custom schemes an opaque origin), else `minihost://app`.
+    #[uniffi(default = None)]
+    pub app_origin: Option<String>,
+    /// Put the document-start script inline at the top of every HTML page, for a webview that
+    /// cannot inject one (Android's framework WebView). `None`: yes with the Android transport.
+    #[uniffi(default = None)]
+    pub start_script_in_html: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -238,6 +246,14 @@ impl HostCore {
             url: config.platform_url,
             pairing_token: config.pairing_token,
         };
+        opts.app_origin = config.app_origin.unwrap_or_else(|| {
+            let origin = match config.transport {
+                Transport::Android => minihost::policy::HTTPS_APP_ORIGIN,
+                Transport::Ios | Transport::Ipc => minihost::policy::APP_ORIGIN,
+            };
+            origin.to_string()
+        });
+        opts.start_script_in_html = config.start_script_in_html.unwrap_or(config.transport == Transport::Android);
         opts.transport = match config.transport {
             Transport::Android => "android",
             Transport::Ios => "ios",
@@ -284,8 +300,16 @@ impl HostCore {
         })
     }
 
-    /// A request to the app's origin (`minihost://app/...`), with its `Range` header if any.
+    /// A request to the app's origin ([`HostCore::app_origin`]), with its `Range` header if
+    /// any. Other URLs are 404: use [`HostCore::intercept_request`] for every request.
     pub fn resolve_asset(&self, url: String, range: Option<String>) -> AssetResponse {
+        if minihost::policy::origin_of(&url).as_deref() != Some(self.host.app_origin()) {
+            return AssetResponse {
+                status: 404,
+                headers: vec![],
+                body: format!("{url:?} is not on the app's origin {}", self.host.app_origin()).into_bytes(),
+            };
+        }
         let mut req = http::Request::get(url.as_str());
         if let Some(range) = range {
             req = req.header(http::header::RANGE, range);
@@ -312,6 +336,30 @@ impl HostCore {
                 .collect(),
             body: response.into_body().into_owned(),
         }
+    }
+
+    /// Every request the page makes (`shouldInterceptRequest`): the app's own answered from
+    /// its files, a refused one answered 403 naming the rule, `None` for a trusted domain the
+    /// webview loads itself.
+    pub fn intercept_request(&self, url: String, range: Option<String>) -> Option<AssetResponse> {
+        match self.host.route_request(&url) {
+            RequestRoute::App => Some(self.resolve_asset(url, range)),
+            RequestRoute::Network => None,
+            RequestRoute::Refused => Some(AssetResponse {
+                status: 403,
+                headers: vec![Header {
+                    name: "content-type".into(),
+                    value: "text/plain; charset=utf-8".into(),
+                }],
+                body: format!("minihost: blocked request to {url}: its origin is not in domain.trustedDomains of minis.config.json")
+                    .into_bytes(),
+            }),
+        }
+    }
+
+    /// The app's origin (`scheme://host`); the shell serves it through [`HostCore::intercept_request`].
+    pub fn app_origin(&self) -> String {
+        self.host.app_origin().to_string()
     }
 
     /// May the page fetch `url`? (`shouldInterceptRequest`; refusals are logged with their rule.)
@@ -357,7 +405,7 @@ impl HostCore {
 
     /// The app's URL to load first.
     pub fn start_url(&self) -> String {
-        format!("{}/", minihost::policy::APP_ORIGIN)
+        self.host.start_url()
     }
 
     pub fn page_started(&self) -> Vec<Effect> {

@@ -106,7 +106,18 @@ private fun config(app: File?, data: File, platform: String, host: JSONObject, t
     user = if (!host.has("user")) "alice" else if (host.isNull("user")) null else host.getString("user"),
     dark = false,
     clientKey = null,
+    appOrigin = null,
 )
+
+private fun asset(r: dev.minihost.ffi.AssetResponse): JSONObject {
+    val headers = JSONObject()
+    r.headers.forEach { headers.put(it.name.lowercase(), it.value) }
+    return JSONObject()
+        .put("status", r.status.toInt())
+        .put("headers", headers)
+        .put("body_len", r.body.size)
+        .put("body_prefix", String(r.body.copyOf(minOf(32, r.body.size)), Charsets.UTF_8))
+}
 
 private fun effects(list: List<dev.minihost.ffi.Effect>) = JSONArray(list.map { JSONObject(it.json) })
 
@@ -118,25 +129,19 @@ private fun run(file: File) {
         val data = Files.createTempDirectory("data").toFile()
         writeApp(vector, app)
         HostCore(config(app, data, platform.url, vector.optJSONObject("host") ?: JSONObject()), null).use { core ->
-            var vars = "{}"
+            val origin = core.appOrigin()
+            var vars = JSONObject().put("app", origin).toString()
             val steps = vector.getJSONArray("steps")
             for (i in 0 until steps.length()) {
                 val step = JSONObject(conformanceSubstitute(steps.getJSONObject(i).toString(), vars))
-                val page = step.optString("page", "minihost://app/index.html")
+                val page = step.optString("page", "$origin/index.html")
                 val actual: Any = when (val kind = step.getString("do")) {
                     "message" -> effects(core.handleMessage(page, if (step.has("raw")) step.getString("raw") else step.getJSONObject("message").toString()))
                     "answer" -> effects(core.answerSheet(step.getLong("sheet").toULong(), answer(step.get("answer"))))
                     "ready" -> effects(core.sheetReady(step.getLong("sheet").toULong()))
-                    "asset" -> {
-                        val r = core.resolveAsset(step.getString("url"), step.optString("range").takeIf { it.isNotEmpty() })
-                        val headers = JSONObject()
-                        r.headers.forEach { headers.put(it.name.lowercase(), it.value) }
-                        JSONObject()
-                            .put("status", r.status.toInt())
-                            .put("headers", headers)
-                            .put("body_len", r.body.size)
-                            .put("body_prefix", String(r.body.copyOf(minOf(32, r.body.size)), Charsets.UTF_8))
-                    }
+                    "asset" -> asset(core.resolveAsset(step.getString("url"), step.optString("range").takeIf { it.isNotEmpty() }))
+                    "intercept" -> core.interceptRequest(step.getString("url"), step.optString("range").takeIf { it.isNotEmpty() })
+                        ?.let(::asset) ?: JSONObject.NULL
                     "request_allowed" -> core.isRequestAllowed(step.getString("url"))
                     "navigation_allowed" -> core.isNavigationAllowed(step.getString("url"))
                     "http" -> http(platform.url, step)
@@ -144,7 +149,7 @@ private fun run(file: File) {
                     else -> error("unknown step $kind")
                 }
                 val m = conformanceMatch(JSONObject.valueToString(step.get("expect")), JSONObject.valueToString(actual), vars)
-                assertTrue(m.ok, "${file.name} step $i (${step.getString("do")}): ${m.message}")
+                assertTrue(m.ok, "${file.name} at $origin, step $i (${step.getString("do")}): ${m.message}")
                 vars = m.varsJson
             }
         }
@@ -186,9 +191,11 @@ class ConformanceTest {
             File(app, "index.html").writeText("<title>x</title>")
             val host = JSONObject().put("user", JSONObject.NULL)
             HostCore(config(app, Files.createTempDirectory("data").toFile(), platform.url, host), ui).use { core ->
-                core.handleMessage("minihost://app/index.html", """{"id":1,"method":"login","params":{}}""")
+                val page = core.startUrl() + "index.html"
+                assertEquals("https://app.minihost.invalid/", core.startUrl())
+                core.handleMessage(page, """{"id":1,"method":"login","params":{}}""")
                 core.answerSheet(1uL, SheetAnswer.Dismiss)
-                core.handleMessage("minihost://app/index.html", """{"id":2,"method":"setNavigationBarColor","params":{"frontColor":"#ffffff","backgroundColor":"#112233"}}""")
+                core.handleMessage(page, """{"id":2,"method":"setNavigationBarColor","params":{"frontColor":"#ffffff","backgroundColor":"#112233"}}""")
                 assertEquals(listOf("show 1 login", "close 1", "navbar #112233"), calls)
                 assertTrue(core.documentStartScript().contains("MinihostAndroid"))
                 val layout = core.navbarLayout(ScreenMetrics(android = true, width = 412u, height = 915u, statusBarHeight = 24u, bottomInset = 16u, pixelRatio = 2.625f))

@@ -18,13 +18,14 @@ class FfiBenchTest {
         val config = HostConfig(
             appDir = System.getProperty("bench.app"), appPackage = null,
             dataDir = Files.createTempDirectory("bench").toString(), platformUrl = System.getProperty("bench.platform"),
-            pairingToken = null, transport = Transport.ANDROID, consent = Consent.ASK, user = "alice", dark = false, clientKey = null,
+            pairingToken = null, transport = Transport.ANDROID, consent = Consent.ASK, user = "alice", dark = false, clientKey = null, appOrigin = null,
         )
         HostCore(config, null).use { core ->
+            val page = core.startUrl() + "index.html"
             val message = { i: Int -> """{"id":$i,"method":"share","params":{"title":"Episode 4"}}""" }
-            repeat(5000) { core.handleMessage("minihost://app/index.html", message(it)) }
+            repeat(5000) { core.handleMessage(page, message(it)) }
             val start = System.nanoTime()
-            for (i in 0 until calls) check(core.handleMessage("minihost://app/index.html", message(i)).size == 1)
+            for (i in 0 until calls) check(core.handleMessage(page, message(i)).size == 1)
             println("kotlin %.2f us/call".format((System.nanoTime() - start) / 1000.0 / calls))
         }
     }
