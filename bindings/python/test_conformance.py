@@ -140,6 +140,10 @@ def test_vector(path, app_origin, platform):
                 actual = core.is_request_allowed(step["url"])
             elif kind == "navigation_allowed":
                 actual = core.is_navigation_allowed(step["url"])
+            elif kind == "menu":
+                actual = effects(core.menu_chosen(step["id"]))
+            elif kind == "title":
+                actual = effects(core.title_changed(step["title"]))
             elif kind == "http":
                 actual = http(platform, step)
             elif kind == "script":

@@ -61,6 +61,25 @@ pub struct SheetPage {
     pub csp: &'static str,
 }
 
+/// One entry of the capsule's ••• menu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MenuItem {
+    pub id: &'static str,
+    pub label: &'static str,
+}
+
+/// The capsule's ••• menu, the same on every shell; a choice goes to [`Host::menu_chosen`].
+pub const CAPSULE_MENU: &[MenuItem] = &[
+    MenuItem {
+        id: "share",
+        label: "Share…",
+    },
+    MenuItem {
+        id: "theme",
+        label: "Switch light/dark",
+    },
+];
+
 /// See [`Host::route_request`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestRoute {
@@ -440,6 +459,15 @@ impl Host {
     pub fn close(&self) -> Vec<Effect> {
         let events = self.lifecycle().close();
         self.events(events)
+    }
+
+    /// The user chose `id` from [`CAPSULE_MENU`]; an unknown id does nothing.
+    pub fn menu_chosen(&self, id: &str) -> Vec<Effect> {
+        match id {
+            "share" => self.share_requested(),
+            "theme" => self.toggle_theme(),
+            _ => Vec::new(),
+        }
     }
 
     pub fn set_theme(&self, theme: Theme) -> Vec<Effect> {

@@ -189,6 +189,12 @@ impl From<CoreRect> for FfiRect {
     }
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct MenuItem {
+    pub id: String,
+    pub label: String,
+}
+
 /// Where the native chrome and the app's webview go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
 pub struct NavbarLayout {
@@ -406,6 +412,27 @@ impl HostCore {
     /// The app's URL to load first.
     pub fn start_url(&self) -> String {
         self.host.start_url()
+    }
+
+    /// The page's `<title>` changed (the default navbar shows it).
+    pub fn title_changed(&self, title: String) -> Vec<Effect> {
+        self.render(self.host.title_changed(&title))
+    }
+
+    /// The capsule's ••• menu to show, in order.
+    pub fn capsule_menu(&self) -> Vec<MenuItem> {
+        minihost::host::CAPSULE_MENU
+            .iter()
+            .map(|m| MenuItem {
+                id: m.id.into(),
+                label: m.label.into(),
+            })
+            .collect()
+    }
+
+    /// The user chose a [`HostCore::capsule_menu`] item.
+    pub fn menu_chosen(&self, id: String) -> Vec<Effect> {
+        self.render(self.host.menu_chosen(&id))
     }
 
     pub fn page_started(&self) -> Vec<Effect> {

@@ -137,6 +137,8 @@ fn run(path: &Path, app_origin: Option<&str>) {
                 .map_or(Value::Null, asset),
             "request_allowed" => json!(core.is_request_allowed(step["url"].as_str().unwrap().into())),
             "navigation_allowed" => json!(core.is_navigation_allowed(step["url"].as_str().unwrap().into())),
+            "menu" => effects(core.menu_chosen(step["id"].as_str().unwrap().into())),
+            "title" => effects(core.title_changed(step["title"].as_str().unwrap().into())),
             "http" => http(&base, &step),
             "script" => json!(core.document_start_script()),
             other => panic!("{name}: unknown step {other}"),

@@ -144,6 +144,8 @@ private fun run(file: File) {
                         ?.let(::asset) ?: JSONObject.NULL
                     "request_allowed" -> core.isRequestAllowed(step.getString("url"))
                     "navigation_allowed" -> core.isNavigationAllowed(step.getString("url"))
+                    "menu" -> effects(core.menuChosen(step.getString("id")))
+                    "title" -> effects(core.titleChanged(step.getString("title")))
                     "http" -> http(platform.url, step)
                     "script" -> core.documentStartScript()
                     else -> error("unknown step $kind")
