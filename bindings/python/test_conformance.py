@@ -87,6 +87,7 @@ def effects(items):
 def asset(r):
     return {
         "status": r.status,
+        "reason": r.reason,
         "headers": {h.name.lower(): h.value for h in r.headers},
         "body_len": len(r.body),
         "body_prefix": bytes(r.body[:32]).decode("utf-8", "replace"),

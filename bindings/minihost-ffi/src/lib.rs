@@ -147,6 +147,8 @@ pub struct Header {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct AssetResponse {
     pub status: u16,
+    /// The status's reason phrase (`Partial Content`); Android's `WebResourceResponse` needs one.
+    pub reason: String,
     pub headers: Vec<Header>,
     pub body: Vec<u8>,
 }
@@ -312,6 +314,7 @@ impl HostCore {
         if minihost::policy::origin_of(&url).as_deref() != Some(self.host.app_origin()) {
             return AssetResponse {
                 status: 404,
+                reason: "Not Found".into(),
                 headers: vec![],
                 body: format!("{url:?} is not on the app's origin {}", self.host.app_origin()).into_bytes(),
             };
@@ -325,6 +328,7 @@ impl HostCore {
             Err(e) => {
                 return AssetResponse {
                     status: 400,
+                    reason: "Bad Request".into(),
                     headers: vec![],
                     body: format!("not a request URL: {url:?}: {e}").into_bytes(),
                 }
@@ -332,6 +336,7 @@ impl HostCore {
         };
         AssetResponse {
             status: response.status().as_u16(),
+            reason: response.status().canonical_reason().unwrap_or("Unknown").into(),
             headers: response
                 .headers()
                 .iter()
@@ -353,6 +358,7 @@ impl HostCore {
             RequestRoute::Network => None,
             RequestRoute::Refused => Some(AssetResponse {
                 status: 403,
+                reason: "Forbidden".into(),
                 headers: vec![Header {
                     name: "content-type".into(),
                     value: "text/plain; charset=utf-8".into(),
@@ -376,6 +382,16 @@ impl HostCore {
     /// May the app's webview navigate to `url`? (`shouldOverrideUrlLoading`, `decidePolicyFor`.)
     pub fn is_navigation_allowed(&self, url: String) -> bool {
         self.host.allow_navigation(&url)
+    }
+
+    /// May the page open a new window on `url`? Never; the attempt is logged (`onCreateWindow`).
+    pub fn is_new_window_allowed(&self, url: String) -> bool {
+        self.host.allow_new_window(&url)
+    }
+
+    /// May a sheet's webview navigate to `url`? Only within the sheet's own page.
+    pub fn is_sheet_navigation_allowed(&self, url: String) -> bool {
+        self.host.allow_sheet_navigation(&url)
     }
 
     /// The CSP of the app's HTML responses.

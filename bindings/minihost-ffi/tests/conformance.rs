@@ -152,7 +152,7 @@ fn run(path: &Path, app_origin: Option<&str>) {
 fn asset(r: minihost_ffi::AssetResponse) -> Value {
     let headers: Map<String, Value> = r.headers.iter().map(|h| (h.name.to_lowercase(), json!(h.value))).collect();
     let prefix = String::from_utf8_lossy(&r.body[..r.body.len().min(32)]).into_owned();
-    json!({"status": r.status, "headers": headers, "body_len": r.body.len(), "body_prefix": prefix})
+    json!({"status": r.status, "reason": r.reason, "headers": headers, "body_len": r.body.len(), "body_prefix": prefix})
 }
 
 /// Android's https origin (the default with its transport); the Kotlin runner uses it too.

@@ -114,6 +114,7 @@ private fun asset(r: dev.minihost.ffi.AssetResponse): JSONObject {
     r.headers.forEach { headers.put(it.name.lowercase(), it.value) }
     return JSONObject()
         .put("status", r.status.toInt())
+        .put("reason", r.reason)
         .put("headers", headers)
         .put("body_len", r.body.size)
         .put("body_prefix", String(r.body.copyOf(minOf(32, r.body.size)), Charsets.UTF_8))
@@ -174,7 +175,7 @@ class ConformanceTest {
             val err = assertFailsWith<MinihostException.App> {
                 HostCore(config(app, Files.createTempDirectory("data").toFile(), platform.url, JSONObject()), null)
             }
-            assertTrue(err.message!!.contains("dev.port"), err.message)
+            assertTrue(err.message.contains("dev.port"), err.message)
         }
     }
 
