@@ -10,8 +10,15 @@ public final class MinihostViewController: UIViewController, WKNavigationDelegat
     private var webView: WKWebView!
     private let navbar = UIView()
     private let titleLabel = UILabel()
-    private let capsule = UIView()
+    private let capsule = UIStackView()
+    private let menuButton = UIButton(type: .system)
+    private let closeButton = UIButton(type: .system)
+    private var titleObservation: NSKeyValueObservation?
     private lazy var sheets = NativeSheets(host: self)
+    /// Core calls may reach the platform over HTTP: they run here, in the page's order.
+    private let coreQueue = DispatchQueue(label: "minihost-core")
+    /// Called after the user closes the app from the capsule.
+    public var onClose: () -> Void = {}
 
     public init(config: HostConfig) {
         self.config = config
@@ -39,11 +46,58 @@ public final class MinihostViewController: UIViewController, WKNavigationDelegat
         configuration.allowsInlineMediaPlayback = true
         webView = WKWebView(frame: .zero, configuration: configuration)
         webView.navigationDelegate = self
+        titleObservation = webView.observe(\.title, options: [.new]) { [weak self] web, _ in
+            guard let self, let title = web.title else { return }
+            self.onCore { $0.titleChanged(title: title) }
+        }
         view.addSubview(webView)
         view.addSubview(navbar)
         navbar.addSubview(titleLabel)
+        setUpCapsule(core)
         view.addSubview(capsule)
         webView.load(URLRequest(url: URL(string: core.startUrl())!))
+    }
+
+    /// ••• shows the core's capsule menu; ✕ closes the app.
+    private func setUpCapsule(_ core: HostCore) {
+        menuButton.setTitle("•••", for: .normal)
+        menuButton.accessibilityLabel = "More"
+        menuButton.showsMenuAsPrimaryAction = true
+        menuButton.menu = UIMenu(children: core.capsuleMenu().map { item in
+            UIAction(title: item.label) { [weak self] _ in self?.onCore { $0.menuChosen(id: item.id) } }
+        })
+        closeButton.setTitle("✕", for: .normal)
+        closeButton.accessibilityLabel = "Close"
+        closeButton.addAction(UIAction { [weak self] _ in self?.close() }, for: .touchUpInside)
+        capsule.axis = .horizontal
+        capsule.distribution = .fillEqually
+        capsule.addArrangedSubview(menuButton)
+        capsule.addArrangedSubview(closeButton)
+    }
+
+    /// Sends `minis.destroy`, then tells the embedder.
+    public func close() {
+        onCore { $0.appClosing() }
+        coreQueue.async { DispatchQueue.main.async { self.onClose() } }
+    }
+
+    public override func viewDidAppear(_ animated: Bool) {
+        super.viewDidAppear(animated)
+        onCore { $0.visibilityChanged(visible: true) }
+    }
+
+    public override func viewWillDisappear(_ animated: Bool) {
+        super.viewWillDisappear(animated)
+        onCore { $0.visibilityChanged(visible: false) }
+    }
+
+    /// Runs a core call off the main thread and renders its effects.
+    func onCore(_ call: @escaping (HostCore) -> [Effect]) {
+        guard let core else { return }
+        coreQueue.async {
+            let effects = call(core)
+            DispatchQueue.main.async { self.render(effects) }
+        }
     }
 
     public override func viewDidLayoutSubviews() {
@@ -76,13 +130,7 @@ public final class MinihostViewController: UIViewController, WKNavigationDelegat
     }
 
     func answer(sheet id: UInt64, _ answer: SheetAnswer) {
-        guard let core else { return }
-        render(core.answerSheet(id: id, answer: answer))
-    }
-
-    func sheetReady(_ id: UInt64) {
-        guard let core else { return }
-        render(core.sheetReady(id: id))
+        onCore { $0.answerSheet(id: id, answer: answer) }
     }
 
     func redraw(navbarJson: String) {
@@ -97,10 +145,10 @@ public final class MinihostViewController: UIViewController, WKNavigationDelegat
     // MARK: WKScriptMessageHandler (the `ios` transport)
 
     public func userContentController(_ controller: WKUserContentController, didReceive message: WKScriptMessage) {
-        guard let core, let body = message.body as? String, message.frameInfo.isMainFrame else { return }
+        guard let body = message.body as? String, message.frameInfo.isMainFrame else { return }
         // The core checks the origin again (its bridge ACL); a frame or another origin is refused.
         let page = message.frameInfo.request.url?.absoluteString ?? ""
-        render(core.handleMessage(pageUrl: page, message: body))
+        onCore { $0.handleMessage(pageUrl: page, message: body) }
     }
 
     // MARK: WKURLSchemeHandler (minihost://app)
@@ -124,18 +172,20 @@ public final class MinihostViewController: UIViewController, WKNavigationDelegat
     public func webView(_ webView: WKWebView, decidePolicyFor action: WKNavigationAction, decisionHandler: @escaping (WKNavigationActionPolicy) -> Void) {
         guard let core, let url = action.request.url else { return decisionHandler(.cancel) }
         if action.targetFrame == nil {
-            decisionHandler(.cancel) // new windows are never opened
+            _ = core.isNewWindowAllowed(url: url.absoluteString) // never; logged with its rule
+            decisionHandler(.cancel)
             return
         }
         decisionHandler(core.isNavigationAllowed(url: url.absoluteString) ? .allow : .cancel)
     }
 
     public func webView(_ webView: WKWebView, didStartProvisionalNavigation navigation: WKNavigation!) {
-        if let core { render(core.pageStarted()) }
+        onCore { $0.pageStarted() }
     }
 
     public func webView(_ webView: WKWebView, didFinish navigation: WKNavigation!) {
-        if let core, let url = webView.url { render(core.pageLoaded(url: url.absoluteString)) }
+        guard let url = webView.url?.absoluteString else { return }
+        onCore { $0.pageLoaded(url: url) }
     }
 
     private func showFatal(_ text: String) {

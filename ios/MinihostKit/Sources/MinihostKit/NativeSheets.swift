@@ -79,7 +79,6 @@ extension MinihostViewController {
     func sheetPage(_ id: UInt64) -> SheetPage? { coreForSheets?.sheetPage(id: id) }
 
     func renderSheetMessage(pageUrl: String, message: String) {
-        guard let core = coreForSheets else { return }
-        render(core.handleSheetMessage(pageUrl: pageUrl, message: message))
+        onCore { $0.handleSheetMessage(pageUrl: pageUrl, message: message) }
     }
 }
