@@ -43,7 +43,9 @@ class MinihostView(context: Context, private val config: HostConfig, private val
         private set
     private val sheets = Sheets(this)
     internal val web = WebView(context)
-    private val capsule = CapsuleView(context, onMenu = ::showMenu, onClose = ::closeFromCapsule)
+    /** Where the core's layout puts the app; the WebView fills it. */
+    internal val appFrame = FrameLayout(context).apply { addView(web, LayoutParams(LayoutParams.MATCH_PARENT, LayoutParams.MATCH_PARENT)) }
+    internal val capsule = CapsuleView(context, onMenu = ::showMenu, onClose = ::closeFromCapsule)
     private var closed = false
 
     /** The page a message comes from: the core's ACL judges it (frames are refused by CSP). */
@@ -51,7 +53,7 @@ class MinihostView(context: Context, private val config: HostConfig, private val
 
     init {
         setBackgroundColor(Color.WHITE)
-        addView(web)
+        addView(appFrame)
         addView(navbar)
         addView(capsule)
     }
@@ -155,7 +157,7 @@ class MinihostView(context: Context, private val config: HostConfig, private val
                 pixelRatio = density,
             ),
         )
-        web.place(layout.app, density)
+        appFrame.place(layout.app, density)
         navbar.visibility = if (layout.navbar == null) View.GONE else View.VISIBLE
         layout.navbar?.let { navbar.place(it, density) }
         val title = layout.title

@@ -139,4 +139,22 @@ class MinihostViewTest {
         waitFor("the login's reply") { shadowOf(view.web).lastEvaluatedJavascript?.contains("\"id\":8") == true }
         assertFalse(dialog.isShowing)
     }
+
+    @Test
+    fun `chrome and app go where the core's layout puts them`() {
+        val density = view.resources.displayMetrics.density
+        view.measure(
+            android.view.View.MeasureSpec.makeMeasureSpec((412 * density).toInt(), android.view.View.MeasureSpec.EXACTLY),
+            android.view.View.MeasureSpec.makeMeasureSpec((915 * density).toInt(), android.view.View.MeasureSpec.EXACTLY),
+        )
+        view.layout(0, 0, (412 * density).toInt(), (915 * density).toInt())
+        val dp = { px: Int -> Math.round(px / density) }
+        // The capsule's right edge is 7 dp from the screen's; the app starts under the 44 dp navbar.
+        assertEquals(412 - 7, dp(view.capsule.right))
+        assertEquals(44, dp(view.navbar.bottom) - dp(view.navbar.top))
+        assertEquals(dp(view.navbar.bottom), dp(view.appFrame.top))
+        assertEquals(915, dp(view.appFrame.bottom))
+        assertEquals(412, dp(view.appFrame.width))
+        assertTrue("the title ends before the capsule", view.navbar.titleFrame!!.right <= view.capsule.left)
+    }
 }
