@@ -1,28 +1,62 @@
-//! The HTML rules: external `<script src>` and stylesheets, frames; inline scripts are handed
-//! to the JavaScript rules. A small tokenizer: tags, attributes, comments and raw-text
+//! The HTML rules: external `<script src>` and stylesheets, frames; inline scripts, event
+//! handler attributes (`onclick=`) and `javascript:` URLs are handed to the JavaScript rules. A small tokenizer: tags, attributes, comments and raw-text
 //! elements, which is all these rules need.
 
 use super::{Raw, Severity};
 use crate::policy::rules;
 
-/// An inline script: its text's byte range in the file, and whether it is a module.
+/// Script in a page: its text's byte range in the file, whether it is a module, and for an
+/// attribute the decoded code (entities resolved; `start` is where the raw value begins).
 pub struct InlineScript {
     pub start: usize,
     pub end: usize,
     pub module: bool,
+    pub code: Option<String>,
 }
 
-struct Tag<'t> {
+struct Attr {
+    name: String,
+    value: String,
+    /// The raw value's byte range in the file.
+    start: usize,
+    end: usize,
+}
+
+struct Tag {
     name: String,
     start: usize,
-    attrs: Vec<(String, String)>,
-    _text: &'t str,
+    attrs: Vec<Attr>,
 }
 
-impl Tag<'_> {
+impl Tag {
     fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.attrs.iter().find(|a| a.name == name).map(|a| a.value.as_str())
     }
+}
+
+/// Attributes whose value is a URL the browser may run as `javascript:`.
+const URL_ATTRIBUTES: &[&str] = &["href", "src", "action", "formaction", "xlink:href"];
+
+/// Code the page runs from attributes: `on*` handlers and `javascript:` URLs.
+fn attribute_scripts(tag: &Tag) -> impl Iterator<Item = InlineScript> + '_ {
+    tag.attrs.iter().filter_map(|a| {
+        let code = if a.name.starts_with("on") && a.name.len() > 2 {
+            a.value.clone()
+        } else if URL_ATTRIBUTES.contains(&a.name.as_str()) {
+            let v = a.value.trim_start();
+            v.get(..11)
+                .filter(|scheme| scheme.eq_ignore_ascii_case("javascript:"))
+                .map(|_| v[11..].to_string())?
+        } else {
+            return None;
+        };
+        (!code.trim().is_empty()).then(|| InlineScript {
+            start: a.start,
+            end: a.end,
+            module: false,
+            code: Some(code),
+        })
+    })
 }
 
 /// Whether `url` leaves the app's own files: `http(s):` or protocol-relative.
@@ -65,12 +99,8 @@ pub fn check(text: &str) -> (Vec<Raw>, Vec<InlineScript>) {
         }
         let name = rest[1..1 + name_len].to_ascii_lowercase();
         let (attrs, end) = attributes(text, at + 1 + name_len);
-        let tag = Tag {
-            name,
-            start: at,
-            attrs,
-            _text: text,
-        };
+        let tag = Tag { name, start: at, attrs };
+        scripts.extend(attribute_scripts(&tag));
         i = end;
         match tag.name.as_str() {
             "script" => {
@@ -92,6 +122,7 @@ pub fn check(text: &str) -> (Vec<Raw>, Vec<InlineScript>) {
                                 start: end,
                                 end: close,
                                 module: ty == "module",
+                                code: None,
                             });
                         }
                     }
@@ -163,7 +194,7 @@ pub fn check_css(css: &str) -> Vec<Raw> {
 }
 
 /// The attributes after a tag name, decoded, and the offset after the tag's `>`.
-fn attributes(text: &str, mut i: usize) -> (Vec<(String, String)>, usize) {
+fn attributes(text: &str, mut i: usize) -> (Vec<Attr>, usize) {
     let b = text.as_bytes();
     let mut attrs = Vec::new();
     loop {
@@ -185,6 +216,7 @@ fn attributes(text: &str, mut i: usize) -> (Vec<(String, String)>, usize) {
             i += 1;
         }
         let mut value = String::new();
+        let (mut vs, mut ve) = (i, i);
         if i < b.len() && b[i] == b'=' {
             i += 1;
             while i < b.len() && b[i].is_ascii_whitespace() {
@@ -192,22 +224,28 @@ fn attributes(text: &str, mut i: usize) -> (Vec<(String, String)>, usize) {
             }
             if i < b.len() && (b[i] == b'"' || b[i] == b'\'') {
                 let q = b[i];
-                let vs = i + 1;
-                let ve = b[vs..].iter().position(|c| *c == q).map_or(b.len(), |p| vs + p);
+                vs = i + 1;
+                ve = b[vs..].iter().position(|c| *c == q).map_or(b.len(), |p| vs + p);
                 value = html_escape::decode_html_entities(&text[vs..ve]).into_owned();
                 i = (ve + 1).min(b.len());
             } else {
-                let vs = i;
+                vs = i;
                 while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' {
                     i += 1;
                 }
+                ve = i;
                 value = html_escape::decode_html_entities(&text[vs..i]).into_owned();
             }
         }
         if name.is_empty() {
             i += 1;
         } else {
-            attrs.push((name, value));
+            attrs.push(Attr {
+                name,
+                value,
+                start: vs,
+                end: ve,
+            });
         }
     }
 }
@@ -244,6 +282,15 @@ mod tests {
         );
         assert_eq!(scripts.len(), 1);
         assert_eq!(&html[scripts[0].start..scripts[0].end], r#"TTMinis.init({clientKey: "k"})"#);
+    }
+
+    #[test]
+    fn handlers_and_javascript_urls_are_code() {
+        let html = r#"<a href=" JavaScript:go(1)" onclick='a(&quot;x&quot;)' data-on="no" onx=""><form action="/send">"#;
+        let (_, scripts) = check(html);
+        let code: Vec<&str> = scripts.iter().map(|s| s.code.as_deref().unwrap()).collect();
+        assert_eq!(code, ["go(1)", r#"a("x")"#]);
+        assert_eq!(&html[scripts[1].start..scripts[1].end], "a(&quot;x&quot;)");
     }
 
     #[test]

@@ -274,16 +274,24 @@ fn check_file(ctx: &Ctx, path: &Path, report: &mut Report, uses: &mut js::Uses) 
         Kind::Html => {
             let (mut raws, scripts) = html::check(&text);
             for s in scripts {
+                // A handler's code is a function body (it may `return`): parse it as one.
+                const HANDLER: &str = "(function (event) {\n";
+                let (code, prefix) = match &s.code {
+                    Some(code) => (format!("{HANDLER}{code}\n}})"), HANDLER.len()),
+                    None => (text[s.start..s.end].to_string(), 0),
+                };
                 let (r, u) = js::check(
-                    &text[s.start..s.end],
+                    &code,
                     &js::Options {
                         module: Some(s.module),
                         ..opts
                     },
                 );
                 merge(uses, u);
+                let len = s.end - s.start;
                 raws.extend(r.into_iter().map(|mut r| {
-                    r.offset += s.start;
+                    // Decoded attribute code may be shorter than its raw value: stay inside it.
+                    r.offset = s.start + r.offset.saturating_sub(prefix).min(len);
                     r
                 }));
             }
