@@ -199,6 +199,26 @@ fn minihost(args: &[&str]) -> (i32, String) {
 }
 
 #[test]
+fn one_file_is_checked_with_its_projects_trusted_domains() {
+    let app = fixtures().join("app");
+    let one = check_path(&app.join("dist/assets/app.js"), &CheckOptions::default()).unwrap();
+    let whole = check_path(&app, &CheckOptions::default()).unwrap();
+    let of_file = |r: &minihost::devtools::check::Report, file: &str| -> Vec<(u32, String)> {
+        let mut v: Vec<(u32, String)> = r
+            .findings
+            .iter()
+            .filter(|f| f.at.file.ends_with(file))
+            .map(|f| (f.at.line, f.rule.to_owned()))
+            .collect();
+        v.sort();
+        v
+    };
+    // The same findings as in the project's run: its trusted origins are not reported.
+    assert!(!of_file(&whole, "assets/app.js").is_empty());
+    assert_eq!(of_file(&one, "app.js"), of_file(&whole, "assets/app.js"));
+}
+
+#[test]
 fn sarif_and_json_on_stdout_and_a_failing_exit_code_on_errors() {
     let app = fixtures().join("app");
     let (code, out) = minihost(&["check", app.to_str().unwrap(), "--format", "sarif"]);

@@ -113,10 +113,18 @@ pub fn check_path(path: &Path, opts: &CheckOptions) -> anyhow::Result<Report> {
     let mut report = Report::default();
     if path.is_file() {
         report.root = path.parent().unwrap_or(Path::new(".")).to_owned();
+        // One file is checked with the trusted domains of the project it belongs to.
+        let project = path.ancestors().skip(1).map(|d| d.join(CONFIG_FILE)).find(|c| c.is_file());
+        let config_text = project.as_deref().and_then(|c| std::fs::read_to_string(c).ok());
+        let trusted = project
+            .as_deref()
+            .and_then(|c| AppConfig::load(c).ok())
+            .map(|l| l.config.trusted_domains)
+            .unwrap_or_default();
         let ctx = Ctx {
             base: report.root.clone(),
-            trusted: TrustedDomains::default(),
-            has_domain_section: false,
+            trusted,
+            has_domain_section: config_text.as_deref().is_some_and(|t| t.contains("\"domain\"")),
         };
         let mut uses = js::Uses::default();
         check_file(&ctx, path, &mut report, &mut uses)?;
