@@ -4,7 +4,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Wall-clock Unix seconds shifted by an offset that only ever grows, so tests can expire
-/// codes and tokens without sleeping. The offset is per process and not persisted.
+/// codes and tokens without sleeping. [`Platform::advance_clock`](crate::Platform::advance_clock)
+/// stores the offset with the data, and a platform opened on that data starts from it.
 #[derive(Debug, Default)]
 pub struct Clock {
     offset: AtomicI64,
@@ -13,6 +14,13 @@ pub struct Clock {
 impl Clock {
     pub fn new() -> Clock {
         Clock::default()
+    }
+
+    /// A clock already moved forward by `offset` seconds.
+    pub fn with_offset(offset: u64) -> Clock {
+        Clock {
+            offset: AtomicI64::new(i64::try_from(offset).unwrap_or(i64::MAX)),
+        }
     }
 
     /// Current Unix time in seconds, as the platform sees it.

@@ -173,7 +173,7 @@ impl Platform {
     }
 
     fn with_store(store: Store, opts: PlatformOptions, data_dir: Option<PathBuf>) -> Result<Platform, PlatformError> {
-        let clock = Clock::new();
+        let clock = Clock::with_offset(store.clock_offset()?);
         let ids = store.init(clock.now(), opts.seed_users)?;
         Ok(Platform {
             inner: Arc::new(Inner {
@@ -192,6 +192,14 @@ impl Platform {
     /// The clock every expiry reads.
     pub fn clock(&self) -> &Clock {
         &self.inner.clock
+    }
+
+    /// Moves the clock forward by `secs`, stored with the data so a restart keeps the time
+    /// (codes, tokens, renewals and ad days already judged by it stay judged). Returns the new time.
+    pub async fn advance_clock(&self, secs: u64) -> Result<u64, PlatformError> {
+        let now = self.inner.clock.advance(secs);
+        self.inner.store.save_clock_offset(self.inner.clock.offset()).await?;
+        Ok(now)
     }
 
     pub fn options(&self) -> &PlatformOptions {

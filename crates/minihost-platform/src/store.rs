@@ -298,6 +298,28 @@ impl Store {
         })
     }
 
+    /// The clock offset [`Store::save_clock_offset`] stored; 0 for a new database.
+    pub(crate) fn clock_offset(&self) -> Result<u64, PlatformError> {
+        let stored: Option<String> = self.read(|conn| {
+            conn.query_row("SELECT value FROM meta WHERE key = 'clock_offset'", [], |r| r.get(0))
+                .optional()
+        })?;
+        Ok(stored.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    /// Stores the clock offset; it only grows, also when two processes advance at once.
+    pub(crate) async fn save_clock_offset(&self, offset: u64) -> Result<(), PlatformError> {
+        self.write_async(move |conn| {
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('clock_offset', ?1) ON CONFLICT (key) DO UPDATE SET value = \
+                 CASE WHEN CAST(excluded.value AS INTEGER) > CAST(value AS INTEGER) THEN excluded.value ELSE value END",
+                [offset.to_string()],
+            )
+        })
+        .await?;
+        Ok(())
+    }
+
     /// Loads (or on first open creates) the id secret and seeds users once per database.
     pub(crate) fn init(&self, now: u64, seed_users: bool) -> Result<IdSecret, PlatformError> {
         let now = i64::try_from(now).unwrap_or(i64::MAX);

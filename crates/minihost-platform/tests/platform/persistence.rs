@@ -65,3 +65,26 @@ async fn data_survives_a_restart_on_the_same_data_dir() {
     // Seeds were not added a second time.
     assert_eq!(server.platform.users().unwrap().iter().filter(|u| u.username == "alice").count(), 1);
 }
+
+#[tokio::test]
+async fn an_advanced_clock_survives_a_restart_and_expired_tokens_stay_expired() {
+    let dir = data_dir();
+    let server = Server::open(dir.path(), PlatformOptions::default()).await;
+    let app = server.app("awminidrama", &[REDIRECT]);
+    let code = minis_code(&server, &app.client_key, "alice", &[USER_INFO_OPEN_ID]);
+    let tokens = server.exchange(&app, &code).await;
+    let advanced = server.admin_post("/__admin/clock/advance", json!({"seconds": 2 * 86_400})).await;
+    assert_eq!(advanced.status, StatusCode::OK);
+    server
+        .user_info(&tokens.str("/access_token"), "open_id")
+        .await
+        .assert_api_error(StatusCode::UNAUTHORIZED, "access_token_invalid");
+    server.stop().await;
+
+    let server = Server::open(dir.path(), PlatformOptions::default()).await;
+    assert!(server.platform.clock().offset() >= 2 * 86_400);
+    server
+        .user_info(&tokens.str("/access_token"), "open_id")
+        .await
+        .assert_api_error(StatusCode::UNAUTHORIZED, "access_token_invalid");
+}
