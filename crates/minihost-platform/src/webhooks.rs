@@ -35,6 +35,9 @@ const MAX_BACKOFF_SECS: i64 = 3_600;
 const MAX_IN_FLIGHT: usize = 32;
 /// How often the worker looks for due work when nothing wakes it.
 const POLL: Duration = Duration::from_secs(1);
+/// A claimed delivery is not due for anyone else this long (platform seconds): longer than an
+/// attempt may take, short enough that a process that died mid-attempt is retried soon.
+const LEASE_SECS: i64 = 30;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -225,6 +228,24 @@ fn due(conn: &Connection, now: i64, limit: usize) -> rusqlite::Result<Vec<Due>> 
     rows
 }
 
+/// Claims the due deliveries `ids` by moving each one's next attempt a lease ahead, so another
+/// process on the same data dir does not send it too. Returns the ones this call claimed.
+fn claim_job(ids: Vec<i64>, now: i64) -> impl FnOnce(&mut Connection) -> Result<Vec<i64>, PlatformError> + Send + 'static {
+    move |conn| {
+        let mut stmt = conn.prepare_cached(
+            "UPDATE webhook_deliveries SET next_attempt_at = ?3 \
+             WHERE id = ?1 AND status = 'pending' AND next_attempt_at <= ?2",
+        )?;
+        let mut claimed = Vec::with_capacity(ids.len());
+        for id in ids {
+            if stmt.execute(params![id, now, now + LEASE_SECS])? == 1 {
+                claimed.push(id);
+            }
+        }
+        Ok(claimed)
+    }
+}
+
 async fn attempt(client: &reqwest::Client, due: &Due, now: u64) -> Outcome {
     let sent = client
         .post(&due.url)
@@ -272,7 +293,7 @@ impl Platform {
                 tracing::warn!(target: "minihost::platform", error = %e, "processing due subscriptions failed");
             }
             let now = self.now();
-            match self.inner.store.read(|conn| due(conn, now, 256)) {
+            match self.claim_due(now).await {
                 Ok(batch) => {
                     for d in batch {
                         if !in_flight.lock().unwrap_or_else(|p| p.into_inner()).insert(d.id) {
@@ -304,6 +325,20 @@ impl Platform {
                 _ = tokio::time::sleep(POLL) => {}
             }
         }
+    }
+
+    /// Due deliveries, each claimed for this process (read first, so an idle poll writes nothing).
+    async fn claim_due(&self, now: i64) -> Result<Vec<Due>, PlatformError> {
+        let due = self.inner.store.read(|conn| due(conn, now, 256))?;
+        if due.is_empty() {
+            return Ok(due);
+        }
+        let claimed = self
+            .inner
+            .store
+            .write_async(claim_job(due.iter().map(|d| d.id).collect(), now))
+            .await?;
+        Ok(due.into_iter().filter(|d| claimed.contains(&d.id)).collect())
     }
 
     /// The outbox, newest first, optionally of one app and in one status.

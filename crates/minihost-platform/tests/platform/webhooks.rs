@@ -166,6 +166,42 @@ async fn pending_deliveries_go_out_again_after_a_restart() {
 }
 
 #[tokio::test]
+async fn two_servers_on_one_data_dir_send_each_due_delivery_once() {
+    const N: usize = 24;
+    let dir = data_dir();
+    let receiver = Receiver::start(&[500; N]).await;
+    let server = Server::open(dir.path(), PlatformOptions::default()).await;
+    server.app_with_webhook(APP, &receiver.url);
+    let mut ids = Vec::new();
+    for i in 0..N {
+        ids.push(paid_order(&server, &format!("shared-{i}")).await);
+    }
+    receiver.wait_for(N).await;
+    server
+        .wait_for_outbox("every first attempt failed", |d| d.len() == N && d.iter().all(|d| d.attempts == 1))
+        .await;
+    server.stop().await;
+    // All of them due again at once, for two workers that start together.
+    let db = rusqlite::Connection::open(dir.path().join(minihost_platform::DATABASE_FILE)).unwrap();
+    db.execute("UPDATE webhook_deliveries SET next_attempt_at = 0", []).unwrap();
+    drop(db);
+
+    let (a, _b) = tokio::join!(
+        Server::open(dir.path(), PlatformOptions::default()),
+        Server::open(dir.path(), PlatformOptions::default())
+    );
+    receiver.wait_for(2 * N).await;
+    a.wait_for_outbox("all delivered", |d| d.iter().all(|d| d.status == DeliveryStatus::Delivered))
+        .await;
+    let hits = receiver.hits();
+    for id in &ids {
+        let sent = hits.iter().filter(|h| h.content()["trade_order_id"] == id.as_str()).count();
+        assert_eq!(sent, 2, "{id}: one failed attempt and one delivery, not one per server");
+    }
+    assert_eq!(hits.len(), 2 * N);
+}
+
+#[tokio::test]
 async fn the_admin_resends_lists_and_redirects_webhooks() {
     let server = Server::temp(PlatformOptions::default()).await;
     let receiver = Receiver::start(&[]).await;
