@@ -478,3 +478,29 @@ async fn cors_lets_the_mini_app_origin_send_its_bearer_token() {
     let other = preflight("https://evil.example").await.unwrap();
     assert!(other.headers().get("access-control-allow-origin").is_none());
 }
+
+#[tokio::test]
+async fn the_js_client_runs_create_user_false_register_link_and_login_against_the_real_backend() {
+    let w = World::start().await;
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("client-js/test/live.mjs");
+    let out = tokio::process::Command::new("node")
+        .arg(&script)
+        .env("BACKEND_URL", &w.url)
+        .env("PLATFORM_URL", &w.platform_url)
+        .env("CLIENT_KEY", CLIENT_KEY)
+        .output()
+        .await
+        .expect("node (scripts/setup installs it)");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let linked: i64 = w
+        .db()
+        .query_row("SELECT user_id FROM tiktok_identities WHERE open_id = ?1", [report["openid"].as_str().unwrap()], |r| r.get(0))
+        .unwrap();
+    assert_eq!(json!(linked), report["user_id"]);
+}
