@@ -49,6 +49,9 @@ pub struct HostOptions {
     pub media_server: bool,
     /// bridge-js's transport: `ipc` (wry), `android` or `ios`.
     pub transport: &'static str,
+    /// A loopback backend started for this app (`minihost run`'s sample backend): its origin
+    /// is trusted as if `domain.trustedDomains` listed it.
+    pub backend_origin: Option<String>,
 }
 
 impl HostOptions {
@@ -68,6 +71,7 @@ impl HostOptions {
             bridge_log: None,
             media_server: false,
             transport: "ipc",
+            backend_origin: None,
         }
     }
 }
