@@ -1,8 +1,8 @@
 //! The sample drama with its server, as `minihost run` with no app starts them: the sample in
 //! the real webview, the reference backend and the platform on loopback, webhooks between
 //! them. A tour script, added to the unpacked sample, clicks the sample's own buttons and
-//! reports what its page shows; the test answers the host's sheets with keys and plays the
-//! platform's side (expiring tokens, revoking the grant).
+//! reports what its page shows; the test answers the host's sheets with keys, as a viewer
+//! would, and plays the platform's side (expiring tokens, revoking the grant).
 
 use super::harness::{serial, Collector, Host};
 use serde_json::{json, Value};
@@ -60,7 +60,7 @@ fn the_sample_logs_in_links_authorizes_buys_and_unlocks_by_ad_with_its_server() 
     let data = tempfile::tempdir().unwrap();
     unpack_sample_with_tour(data.path(), &collector);
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_minihost"))
-        .args(["run", "--consent", "allow", "--log-format", "json", "--data-dir"])
+        .args(["run", "--log-format", "json", "--data-dir"])
         .arg(data.path())
         .env("RUST_LOG", "info")
         .stdin(std::process::Stdio::null())
@@ -84,7 +84,9 @@ fn the_sample_logs_in_links_authorizes_buys_and_unlocks_by_ad_with_its_server() 
     let relogin = collector.wait("relogin", &host);
     assert_eq!((&relogin["session"], &relogin["welcome"]), (&json!("signed-in"), &json!(false)), "{relogin}");
 
-    // "Me": authorize (answered by --consent allow), the profile synced from /v2/user/info/.
+    // "Me": authorize (the consent sheet, Return), the profile synced from /v2/user/info/.
+    nth_sheet_ready(&host, "consent", 1);
+    host.keys(&["Return"]);
     let profile = collector.wait("profile", &host);
     assert_eq!(profile["name"], "Alice Lin", "{profile}");
 
@@ -124,6 +126,8 @@ fn the_sample_logs_in_links_authorizes_buys_and_unlocks_by_ad_with_its_server() 
     let r = post(&format!("{platform}/__admin/grants/revoke"), json!({ "username": "alice", "client_key": "sample-drama" }));
     assert!(r.is_object(), "{r}");
     collector.open_gate("revoked");
+    nth_sheet_ready(&host, "consent", 2);
+    host.keys(&["Return"]);
     nth_sheet_ready(&host, "pay", 3);
     host.keys(&["Escape"]);
     collector.wait("revoked", &host);
