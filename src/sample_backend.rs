@@ -46,7 +46,8 @@ impl SampleBackend {
         let url = format!("http://{}", listener.local_addr().map_err(io("no local address"))?);
         let sample = App::sample(&data_dir.join("cache"))?;
         let script = sample.root.join(URL_SCRIPT);
-        std::fs::write(&script, format!("window.SAMPLE_BACKEND_URL = '{url}';\n")).map_err(io(&format!("cannot write {}", script.display())))?;
+        std::fs::write(&script, format!("window.SAMPLE_BACKEND_URL = '{url}';\n"))
+            .map_err(io(&format!("cannot write {}", script.display())))?;
         Ok(SampleBackend {
             url,
             listener,
@@ -59,7 +60,10 @@ impl SampleBackend {
     pub fn start(self, host: &Host) -> Result<String, SampleBackendError> {
         let platform = host.platform_url().to_string();
         let client_key = host.client_key();
-        let failed = |why: String| SampleBackendError::Platform { url: platform.clone(), why };
+        let failed = |why: String| SampleBackendError::Platform {
+            url: platform.clone(),
+            why,
+        };
         let http = reqwest::blocking::Client::new();
         let apps: Value = http
             .get(format!("{platform}/__admin/apps"))

@@ -74,7 +74,10 @@ pub async fn register(State(backend): State<Backend>, JsonBody(c): JsonBody<Cred
     validate(&c)?;
     let len = c.password.chars().count();
     if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&len) {
-        return Err(ApiError::invalid("password", format!("must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")));
+        return Err(ApiError::invalid(
+            "password",
+            format!("must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"),
+        ));
     }
     let password = c.password.clone();
     let hash = blocking(move || hash_password(&password)).await??;
@@ -111,8 +114,11 @@ pub async fn login(State(backend): State<Backend>, JsonBody(c): JsonBody<Credent
     validate(&c)?;
     let key = c.username.as_deref().or(c.email.as_deref()).unwrap_or_default().to_lowercase();
     if let Err(wait) = backend.logins().check(&key) {
-        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, format!("too many wrong passwords; try again in {wait} s"))
-            .with("retry_after", wait));
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("too many wrong passwords; try again in {wait} s"),
+        )
+        .with("retry_after", wait));
     }
     let found: Option<(i64, Option<String>)> = backend
         .db()

@@ -21,9 +21,18 @@ pub const CATALOGUE: [Episode; 6] = [
     Episode { n: 1, price_beans: None },
     Episode { n: 2, price_beans: None },
     Episode { n: 3, price_beans: None },
-    Episode { n: 4, price_beans: Some(100) },
-    Episode { n: 5, price_beans: Some(100) },
-    Episode { n: 6, price_beans: Some(100) },
+    Episode {
+        n: 4,
+        price_beans: Some(100),
+    },
+    Episode {
+        n: 5,
+        price_beans: Some(100),
+    },
+    Episode {
+        n: 6,
+        price_beans: Some(100),
+    },
 ];
 
 /// A paid episode, or a 400 naming `field`.
@@ -31,7 +40,10 @@ pub fn paid(n: i64) -> ApiResult<&'static Episode> {
     match CATALOGUE.iter().find(|e| e.n == n) {
         Some(e) if e.price_beans.is_some() => Ok(e),
         Some(_) => Err(ApiError::invalid("episode", format!("episode {n} is free"))),
-        None => Err(ApiError::invalid("episode", format!("there is no episode {n} (1-{})", CATALOGUE.len()))),
+        None => Err(ApiError::invalid(
+            "episode",
+            format!("there is no episode {n} (1-{})", CATALOGUE.len()),
+        )),
     }
 }
 
@@ -83,11 +95,16 @@ pub struct AdWatched {
 pub async fn rewarded(State(backend): State<Backend>, me: CurrentUser, JsonBody(req): JsonBody<AdWatched>) -> ApiResult<Json<Value>> {
     paid(req.episode)?;
     if !req.is_ended {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "the ad was closed before its end: no reward").with("field", "isEnded"));
+        return Err(
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "the ad was closed before its end: no reward").with("field", "isEnded"),
+        );
     }
     let conn = backend.db();
     if let Some(by) = unlocked_by(&conn, me.id, req.episode)? {
-        return Err(ApiError::new(StatusCode::CONFLICT, format!("episode {} is already unlocked ({by})", req.episode)));
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!("episode {} is already unlocked ({by})", req.episode),
+        ));
     }
     unlock(&conn, me.id, req.episode, "ad")?;
     Ok(Json(json!({ "episode": req.episode, "unlocked": true, "unlocked_by": "ad" })))

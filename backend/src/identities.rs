@@ -38,7 +38,14 @@ pub fn user_of_union(conn: &Connection, host_app: &str, union_id: &str) -> Resul
 }
 
 /// Binds the identity to `user_id` (or refreshes its tokens when it is already bound).
-pub fn bind(conn: &Connection, user_id: i64, client_key: &str, host_app: &str, tokens: &Tokens, union_id: Option<&str>) -> Result<(), rusqlite::Error> {
+pub fn bind(
+    conn: &Connection,
+    user_id: i64,
+    client_key: &str,
+    host_app: &str,
+    tokens: &Tokens,
+    union_id: Option<&str>,
+) -> Result<(), rusqlite::Error> {
     conn.execute(
         "INSERT INTO tiktok_identities (user_id, client_key, host_app, open_id, union_id, access_token, \
          refresh_token, scopes, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
@@ -114,18 +121,34 @@ where
         Ok(tokens) => tokens,
         Err(TikTokError::Rejected { code, message }) => {
             // TikTok says "revoked" when the user withdrew the app's access.
-            let reauth = if message.contains("revoked") { Reauth::Authorize } else { Reauth::Login };
+            let reauth = if message.contains("revoked") {
+                Reauth::Authorize
+            } else {
+                Reauth::Login
+            };
             tracing::info!(target: "minihost_backend::tiktok", identity = identity.id, code, message, ?reauth, "refresh refused");
-            return Err(ApiError::unauthorized(reauth, format!("TikTok no longer accepts this login ({code}: {message})")));
+            return Err(ApiError::unauthorized(
+                reauth,
+                format!("TikTok no longer accepts this login ({code}: {message})"),
+            ));
         }
         Err(e) => return Err(platform_error(e)),
     };
     backend.db().execute(
         "UPDATE tiktok_identities SET access_token = ?2, refresh_token = ?3, scopes = ?4, updated_at = ?5 WHERE id = ?1",
-        params![identity.id, tokens.access_token, tokens.refresh_token, tokens.scope, crate::store::now()],
+        params![
+            identity.id,
+            tokens.access_token,
+            tokens.refresh_token,
+            tokens.scope,
+            crate::store::now()
+        ],
     )?;
     match f(tokens.access_token).await {
-        Err(TikTokError::TokenInvalid(why)) => Err(ApiError::unauthorized(Reauth::Authorize, format!("TikTok refused a fresh token: {why}"))),
+        Err(TikTokError::TokenInvalid(why)) => Err(ApiError::unauthorized(
+            Reauth::Authorize,
+            format!("TikTok refused a fresh token: {why}"),
+        )),
         other => other.map_err(platform_error),
     }
 }

@@ -53,7 +53,9 @@ async fn main() -> anyhow::Result<()> {
         config.allowed_origins = allow_origins;
     }
     let backend = Backend::open(config)?;
-    let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
     let url = format!("http://{}", listener.local_addr()?);
     println!("backend listening on {url} (webhook URL {url}{WEBHOOK_PATH})");
     backend.serve(listener).await.context("the server stopped")

@@ -31,7 +31,10 @@ pub async fn create(State(backend): State<Backend>, me: CurrentUser, JsonBody(re
     let identity = {
         let conn = backend.db();
         if let Some(by) = episodes::unlocked_by(&conn, me.id, episode.n)? {
-            return Err(ApiError::new(StatusCode::CONFLICT, format!("episode {} is already unlocked ({by})", episode.n)));
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                format!("episode {} is already unlocked ({by})", episode.n),
+            ));
         }
         identities::latest(&conn, me.id, backend.tiktok().client_key())?
             .ok_or_else(|| ApiError::unauthorized(Reauth::Login, "sign in with TikTok first: payments need a TikTok identity"))?
@@ -52,7 +55,9 @@ pub async fn create(State(backend): State<Backend>, me: CurrentUser, JsonBody(re
         params![trade_order_id, order_id, me.id, identity.id, episode.n, crate::store::now()],
     )?;
     tracing::info!(target: "minihost_backend::orders", user_id = me.id, episode = episode.n, trade_order_id, "trade order created");
-    Ok(Json(json!({ "trade_order_id": trade_order_id, "order_id": order_id, "episode": episode.n, "token_amount": beans })))
+    Ok(Json(
+        json!({ "trade_order_id": trade_order_id, "order_id": order_id, "episode": episode.n, "token_amount": beans }),
+    ))
 }
 
 struct Order {
@@ -90,14 +95,19 @@ fn settle(conn: &Connection, trade_order_id: &str, how: &str) -> Result<Option<O
         tracing::info!(target: "minihost_backend::orders", trade_order_id, how, "payment confirmed");
     }
     tx.commit()?;
-    Ok(Some(Order { status: "SUCCESS".into(), ..o }))
+    Ok(Some(Order {
+        status: "SUCCESS".into(),
+        ..o
+    }))
 }
 
 /// `GET /api/orders/{trade_order_id}`: the order and whether its episode is unlocked. While
 /// the webhook has not arrived, the platform is asked (`trade_order/query`).
 pub async fn status(State(backend): State<Backend>, me: CurrentUser, Path(trade_order_id): Path<String>) -> ApiResult<Json<Value>> {
     let not_found = || ApiError::new(StatusCode::NOT_FOUND, format!("no order {trade_order_id} of yours"));
-    let mut o = order(&backend.db(), &trade_order_id)?.filter(|o| o.user_id == me.id).ok_or_else(not_found)?;
+    let mut o = order(&backend.db(), &trade_order_id)?
+        .filter(|o| o.user_id == me.id)
+        .ok_or_else(not_found)?;
     if o.status == "PENDING" {
         let identity = identities::by_id(&backend.db(), o.identity_id)?.ok_or_else(not_found)?;
         let tiktok = backend.tiktok().clone();

@@ -69,17 +69,24 @@ impl TikTok {
     }
 
     pub async fn refresh(&self, refresh_token: &str) -> Result<Tokens, TikTokError> {
-        self.token(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]).await
+        self.token(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token)])
+            .await
     }
 
     async fn token(&self, grant: &[(&str, &str)]) -> Result<Tokens, TikTokError> {
         let url = format!("{}/v2/oauth/token/", self.base);
-        let mut form = vec![("client_key", self.client_key.as_str()), ("client_secret", self.client_secret.as_str())];
+        let mut form = vec![
+            ("client_key", self.client_key.as_str()),
+            ("client_secret", self.client_secret.as_str()),
+        ];
         form.extend_from_slice(grant);
         let body = self.send(&url, self.http.post(&url).form(&form)).await?;
         if let Some(error) = body["error"].as_str().filter(|e| !e.is_empty()) {
             let message = body["error_description"].as_str().unwrap_or_default().to_string();
-            return Err(TikTokError::Rejected { code: error.to_string(), message });
+            return Err(TikTokError::Rejected {
+                code: error.to_string(),
+                message,
+            });
         }
         serde_json::from_value(body).map_err(|e| TikTokError::BadAnswer { url, why: e.to_string() })
     }
@@ -111,10 +118,13 @@ impl TikTok {
         let url = format!("{}/v2/minis/trade_order/query/", self.base);
         let body = json!({ "trade_order_id": trade_order_id });
         let data = self.v2(&url, self.http.post(&url).bearer_auth(access_token).json(&body)).await?;
-        data["trade_order_status"].as_str().map(str::to_string).ok_or(TikTokError::BadAnswer {
-            url,
-            why: "no data.trade_order_status".into(),
-        })
+        data["trade_order_status"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or(TikTokError::BadAnswer {
+                url,
+                why: "no data.trade_order_status".into(),
+            })
     }
 
     /// A v2 resource call: `{data, error: {code, message}}`, `code` "ok" on success.
@@ -129,12 +139,18 @@ impl TikTok {
                 url: url.to_string(),
                 why: "no error.code".into(),
             }),
-            code => Err(TikTokError::Rejected { code: code.to_string(), message }),
+            code => Err(TikTokError::Rejected {
+                code: code.to_string(),
+                message,
+            }),
         }
     }
 
     async fn send(&self, url: &str, req: reqwest::RequestBuilder) -> Result<Value, TikTokError> {
-        let unreachable = |source| TikTokError::Unreachable { url: url.to_string(), source };
+        let unreachable = |source| TikTokError::Unreachable {
+            url: url.to_string(),
+            source,
+        };
         let res = req.send().await.map_err(unreachable)?;
         let status = res.status();
         let body: Value = res.json().await.map_err(|e| TikTokError::BadAnswer {

@@ -58,12 +58,16 @@ async fn verify(backend: &Backend, code: &str, host_app: Option<&str>) -> ApiRes
         Some(h) => h.parse::<HostApp>().map_err(|e| ApiError::invalid("hostApp", e))?,
     };
     if code.trim().is_empty() {
-        return Err(ApiError::invalid("code", "is empty; pass the code TTMinis.login or authorize returned"));
+        return Err(ApiError::invalid(
+            "code",
+            "is empty; pass the code TTMinis.login or authorize returned",
+        ));
     }
     let tokens = backend.tiktok().exchange_code(code).await.map_err(|e| match e {
-        TikTokError::Rejected { code: c, message } if c == "invalid_grant" => {
-            ApiError::invalid("code", format!("TikTok refused it ({c}: {message}); get a fresh one from TTMinis.login"))
-        }
+        TikTokError::Rejected { code: c, message } if c == "invalid_grant" => ApiError::invalid(
+            "code",
+            format!("TikTok refused it ({c}: {message}); get a fresh one from TTMinis.login"),
+        ),
         e => platform_error(e),
     })?;
     let basic = tokens.has_scope(USER_INFO_BASIC);
@@ -72,7 +76,11 @@ async fn verify(backend: &Backend, code: &str, host_app: Option<&str>) -> ApiRes
     } else {
         &["open_id", "union_id"]
     };
-    let info = backend.tiktok().user_info(&tokens.access_token, fields).await.map_err(platform_error)?;
+    let info = backend
+        .tiktok()
+        .user_info(&tokens.access_token, fields)
+        .await
+        .map_err(platform_error)?;
     if info["open_id"].as_str() != Some(tokens.open_id.as_str()) {
         return Err(platform_error(TikTokError::BadAnswer {
             url: "/v2/user/info/".into(),
@@ -140,8 +148,10 @@ pub async fn link_tiktok(State(backend): State<Backend>, me: CurrentUser, JsonBo
         let tx = conn.unchecked_transaction()?;
         if let Some(owner) = identities::user_of(&tx, &client_key, v.host_app, &v.tokens.open_id)? {
             if owner != me.id {
-                return Err(ApiError::new(StatusCode::CONFLICT, "this TikTok identity is already bound to another account")
-                    .with("openid", v.tokens.open_id.as_str()));
+                return Err(
+                    ApiError::new(StatusCode::CONFLICT, "this TikTok identity is already bound to another account")
+                        .with("openid", v.tokens.open_id.as_str()),
+                );
             }
         }
         identities::bind(&tx, me.id, &client_key, v.host_app, &v.tokens, v.union_id.as_deref())?;

@@ -30,25 +30,20 @@ pub fn create(conn: &Connection) -> Result<i64, rusqlite::Error> {
 
 pub fn load(conn: &Connection, id: i64) -> Result<Option<User>, rusqlite::Error> {
     let user = conn
-        .query_row(
-            "SELECT username, email, nickname, avatar FROM users WHERE id = ?1",
-            [id],
-            |r| {
-                Ok(User {
-                    id,
-                    username: r.get(0)?,
-                    email: r.get(1)?,
-                    nickname: r.get(2)?,
-                    avatar: r.get(3)?,
-                    tiktok: Vec::new(),
-                })
-            },
-        )
+        .query_row("SELECT username, email, nickname, avatar FROM users WHERE id = ?1", [id], |r| {
+            Ok(User {
+                id,
+                username: r.get(0)?,
+                email: r.get(1)?,
+                nickname: r.get(2)?,
+                avatar: r.get(3)?,
+                tiktok: Vec::new(),
+            })
+        })
         .optional()?;
     let Some(mut user) = user else { return Ok(None) };
-    let mut stmt = conn.prepare_cached(
-        "SELECT client_key, host_app, open_id, union_id FROM tiktok_identities WHERE user_id = ?1 ORDER BY id",
-    )?;
+    let mut stmt =
+        conn.prepare_cached("SELECT client_key, host_app, open_id, union_id FROM tiktok_identities WHERE user_id = ?1 ORDER BY id")?;
     user.tiktok = stmt
         .query_map([id], |r| {
             Ok(Identity {

@@ -53,7 +53,13 @@ impl World {
     }
 
     async fn admin(&self, path: &str, body: Value) -> Value {
-        let res = self.http.post(format!("{}{path}", self.platform_url)).json(&body).send().await.unwrap();
+        let res = self
+            .http
+            .post(format!("{}{path}", self.platform_url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         res.json().await.unwrap()
     }
 
@@ -79,7 +85,10 @@ impl World {
 
     async fn add_user(&self, username: &str, display_name: &str) {
         let r = self
-            .admin("/__admin/users", json!({"username": username, "display_name": display_name, "beans": 1000}))
+            .admin(
+                "/__admin/users",
+                json!({"username": username, "display_name": display_name, "beans": 1000}),
+            )
             .await;
         assert_eq!(r["user"]["username"], username, "{r}");
     }
@@ -171,7 +180,11 @@ async fn silent_login_creates_the_user_once_and_finds_it_again() {
 async fn create_user_false_answers_404_then_register_link_and_the_next_login_signs_straight_in() {
     let w = World::start().await;
     let (status, err) = w
-        .post("/api/auth/tiktok", None, json!({"code": w.login_code("alice").await, "createUser": false}))
+        .post(
+            "/api/auth/tiktok",
+            None,
+            json!({"code": w.login_code("alice").await, "createUser": false}),
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{err}");
     assert_eq!(err["code"], 404, "{err}");
@@ -180,13 +193,23 @@ async fn create_user_false_answers_404_then_register_link_and_the_next_login_sig
     assert_eq!(users, 0, "createUser: false creates nothing");
 
     let (status, reg) = w
-        .post("/api/auth/register", None, json!({"email": "lin@example.com", "password": "bakery-debt-7"}))
+        .post(
+            "/api/auth/register",
+            None,
+            json!({"email": "lin@example.com", "password": "bakery-debt-7"}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{reg}");
     let token = reg["token"].as_str().unwrap();
-    let (status, linked) = w.post("/api/auth/link-tiktok", Some(token), json!({"code": w.login_code("alice").await})).await;
+    let (status, linked) = w
+        .post("/api/auth/link-tiktok", Some(token), json!({"code": w.login_code("alice").await}))
+        .await;
     assert_eq!(status, StatusCode::OK, "{linked}");
-    assert_eq!((&linked["message"], &linked["status"]), (&json!("User associated."), &json!("ok")), "{linked}");
+    assert_eq!(
+        (&linked["message"], &linked["status"]),
+        (&json!("User associated."), &json!("ok")),
+        "{linked}"
+    );
     assert_eq!(linked["user_id"], reg["user"]["id"]);
     assert_eq!(linked["openid"], err["openid"], "the identity the 404 named is the one bound");
 
@@ -198,19 +221,32 @@ async fn create_user_false_answers_404_then_register_link_and_the_next_login_sig
 
     // Another account cannot take the same identity.
     let (_, other) = w
-        .post("/api/auth/register", None, json!({"username": "mallory", "password": "stolen-identity"}))
+        .post(
+            "/api/auth/register",
+            None,
+            json!({"username": "mallory", "password": "stolen-identity"}),
+        )
         .await;
     let (status, clash) = w
-        .post("/api/auth/link-tiktok", other["token"].as_str(), json!({"code": w.login_code("alice").await}))
+        .post(
+            "/api/auth/link-tiktok",
+            other["token"].as_str(),
+            json!({"code": w.login_code("alice").await}),
+        )
         .await;
     assert_eq!((status, clash["code"].clone()), (StatusCode::CONFLICT, json!(409)), "{clash}");
-    assert!(clash["message"].as_str().unwrap().contains("already bound to another account"), "{clash}");
+    assert!(
+        clash["message"].as_str().unwrap().contains("already bound to another account"),
+        "{clash}"
+    );
 }
 
 #[tokio::test]
 async fn each_host_app_is_its_own_identity() {
     let w = World::start().await;
-    let (_, on_tiktok) = w.tiktok_login(json!({"code": w.code("alice", "user.info.open_id", "tiktok").await})).await;
+    let (_, on_tiktok) = w
+        .tiktok_login(json!({"code": w.code("alice", "user.info.open_id", "tiktok").await}))
+        .await;
     let (_, on_douyin) = w
         .tiktok_login(json!({"code": w.code("alice", "user.info.open_id", "douyin").await, "hostApp": "douyin"}))
         .await;
@@ -218,7 +254,11 @@ async fn each_host_app_is_its_own_identity() {
     assert_eq!(on_douyin["tiktok"][0]["host_app"], "douyin", "{on_douyin}");
     assert_ne!(on_tiktok["tiktok"][0]["openid"], on_douyin["tiktok"][0]["openid"]);
     let (status, err) = w
-        .post("/api/auth/tiktok", None, json!({"code": w.login_code("alice").await, "hostApp": "myspace"}))
+        .post(
+            "/api/auth/tiktok",
+            None,
+            json!({"code": w.login_code("alice").await, "hostApp": "myspace"}),
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(err["field"], "hostApp", "{err}");
@@ -253,7 +293,11 @@ async fn sync_user_profile_overwrite_setnx_and_false() {
             .await;
         let token = reg["token"].as_str().unwrap();
         let (status, linked) = w
-            .post("/api/auth/link-tiktok", Some(token), json!({"code": w.authorize_code(&known).await, "syncUserProfile": mode}))
+            .post(
+                "/api/auth/link-tiktok",
+                Some(token),
+                json!({"code": w.authorize_code(&known).await, "syncUserProfile": mode}),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{linked}");
         let (_, me) = w.get("/api/me", token).await;
@@ -266,7 +310,11 @@ async fn sync_user_profile_overwrite_setnx_and_false() {
                 assert_eq!(me["nickname"], "Lin", "setnx keeps a set field: {me}");
                 assert!(me["avatar"].is_string(), "setnx fills a field never set: {me}");
             }
-            _ => assert_eq!((&me["nickname"], &me["avatar"]), (&json!("Lin"), &Value::Null), "false changes nothing: {me}"),
+            _ => assert_eq!(
+                (&me["nickname"], &me["avatar"]),
+                (&json!("Lin"), &Value::Null),
+                "false changes nothing: {me}"
+            ),
         }
     }
     let (status, err) = w
@@ -294,13 +342,19 @@ async fn expired_tokens_ask_for_login_and_a_revoked_grant_for_authorize() {
     w.admin("/__admin/tokens/expire", json!({"token": access})).await;
     w.admin("/__admin/tokens/expire", json!({"token": refresh})).await;
     let (status, err) = w.post("/api/orders", Some(&token), json!({"episode": 5})).await;
-    assert_eq!((status, &err["code"], &err["reauth"]), (StatusCode::UNAUTHORIZED, &json!(401), &json!("login")), "{err}");
+    assert_eq!(
+        (status, &err["code"], &err["reauth"]),
+        (StatusCode::UNAUTHORIZED, &json!(401), &json!("login")),
+        "{err}"
+    );
     let (token, _) = w.tiktok_login(json!({"code": w.login_code("alice").await})).await;
     let (status, order) = w.post("/api/orders", Some(&token), json!({"episode": 5})).await;
     assert_eq!(status, StatusCode::OK, "after the new login: {order}");
 
     // The user revoked the app's access: authorize again.
-    let r = w.admin("/__admin/grants/revoke", json!({"username": "alice", "client_key": CLIENT_KEY})).await;
+    let r = w
+        .admin("/__admin/grants/revoke", json!({"username": "alice", "client_key": CLIENT_KEY}))
+        .await;
     assert!(r.is_object(), "{r}");
     let (status, err) = w.post("/api/orders", Some(&token), json!({"episode": 6})).await;
     assert_eq!((status, &err["reauth"]), (StatusCode::UNAUTHORIZED, &json!("authorize")), "{err}");
@@ -336,7 +390,13 @@ async fn a_paid_order_unlocks_by_webhook_and_forged_replayed_and_duplicate_deliv
         let http = w.http.clone();
         let url = format!("{}{WEBHOOK_PATH}", w.url);
         async move {
-            let res = http.post(url).header(webhook::SIGNATURE_HEADER, signature).body(body).send().await.unwrap();
+            let res = http
+                .post(url)
+                .header(webhook::SIGNATURE_HEADER, signature)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
             let status = res.status();
             (status, res.json::<Value>().await.unwrap())
         }
@@ -358,11 +418,19 @@ async fn a_paid_order_unlocks_by_webhook_and_forged_replayed_and_duplicate_deliv
     assert_eq!((status, &dup["status"]), (StatusCode::OK, &json!("duplicate")), "{dup}");
     let unlocks: i64 = w
         .db()
-        .query_row("SELECT COUNT(*) FROM unlocks WHERE user_id = ?1", [user["id"].as_i64().unwrap()], |r| r.get(0))
+        .query_row(
+            "SELECT COUNT(*) FROM unlocks WHERE user_id = ?1",
+            [user["id"].as_i64().unwrap()],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(unlocks, 1);
     let (_, status) = w.get(&format!("/api/orders/{trade_order_id}"), &token).await;
-    assert_eq!((&status["status"], &status["unlocked"]), (&json!("SUCCESS"), &json!(true)), "{status}");
+    assert_eq!(
+        (&status["status"], &status["unlocked"]),
+        (&json!("SUCCESS"), &json!(true)),
+        "{status}"
+    );
     let (code, again) = w.post("/api/orders", Some(&token), json!({"episode": 4})).await;
     assert_eq!(code, StatusCode::CONFLICT, "{again}");
 }
@@ -375,7 +443,11 @@ async fn without_the_webhook_the_server_confirms_with_trade_order_query() {
     let (_, order) = w.post("/api/orders", Some(&token), json!({"episode": 6})).await;
     let trade_order_id = order["trade_order_id"].as_str().unwrap().to_string();
     let (_, pending) = w.get(&format!("/api/orders/{trade_order_id}"), &token).await;
-    assert_eq!((&pending["status"], &pending["unlocked"]), (&json!("PENDING"), &json!(false)), "{pending}");
+    assert_eq!(
+        (&pending["status"], &pending["unlocked"]),
+        (&json!("PENDING"), &json!(false)),
+        "{pending}"
+    );
     w.platform
         .pay_order(PayRequest {
             trade_order_id: trade_order_id.clone(),
@@ -394,14 +466,20 @@ async fn without_the_webhook_the_server_confirms_with_trade_order_query() {
 async fn a_rewarded_ad_unlocks_one_episode_only_when_watched_to_the_end() {
     let w = World::start().await;
     let (token, _) = w.tiktok_login(json!({"code": w.login_code("alice").await})).await;
-    let (status, err) = w.post("/api/ads/rewarded", Some(&token), json!({"episode": 5, "isEnded": false})).await;
+    let (status, err) = w
+        .post("/api/ads/rewarded", Some(&token), json!({"episode": 5, "isEnded": false}))
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
     assert!(w.unlocked(&token, 5).await.is_null());
-    let (status, ok) = w.post("/api/ads/rewarded", Some(&token), json!({"episode": 5, "isEnded": true})).await;
+    let (status, ok) = w
+        .post("/api/ads/rewarded", Some(&token), json!({"episode": 5, "isEnded": true}))
+        .await;
     assert_eq!(status, StatusCode::OK, "{ok}");
     assert_eq!(w.unlocked(&token, 5).await, "ad");
     assert!(w.unlocked(&token, 6).await.is_null(), "one ad, one episode");
-    let (status, err) = w.post("/api/ads/rewarded", Some(&token), json!({"episode": 2, "isEnded": true})).await;
+    let (status, err) = w
+        .post("/api/ads/rewarded", Some(&token), json!({"episode": 2, "isEnded": true}))
+        .await;
     assert_eq!((status, &err["field"]), (StatusCode::BAD_REQUEST, &json!("episode")), "{err}");
 }
 
@@ -410,7 +488,11 @@ async fn passwords_are_stored_only_as_argon2id_hashes_and_guessing_is_limited() 
     let w = World::start().await;
     let password = "the-coldest-ceo-42";
     let (status, reg) = w
-        .post("/api/auth/register", None, json!({"username": "lin", "email": "lin@example.com", "password": password}))
+        .post(
+            "/api/auth/register",
+            None,
+            json!({"username": "lin", "email": "lin@example.com", "password": password}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{reg}");
     assert!(reg["user"].get("password_hash").is_none(), "{reg}");
@@ -418,18 +500,29 @@ async fn passwords_are_stored_only_as_argon2id_hashes_and_guessing_is_limited() 
     assert!(stored.starts_with("$argon2id$"), "{stored}");
     assert!(!stored.contains(password));
     let raw = std::fs::read(w.dir.path().join("backend").join(minihost_backend::store::DB_FILE)).unwrap();
-    assert!(!raw.windows(password.len()).any(|win| win == password.as_bytes()), "no plaintext in the file");
+    assert!(
+        !raw.windows(password.len()).any(|win| win == password.as_bytes()),
+        "no plaintext in the file"
+    );
 
-    let (status, _) = w.post("/api/auth/register", None, json!({"username": "LIN", "password": "another-one-1"})).await;
+    let (status, _) = w
+        .post("/api/auth/register", None, json!({"username": "LIN", "password": "another-one-1"}))
+        .await;
     assert_eq!(status, StatusCode::CONFLICT, "usernames are case-insensitive");
-    let (status, ok) = w.post("/api/auth/login", None, json!({"email": "lin@example.com", "password": password})).await;
+    let (status, ok) = w
+        .post("/api/auth/login", None, json!({"email": "lin@example.com", "password": password}))
+        .await;
     assert_eq!(status, StatusCode::OK, "{ok}");
     let session = ok["token"].as_str().unwrap().to_string();
     for _ in 0..minihost_backend::rate_limit::MAX_FAILURES {
-        let (status, err) = w.post("/api/auth/login", None, json!({"username": "lin", "password": "guess"})).await;
+        let (status, err) = w
+            .post("/api/auth/login", None, json!({"username": "lin", "password": "guess"}))
+            .await;
         assert_eq!((status, &err["code"]), (StatusCode::UNAUTHORIZED, &json!(401)), "{err}");
     }
-    let (status, err) = w.post("/api/auth/login", None, json!({"username": "lin", "password": password})).await;
+    let (status, err) = w
+        .post("/api/auth/login", None, json!({"username": "lin", "password": password}))
+        .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "limited even with the right password: {err}");
 
     let (status, _) = w.post("/api/auth/logout", Some(&session), json!({})).await;
@@ -445,8 +538,18 @@ async fn errors_are_json_with_code_and_message_naming_the_cause() {
         ("/api/auth/tiktok", json!({}), 400, "missing field `code`"),
         ("/api/auth/tiktok", json!({"code": "forged"}), 400, "TikTok refused it"),
         ("/api/auth/register", json!({"password": "x"}), 400, "username"),
-        ("/api/auth/register", json!({"email": "nope", "password": "long-enough"}), 400, "email"),
-        ("/api/auth/register", json!({"username": "lin", "password": "short"}), 400, "password"),
+        (
+            "/api/auth/register",
+            json!({"email": "nope", "password": "long-enough"}),
+            400,
+            "email",
+        ),
+        (
+            "/api/auth/register",
+            json!({"username": "lin", "password": "short"}),
+            400,
+            "password",
+        ),
         ("/api/orders", json!({"episode": 4}), 401, "Bearer"),
         ("/api/nowhere", json!({}), 404, "no such endpoint"),
     ] {
@@ -455,9 +558,18 @@ async fn errors_are_json_with_code_and_message_naming_the_cause() {
         assert_eq!(err["code"], status, "{err}");
         assert!(err["message"].as_str().unwrap().contains(needle), "{path} {body}: {err}");
     }
-    let res = w.http.post(format!("{}/api/auth/login", w.url)).body("{not json").send().await.unwrap();
+    let res = w
+        .http
+        .post(format!("{}/api/auth/login", w.url))
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    assert!(res.json::<Value>().await.unwrap()["message"].as_str().unwrap().contains("invalid JSON body"));
+    assert!(res.json::<Value>().await.unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .contains("invalid JSON body"));
 }
 
 #[tokio::test]
@@ -500,7 +612,11 @@ async fn the_js_client_runs_create_user_false_register_link_and_login_against_th
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let linked: i64 = w
         .db()
-        .query_row("SELECT user_id FROM tiktok_identities WHERE open_id = ?1", [report["openid"].as_str().unwrap()], |r| r.get(0))
+        .query_row(
+            "SELECT user_id FROM tiktok_identities WHERE open_id = ?1",
+            [report["openid"].as_str().unwrap()],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(json!(linked), report["user_id"]);
 }

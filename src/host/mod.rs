@@ -163,7 +163,10 @@ impl Host {
                 }
             });
         }
-        let policy = Arc::new(Policy::with_media_origin(&with_backend(config, opts.backend_origin.as_deref())?, media_origin));
+        let policy = Arc::new(Policy::with_media_origin(
+            &with_backend(config, opts.backend_origin.as_deref())?,
+            media_origin,
+        ));
         let log = match &opts.bridge_log {
             Some(path) => Some(BridgeLog::create(path).map_err(|source| HostError::Io {
                 context: format!("cannot create {}", path.display()),

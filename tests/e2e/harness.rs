@@ -273,7 +273,11 @@ impl Host {
         let end = Instant::now() + DEADLINE;
         let mut lines = lock.lock().unwrap();
         loop {
-            let seen = lines.iter().filter_map(|l| serde_json::from_str::<Value>(l).ok()).filter(|v| pred(v)).count();
+            let seen = lines
+                .iter()
+                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+                .filter(|v| pred(v))
+                .count();
             if seen >= n {
                 return;
             }

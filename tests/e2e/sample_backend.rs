@@ -38,7 +38,10 @@ fn unpack_sample_with_tour(data: &Path, collector: &Collector) {
     assert!(html.contains("tour.js"), "the sample's index.html loads app.js deferred");
     std::fs::write(dir.join("index.html"), html).unwrap();
     let mut config: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("minis.config.json")).unwrap()).unwrap();
-    config["domain"]["trustedDomains"].as_array_mut().unwrap().push(json!(collector.url));
+    config["domain"]["trustedDomains"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!(collector.url));
     config["dev"]["ads"] = json!({ "episode-unlock": { "durationSeconds": 10 } });
     std::fs::write(dir.join("minis.config.json"), config.to_string()).unwrap();
     std::fs::write(dir.join(".complete"), b"").unwrap();
@@ -46,11 +49,19 @@ fn unpack_sample_with_tour(data: &Path, collector: &Collector) {
 
 /// Waits until the host has shown `n` sheets of `kind` that are ready for keys.
 fn nth_sheet_ready(host: &Host, kind: &str, n: usize) {
-    host.wait_events(&format!("{kind} sheets ready"), n, |e| e["message"] == "sheet ready" && e["kind"] == kind);
+    host.wait_events(&format!("{kind} sheets ready"), n, |e| {
+        e["message"] == "sheet ready" && e["kind"] == kind
+    });
 }
 
 fn post(url: &str, body: Value) -> Value {
-    reqwest::blocking::Client::new().post(url).json(&body).send().unwrap().json().unwrap()
+    reqwest::blocking::Client::new()
+        .post(url)
+        .json(&body)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap()
 }
 
 #[test]
@@ -82,7 +93,11 @@ fn the_sample_logs_in_links_authorizes_buys_and_unlocks_by_ad_with_its_server() 
     assert_eq!(linked["session"], "signed-in", "{linked}");
     assert!(linked["log"].as_str().unwrap().contains("User associated."), "{linked}");
     let relogin = collector.wait("relogin", &host);
-    assert_eq!((&relogin["session"], &relogin["welcome"]), (&json!("signed-in"), &json!(false)), "{relogin}");
+    assert_eq!(
+        (&relogin["session"], &relogin["welcome"]),
+        (&json!("signed-in"), &json!(false)),
+        "{relogin}"
+    );
 
     // "Me": authorize (the consent sheet, Return), the profile synced from /v2/user/info/.
     nth_sheet_ready(&host, "consent", 1);
@@ -110,7 +125,9 @@ fn the_sample_logs_in_links_authorizes_buys_and_unlocks_by_ad_with_its_server() 
     // The server's platform tokens expire: the next call makes the app log in again.
     let db = rusqlite::Connection::open(data.path().join("backend/backend.sqlite")).unwrap();
     let (access, refresh): (String, String) = db
-        .query_row("SELECT access_token, refresh_token FROM tiktok_identities", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT access_token, refresh_token FROM tiktok_identities", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .unwrap();
     for token in [access, refresh] {
         let r = post(&format!("{platform}/__admin/tokens/expire"), json!({ "token": token }));
@@ -123,7 +140,10 @@ fn the_sample_logs_in_links_authorizes_buys_and_unlocks_by_ad_with_its_server() 
     assert_eq!(expired["ep6"], "false", "cancelled, still locked: {expired}");
 
     // The user revokes the app's access: the app authorizes again.
-    let r = post(&format!("{platform}/__admin/grants/revoke"), json!({ "username": "alice", "client_key": "sample-drama" }));
+    let r = post(
+        &format!("{platform}/__admin/grants/revoke"),
+        json!({ "username": "alice", "client_key": "sample-drama" }),
+    );
     assert!(r.is_object(), "{r}");
     collector.open_gate("revoked");
     nth_sheet_ready(&host, "consent", 2);
