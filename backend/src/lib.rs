@@ -61,6 +61,12 @@ impl Config {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
+    #[error("cannot create the data dir {dir}: {source}")]
+    DataDir {
+        dir: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot open the database in {dir}: {source}")]
     Database {
         dir: String,
@@ -84,6 +90,10 @@ struct Inner {
 
 impl Backend {
     pub fn open(config: Config) -> Result<Backend, BackendError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| BackendError::DataDir {
+            dir: config.data_dir.display().to_string(),
+            source,
+        })?;
         let db = store::open(&config.data_dir).map_err(|source| BackendError::Database {
             dir: config.data_dir.display().to_string(),
             source,

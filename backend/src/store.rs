@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     expires_at INTEGER NOT NULL
 );
 -- One TikTok identity per (app, host app, open_id): the same person has another open_id on
--- Douyin or Toutiao, so host_app is part of the key.
+-- Douyin or Toutiao, so host_app is part of the key. The platform tokens are bearer secrets:
+-- a production server encrypts them at rest.
 CREATE TABLE IF NOT EXISTS tiktok_identities (
     id INTEGER PRIMARY KEY,
     user_id INTEGER NOT NULL REFERENCES users(id),
@@ -63,10 +64,8 @@ CREATE TABLE IF NOT EXISTS webhook_events (
 );
 ";
 
+/// Opens (and creates or migrates) the database in `data_dir`, which must exist.
 pub fn open(data_dir: &Path) -> Result<Connection, rusqlite::Error> {
-    if let Err(e) = std::fs::create_dir_all(data_dir) {
-        return Err(rusqlite::Error::InvalidPath(format!("{}: {e}", data_dir.display()).into()));
-    }
     let conn = Connection::open(data_dir.join(DB_FILE))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "foreign_keys", true)?;

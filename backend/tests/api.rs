@@ -620,3 +620,40 @@ async fn the_js_client_runs_create_user_false_register_link_and_login_against_th
         .unwrap();
     assert_eq!(json!(linked), report["user_id"]);
 }
+
+#[tokio::test]
+async fn union_id_finds_the_user_across_the_same_developers_apps() {
+    let w = World::start().await;
+    // A second app of the same developer, whose server shares this database.
+    let (key, secret) = ("sample-drama-spinoff", "spinoff-secret-0123456789abcdef0");
+    w.platform
+        .ensure_app(NewApp {
+            client_key: key.into(),
+            client_secret: Some(secret.into()),
+            ..NewApp::default()
+        })
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let spinoff = format!("http://{}", listener.local_addr().unwrap());
+    let backend = Backend::open(Config::new(&w.platform_url, key, secret, w.dir.path().join("backend"))).unwrap();
+    tokio::spawn(backend.serve(listener));
+
+    let (_, first) = w.tiktok_login(json!({"code": w.login_code("alice").await})).await;
+    let code = w
+        .admin("/__admin/codes", json!({"client_key": key, "username": "alice", "scopes": "user.info.open_id"}))
+        .await;
+    let res = w
+        .http
+        .post(format!("{spinoff}/api/auth/tiktok"))
+        .json(&json!({"code": code["code"], "createUser": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let user = res.json::<Value>().await.unwrap()["user"].clone();
+    assert_eq!(user["id"], first["id"], "the union_id is the developer's, so it is the same user: {user}");
+    let ids = user["tiktok"].as_array().unwrap();
+    assert_eq!(ids.len(), 2, "{user}");
+    assert_ne!(ids[0]["openid"], ids[1]["openid"], "open_ids are per app");
+    assert_eq!(ids[0]["unionid"], ids[1]["unionid"]);
+}
