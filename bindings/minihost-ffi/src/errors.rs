@@ -27,7 +27,7 @@ impl From<HostError> for MinihostError {
             HostError::App(_) => MinihostError::App { detail },
             HostError::Platform { .. } | HostError::UnknownUser { .. } | HostError::NoEmulator => MinihostError::Platform { detail },
             HostError::Io { .. } => MinihostError::Io { detail },
-            HostError::UnknownDevice { .. } => MinihostError::Invalid { detail },
+            HostError::UnknownDevice { .. } | HostError::BackendOrigin { .. } => MinihostError::Invalid { detail },
         }
     }
 }
