@@ -43,10 +43,9 @@ pub async fn create(State(backend): State<Backend>, me: CurrentUser, JsonBody(re
     rand::rng().fill_bytes(&mut nonce);
     let order_id = format!("ep{}-u{}-{}", episode.n, me.id, hex::encode(nonce));
     let name = format!("Episode {}", episode.n);
-    let tiktok = backend.tiktok().clone();
-    let trade_order_id = identities::call(&backend, &identity, |token| {
-        let (tiktok, order_id, name) = (tiktok.clone(), order_id.clone(), name.clone());
-        async move { tiktok.create_order(&token, &order_id, &name, beans).await }
+    let (tiktok, order_id, name) = (backend.tiktok(), order_id.as_str(), name.as_str());
+    let trade_order_id = identities::call(&backend, &identity, |token| async move {
+        tiktok.create_order(&token, order_id, name, beans).await
     })
     .await?;
     backend.db().execute(
@@ -110,13 +109,8 @@ pub async fn status(State(backend): State<Backend>, me: CurrentUser, Path(trade_
         .ok_or_else(not_found)?;
     if o.status == "PENDING" {
         let identity = identities::by_id(&backend.db(), o.identity_id)?.ok_or_else(not_found)?;
-        let tiktok = backend.tiktok().clone();
-        let id = trade_order_id.clone();
-        let platform_status = identities::call(&backend, &identity, |token| {
-            let (tiktok, id) = (tiktok.clone(), id.clone());
-            async move { tiktok.order_status(&token, &id).await }
-        })
-        .await?;
+        let (tiktok, id) = (backend.tiktok(), trade_order_id.as_str());
+        let platform_status = identities::call(&backend, &identity, |token| async move { tiktok.order_status(&token, id).await }).await?;
         if platform_status == "SUCCESS" {
             o = settle(&backend.db(), &trade_order_id, "trade_order/query")?.ok_or_else(not_found)?;
         }

@@ -640,7 +640,10 @@ async fn union_id_finds_the_user_across_the_same_developers_apps() {
 
     let (_, first) = w.tiktok_login(json!({"code": w.login_code("alice").await})).await;
     let code = w
-        .admin("/__admin/codes", json!({"client_key": key, "username": "alice", "scopes": "user.info.open_id"}))
+        .admin(
+            "/__admin/codes",
+            json!({"client_key": key, "username": "alice", "scopes": "user.info.open_id"}),
+        )
         .await;
     let res = w
         .http
@@ -651,7 +654,10 @@ async fn union_id_finds_the_user_across_the_same_developers_apps() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let user = res.json::<Value>().await.unwrap()["user"].clone();
-    assert_eq!(user["id"], first["id"], "the union_id is the developer's, so it is the same user: {user}");
+    assert_eq!(
+        user["id"], first["id"],
+        "the union_id is the developer's, so it is the same user: {user}"
+    );
     let ids = user["tiktok"].as_array().unwrap();
     assert_eq!(ids.len(), 2, "{user}");
     assert_ne!(ids[0]["openid"], ids[1]["openid"], "open_ids are per app");

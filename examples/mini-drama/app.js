@@ -190,7 +190,10 @@
     if (state.current === null && location.hash) route();
   }
 
-  /** "Me": authorize for the profile; a declined authorize keeps the silent login (603). */
+  /**
+   * "Me": authorize for the profile; a declined authorize keeps the silent login (603).
+   * `overwrite` refreshes a profile synced before (seed 001's advice for re-authorizing).
+   */
   async function openProfile() {
     el.meBtn.disabled = true;
     try {
