@@ -8,7 +8,8 @@ use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TikTokError {
-    /// 401 from a resource API: the access token expired or was revoked.
+    /// A resource API refused the access token (`access_token_invalid`, HTTP 401): expired or
+    /// revoked; or the user did not grant the scope (`scope_not_authorized`).
     #[error("TikTok refused the access token: {0}")]
     TokenInvalid(String),
     /// A token-endpoint error (`invalid_grant`, ...) or a business error code.
@@ -157,10 +158,6 @@ impl TikTok {
             url: url.to_string(),
             why: format!("HTTP {status}, body is not JSON: {e}"),
         })?;
-        if status == reqwest::StatusCode::UNAUTHORIZED && body.get("data").is_some() {
-            let message = body["error"]["message"].as_str().unwrap_or("unauthorized").to_string();
-            return Err(TikTokError::TokenInvalid(message));
-        }
         Ok(body)
     }
 }
