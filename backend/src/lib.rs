@@ -130,6 +130,9 @@ impl Backend {
             .route("/api/orders/{trade_order_id}", get(orders::status))
             .route(WEBHOOK_PATH, post(orders::webhook))
             .fallback(|| async { error::ApiError::new(axum::http::StatusCode::NOT_FOUND, "no such endpoint") })
+            .method_not_allowed_fallback(|method: Method| async move {
+                error::ApiError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, format!("{method} is not allowed here"))
+            })
             .layer(cors)
             .with_state(self.clone())
     }

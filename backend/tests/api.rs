@@ -558,6 +558,8 @@ async fn errors_are_json_with_code_and_message_naming_the_cause() {
         assert_eq!(err["code"], status, "{err}");
         assert!(err["message"].as_str().unwrap().contains(needle), "{path} {body}: {err}");
     }
+    let (status, err) = w.call("GET", "/api/auth/login", None, None).await;
+    assert_eq!((status, &err["code"]), (StatusCode::METHOD_NOT_ALLOWED, &json!(405)), "{err}");
     let res = w
         .http
         .post(format!("{}/api/auth/login", w.url))
