@@ -16,6 +16,8 @@ pub mod host;
 pub mod media_server;
 pub mod platform;
 pub mod policy;
+#[cfg(feature = "emulator")]
+pub mod sample_backend;
 pub mod sdk;
 pub mod shell;
 pub mod startup;

@@ -369,6 +369,16 @@ fn run(args: RunArgs, app: AppSource) -> Result<()> {
             pairing_token: args.pairing_token.clone(),
         };
     }
+    // The sample drama runs with its server, against the embedded platform.
+    #[cfg(feature = "emulator")]
+    let backend = match (&opts.app, &opts.platform) {
+        (AppSource::Sample, PlatformChoice::Embedded) => Some(minihost::sample_backend::SampleBackend::bind(&data_dir)?),
+        _ => None,
+    };
+    #[cfg(feature = "emulator")]
+    {
+        opts.backend_origin = backend.as_ref().map(|b| b.url.clone());
+    }
     let host = Host::start(opts)?;
     // Before any window code: without a display GTK would panic. The app and config are
     // checked first, as their errors do not depend on where minihost runs.
@@ -390,6 +400,15 @@ fn run(args: RunArgs, app: AppSource) -> Result<()> {
         host.client_key(),
         host.platform_description()
     );
+    #[cfg(feature = "emulator")]
+    if let Some(backend) = backend {
+        let url = backend.url.clone();
+        let webhook = backend.start(&host)?;
+        println!(
+            "backend: {url}  (the sample drama's server, data in {}; webhooks to {webhook})",
+            data_dir.join("backend").display()
+        );
+    }
     run_desktop(host, &args)
 }
 

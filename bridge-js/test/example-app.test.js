@@ -29,7 +29,7 @@ test('minis.config.json matches what the sample is run with', () => {
 });
 
 test('app code uses no forbidden APIs', () => {
-  for (const name of ['app.js', 'init.js']) {
+  for (const name of ['app.js', 'init.js', 'backend-url.js', 'minihost-backend.js']) {
     const code = read(name);
     assert.doesNotMatch(code, /\beval\s*\(|new Function|set(Timeout|Interval)\(\s*['"`]|innerHTML|navigator\.(clipboard|geolocation|vibrate)|<iframe|https?:\/\/(?!connect\.tiktok-minis\.com)/, name);
   }

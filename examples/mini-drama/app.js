@@ -1,14 +1,14 @@
 // The Contract Bride: minihost's sample mini drama.
 //
-// A plain H5 build output (no bundler) that uses the TTMinis SDK the way the
-// platform docs recommend:
-//   - silent TTMinis.login (object style) to unlock members-only episodes;
-//   - TTMinis.authorize({scope: 'user.info.basic'}) for the profile, falling
-//     back to login when the user declines;
-//   - TTMinis.getLoginStatus, canIUse, getDeviceInfo, setNavigationBarColor,
-//     share from the capsule menu, and the minis.* lifecycle events.
-// The authorization code is shown, not exchanged: an app's backend trades it
-// at POST /v2/oauth/token/ (the minihost platform emulator answers that too).
+// A plain H5 build output (no bundler) that uses the TTMinis SDK and its own server
+// (backend/ in the minihost repository) the way the platform docs recommend:
+//   - on start, a silent login (TTMinis.login → POST /api/auth/tiktok, createUser: false);
+//     a new TikTok user may start watching or link the account they already have (seed 001);
+//   - "Me" authorizes user.info.basic for the profile, falling back to login on deny;
+//   - a locked episode unlocks by a rewarded ad watched to the end, or by a purchase
+//     (POST /api/orders → TTMinis.pay → the server's signed webhook);
+//   - a 401 from the server re-runs login or authorize (the client library does it);
+//   - getDeviceInfo, setNavigationBarColor, share from the capsule menu, minis.* events.
 (function () {
   'use strict';
 
@@ -32,12 +32,22 @@
   const $ = (id) => document.getElementById(id);
   const el = {
     continueBtn: $('continue'),
-    loginBtn: $('login-btn'),
-    profileBtn: $('profile-btn'),
+    meBtn: $('me-btn'),
     loginStatus: $('login-status'),
-    authDetails: $('auth-details'),
-    authCode: $('auth-code'),
-    authScopes: $('auth-scopes'),
+    profile: $('profile'),
+    profileAvatar: $('profile-avatar'),
+    profileName: $('profile-name'),
+    welcome: $('welcome'),
+    startBtn: $('start-btn'),
+    linkForm: $('link-form'),
+    linkEmail: $('link-email'),
+    linkPassword: $('link-password'),
+    linkRegister: $('link-register'),
+    unlock: $('unlock'),
+    unlockTitle: $('unlock-title'),
+    unlockAd: $('unlock-ad'),
+    unlockBuy: $('unlock-buy'),
+    unlockCancel: $('unlock-cancel'),
     list: $('episode-list'),
     log: $('log'),
     logCount: $('log-count'),
@@ -53,10 +63,17 @@
     toast: $('toast'),
   };
 
+  const AD_UNIT = 'episode-unlock';
+  const backendUrl = window.SAMPLE_BACKEND_URL || '';
+  const api = backendUrl && window.MinihostBackend
+    ? window.MinihostBackend.createClient({ baseUrl: backendUrl, onReauth: (what) => log('reauth', `server asked to re-run ${what}`) })
+    : null;
+
   const state = {
-    status: 'unknown', // getLoginStatus: connected | not_authorized | unknown
-    code: null,
-    scopes: '',
+    session: 'pending', // pending | signed-in | new (no account yet) | offline
+    user: null,
+    unlocked: new Set(), // paid episodes the server says this user may watch
+    offer: null, // the episode the unlock card offers
     current: null,
     progress: loadProgress(),
   };
@@ -90,7 +107,8 @@
   }
 
   function describeError(error) {
-    return error ? `${error.error_code}: ${error.error_msg}` : 'unknown error';
+    if (!error) return 'unknown error';
+    return error.error_code !== undefined ? `${error.error_code}: ${error.error_msg}` : `${error.code}: ${error.message}`;
   }
 
   function loadProgress() {
@@ -110,83 +128,170 @@
     }
   }
 
-  const isLoggedIn = () => state.status === 'connected' || state.code !== null;
-  const isUnlocked = (ep) => ep.free || isLoggedIn();
+  const isUnlocked = (ep) => ep.free || state.unlocked.has(ep.n);
 
   // ---- account ------------------------------------------------------------
 
+  function setSession(session, user) {
+    state.session = session;
+    if (user !== undefined) state.user = user;
+    document.body.dataset.session = session;
+    renderAccount();
+  }
+
   function renderAccount() {
+    const u = state.user;
     const labels = {
-      connected: 'Logged in. Members-only episodes are unlocked.',
-      not_authorized: 'Signed in to TikTok, not yet logged in to this drama.',
-      unknown: 'Not logged in. Log in to unlock episodes 4–6.',
+      pending: 'Signing in…',
+      'signed-in': u && (u.nickname || u.email || u.username) ? `Signed in as ${u.nickname || u.email || u.username}.` : 'Signed in with TikTok.',
+      new: 'Welcome! You have no account here yet.',
+      offline: 'No server: start the sample with `minihost run` to unlock episodes 4–6.',
     };
-    el.loginStatus.textContent = state.code !== null ? labels.connected : labels[state.status] || labels.unknown;
-    el.loginBtn.textContent = isLoggedIn() ? 'Log in again' : 'Log in';
-    el.authDetails.hidden = state.code === null;
-    if (state.code !== null) {
-      el.authCode.textContent = state.code;
-      el.authScopes.textContent = state.scopes || '(base scope)';
+    el.loginStatus.textContent = labels[state.session];
+    el.welcome.hidden = state.session !== 'new';
+    el.meBtn.disabled = !api;
+    el.profile.hidden = !(u && u.nickname);
+    if (u && u.nickname) {
+      el.profileName.textContent = u.nickname;
+      if (u.avatar) el.profileAvatar.src = u.avatar;
     }
     renderEpisodes();
   }
 
-  function refreshLoginStatus() {
-    if (typeof tt.getLoginStatus !== 'function') return;
-    tt.getLoginStatus((res) => {
-      state.status = res.status;
-      log('status', `getLoginStatus → ${res.status}${res.error ? ` (${describeError(res.error)})` : ''}`);
-      renderAccount();
-      // A deep link to a members-only episode opens once the status is known.
-      if (state.current === null && location.hash) route();
-    });
+  async function refreshEpisodes() {
+    const { episodes } = await api.request('GET', '/api/episodes');
+    state.unlocked = new Set(episodes.filter((e) => e.unlocked && e.price_beans !== null).map((e) => e.n));
+    renderEpisodes();
   }
 
-  /** Silent login, object style (mid-generation docs). Resolves to true on success. */
-  function login() {
-    return new Promise((resolve) => {
-      el.loginBtn.disabled = true;
-      tt.login({
-        success(result) {
-          state.code = result.code;
-          log('login', `code ${result.code}`);
-          toast('Logged in');
-          resolve(true);
-        },
-        fail(err) {
-          log('error', `login failed: ${describeError(err.error)}`);
-          toast('Login failed');
-          resolve(false);
-        },
-        complete() {
-          el.loginBtn.disabled = false;
-          refreshLoginStatus();
-          renderAccount();
-        },
-      });
-    });
+  function signedIn(user, how) {
+    log('login', `${how}: user ${user.id}${user.tiktok && user.tiktok[0] ? `, openid ${user.tiktok[0].openid}` : ''}`);
+    setSession('signed-in', user);
+    return refreshEpisodes();
   }
 
-  /** Explicit authorization for profile data, with the documented fallback to silent login. */
-  function openProfile() {
-    el.profileBtn.disabled = true;
-    tt.authorize({
-      scope: 'user.info.basic',
-      success(result) {
-        state.code = result.code;
-        state.scopes = result.grantedScopes;
-        log('authorize', `code ${result.code}, scopes ${result.grantedScopes}`);
-        toast('Profile access granted');
-      },
-      fail(err) {
-        log('error', `authorize failed: ${describeError(err.error)}; falling back to silent login`);
-        login();
-      },
-      complete() {
-        el.profileBtn.disabled = false;
-        renderAccount();
-      },
+  /** Silent login on start. A TikTok user without an account is offered to link one. */
+  async function startSession() {
+    if (!api) {
+      setSession('offline');
+      return;
+    }
+    try {
+      await signedIn(await api.auth.loginWithTt({ createUser: false }), 'silent login');
+    } catch (e) {
+      if (e.code === 404) {
+        log('login', 'no account yet for this TikTok user');
+        setSession('new');
+      } else {
+        log('error', `login failed: ${describeError(e)}`);
+        setSession('offline');
+      }
+    }
+    if (state.current === null && location.hash) route();
+  }
+
+  /**
+   * "Me": authorize for the profile; a declined authorize keeps the silent login (603).
+   * `overwrite` refreshes a profile synced before (seed 001's advice for re-authorizing).
+   */
+  async function openProfile() {
+    el.meBtn.disabled = true;
+    try {
+      await signedIn(await api.auth.loginWithTt({ forceLogin: true, syncUserProfile: 'overwrite' }), 'authorize');
+      toast('Profile updated');
+    } catch (e) {
+      if (e.code === 603) {
+        log('authorize', `declined; still signed in as user ${e.id}`);
+        await signedIn(await api.auth.getCurrentUser(), 'login fallback');
+      } else if (e.code === 404) {
+        setSession('new');
+      } else {
+        log('error', `authorize failed: ${describeError(e)}`);
+      }
+    } finally {
+      el.meBtn.disabled = false;
+    }
+  }
+
+  async function linkAccount(register) {
+    const credentials = { email: el.linkEmail.value.trim(), password: el.linkPassword.value };
+    try {
+      const user = register ? await api.auth.register(credentials) : await api.auth.login(credentials);
+      const res = await user.linkTt();
+      log('link', `${res.data.message} openid ${res.data.openid} → user ${res.data.user_id}`);
+      await signedIn(await api.auth.getCurrentUser(), 'linked');
+      toast('TikTok linked to your account');
+    } catch (e) {
+      log('error', `linking failed: ${describeError(e)}`);
+      toast(e.message || 'Linking failed');
+    }
+  }
+
+  // ---- unlocking ----------------------------------------------------------
+
+  function offerUnlock(ep) {
+    state.offer = ep;
+    el.unlockTitle.textContent = `Unlock EP ${ep.n}: ${ep.title}`;
+    el.unlockBuy.textContent = 'Buy for 100 Beans';
+    el.unlock.hidden = false;
+    el.unlock.scrollIntoView({ block: 'nearest' });
+  }
+
+  function unlocked(ep, how) {
+    el.unlock.hidden = true;
+    state.unlocked.add(ep.n);
+    log('unlock', `EP ${ep.n} unlocked by ${how}`);
+    toast(`EP ${ep.n} unlocked`);
+    renderEpisodes();
+    requestEpisode(ep.n);
+  }
+
+  const pay = (tradeOrderId) =>
+    new Promise((resolve) => tt.pay((res) => resolve(res), { trade_order_id: tradeOrderId }));
+
+  /** Buys the offered episode; the server unlocks it when TikTok confirms the payment. */
+  async function buy() {
+    const ep = state.offer;
+    try {
+      const order = await api.request('POST', '/api/orders', { episode: ep.n });
+      log('order', `trade order ${order.trade_order_id} for EP ${ep.n}`);
+      const paid = await pay(order.trade_order_id);
+      if (!paid.is_success) {
+        log('error', `pay: ${describeError(paid.error)}`);
+        return;
+      }
+      // The webhook usually arrives first; the server asks TikTok when it has not.
+      for (;;) {
+        const status = await api.request('GET', `/api/orders/${order.trade_order_id}`);
+        if (status.unlocked) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      unlocked(ep, 'purchase');
+    } catch (e) {
+      log('error', `purchase failed: ${describeError(e)}`);
+      toast(e.message || 'Purchase failed');
+    }
+  }
+
+  /** A rewarded ad watched to the end unlocks the offered episode; closing it early does not. */
+  function watchAd() {
+    const ep = state.offer;
+    const ad = tt.createRewardedVideoAd({ adUnitId: AD_UNIT });
+    ad.onClose(async ({ isEnded }) => {
+      if (!isEnded) {
+        log('ad', `closed early: EP ${ep.n} stays locked`);
+        toast('Watch the ad to the end to unlock');
+        return;
+      }
+      try {
+        await api.request('POST', '/api/ads/rewarded', { episode: ep.n, isEnded });
+        unlocked(ep, 'ad');
+      } catch (e) {
+        log('error', `ad reward failed: ${describeError(e)}`);
+      }
     });
+    ad.onError((e) => log('error', `ad: ${describeError(e)}`));
+    ad.show().catch((e) => log('error', `ad show: ${describeError(e)}`));
   }
 
   // ---- episodes -----------------------------------------------------------
@@ -198,6 +303,7 @@
       const button = node('button', `episode${unlocked ? '' : ' locked'}`);
       button.type = 'button';
       button.dataset.episode = String(ep.n);
+      button.dataset.unlocked = String(unlocked);
       const thumb = node('span', `thumb thumb-${((ep.n - 1) % 3) + 1}`);
       thumb.append(node('span', 'thumb-ep', `EP ${ep.n}`));
       const text = node('span', 'episode-text');
@@ -205,13 +311,13 @@
       const badge = node(
         'span',
         `badge ${unlocked ? (ep.free ? 'badge-free' : 'badge-member') : 'badge-locked'}`,
-        unlocked ? (ep.free ? 'Free' : 'Member') : 'Log in',
+        unlocked ? (ep.free ? 'Free' : 'Unlocked') : 'Unlock',
       );
       const meta = node('span', 'episode-meta', ep.minutes);
       if (state.progress.watched.includes(ep.n)) meta.append(node('span', 'episode-watched', ' · Watched'));
       text.append(meta);
       button.append(thumb, text, badge);
-      button.setAttribute('aria-label', `Episode ${ep.n}: ${ep.title}${unlocked ? '' : ' (log in to unlock)'}`);
+      button.setAttribute('aria-label', `Episode ${ep.n}: ${ep.title}${unlocked ? '' : ' (locked)'}`);
       item.append(button);
       return item;
     });
@@ -224,8 +330,9 @@
     const ep = EPISODES.find((e) => e.n === n);
     if (!ep) return;
     if (!isUnlocked(ep)) {
-      toast(`Log in to watch EP ${n}`);
-      if (!(await login())) return;
+      if (state.session === 'signed-in') offerUnlock(ep);
+      else toast(state.session === 'new' ? 'Start watching or link your account first' : `EP ${n} needs the sample's server`);
+      return;
     }
     if (location.hash === `#ep/${n}`) route();
     else location.hash = `ep/${n}`;
@@ -306,7 +413,6 @@
     });
     tt.on('minis.show', ({ data }) => {
       log('show', JSON.stringify(data));
-      refreshLoginStatus();
     });
     tt.on('minis.hide', ({ data }) => {
       log('hide', JSON.stringify(data));
@@ -323,8 +429,24 @@
   }
 
   function wireUi() {
-    el.loginBtn.addEventListener('click', () => login());
-    el.profileBtn.addEventListener('click', openProfile);
+    el.meBtn.addEventListener('click', openProfile);
+    el.startBtn.addEventListener('click', async () => {
+      try {
+        await signedIn(await api.auth.loginWithTt({ createUser: true }), 'new account');
+      } catch (e) {
+        log('error', `login failed: ${describeError(e)}`);
+      }
+    });
+    el.linkForm.addEventListener('submit', (event) => {
+      event.preventDefault();
+      linkAccount(false);
+    });
+    el.linkRegister.addEventListener('click', () => el.linkForm.reportValidity() && linkAccount(true));
+    el.unlockAd.addEventListener('click', watchAd);
+    el.unlockBuy.addEventListener('click', buy);
+    el.unlockCancel.addEventListener('click', () => {
+      el.unlock.hidden = true;
+    });
     el.continueBtn.addEventListener('click', () => requestEpisode(state.progress.last));
     el.list.addEventListener('click', (event) => {
       const button = event.target.closest('button[data-episode]');
@@ -350,8 +472,7 @@
   function start() {
     if (!tt || typeof tt.login !== 'function') {
       el.loginStatus.textContent = 'TTMinis is not available: open this app in minihost.';
-      el.loginBtn.disabled = true;
-      el.profileBtn.disabled = true;
+      el.meBtn.disabled = true;
       renderEpisodes();
       return;
     }
@@ -359,8 +480,8 @@
     wireLifecycle();
     wireUi();
     renderAccount();
-    refreshLoginStatus();
     route();
+    startSession();
     log('ready', `SDK ready; canIUse('login.success.code') = ${tt.canIUse('login.success.code')}`);
   }
 

@@ -44,6 +44,12 @@ pub enum HostError {
     },
     #[error("this minihost was built without the platform emulator; pass --platform URL of a running `minihost platform serve`")]
     NoEmulator,
+    #[error("the app's backend at {origin} cannot be trusted: {source}")]
+    BackendOrigin {
+        origin: String,
+        #[source]
+        source: crate::policy::trusted_domains::TrustedOriginError,
+    },
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -190,7 +196,11 @@ impl Host {
                 }
             });
         }
-        let policy = Arc::new(Policy::for_shell(config, &app_origin, media_origin));
+        let policy = Arc::new(Policy::for_shell(
+            &*with_backend(config, opts.backend_origin.as_deref())?,
+            &app_origin,
+            media_origin,
+        ));
         let log = match &opts.bridge_log {
             Some(path) => Some(BridgeLog::create(path).map_err(|source| HostError::Io {
                 context: format!("cannot create {}", path.display()),
@@ -536,6 +546,25 @@ fn embedded(opts: &HostOptions, runtime: &tokio::runtime::Runtime) -> Result<(Ar
 #[cfg(not(feature = "emulator"))]
 fn embedded(_: &HostOptions, _: &tokio::runtime::Runtime) -> Result<(Arc<dyn HostPlatform>, String), HostError> {
     Err(HostError::NoEmulator)
+}
+
+/// `config` with the backend's origin added to its trusted domains.
+fn with_backend<'c>(
+    config: &'c crate::config::AppConfig,
+    backend: Option<&str>,
+) -> Result<std::borrow::Cow<'c, crate::config::AppConfig>, HostError> {
+    use crate::policy::trusted_domains::{TrustedDomains, TrustedOrigin};
+    let Some(origin) = backend else {
+        return Ok(std::borrow::Cow::Borrowed(config));
+    };
+    let origin = TrustedOrigin::parse(origin).map_err(|source| HostError::BackendOrigin {
+        origin: origin.to_string(),
+        source,
+    })?;
+    let mut config = config.clone();
+    let origins = config.trusted_domains.iter().cloned().chain([origin]).collect();
+    config.trusted_domains = TrustedDomains::new(origins);
+    Ok(std::borrow::Cow::Owned(config))
 }
 
 fn slug(s: &str) -> String {

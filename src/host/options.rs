@@ -55,6 +55,9 @@ pub struct HostOptions {
     /// Serve the document-start script inline at the top of every HTML page, for webviews
     /// with no document-start injection of their own (Android's framework WebView).
     pub start_script_in_html: bool,
+    /// A loopback backend started for this app (`minihost run`'s sample backend): its origin
+    /// is trusted as if `domain.trustedDomains` listed it.
+    pub backend_origin: Option<String>,
 }
 
 impl HostOptions {
@@ -76,6 +79,7 @@ impl HostOptions {
             transport: "ipc",
             app_origin: crate::policy::APP_ORIGIN.to_string(),
             start_script_in_html: false,
+            backend_origin: None,
         }
     }
 }

@@ -17,6 +17,10 @@ struct Fixture {
 }
 
 fn start(consent: ConsentMode, user: Option<&str>) -> Fixture {
+    start_with(consent, user, |_| {})
+}
+
+fn start_with(consent: ConsentMode, user: Option<&str>, tweak: impl FnOnce(&mut HostOptions)) -> Fixture {
     let server = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -32,6 +36,7 @@ fn start(consent: ConsentMode, user: Option<&str>) -> Fixture {
     opts.consent = consent;
     opts.user = user.map(str::to_owned);
     opts.platform = PlatformChoice::Remote { url, pairing_token: None };
+    tweak(&mut opts);
     Fixture {
         host: Host::start(opts).unwrap(),
         _app: app,
@@ -91,6 +96,19 @@ fn requests_and_navigation_read_the_policy() {
     assert!(!f.host.allow_new_window("minihost://app/"));
     assert!(f.host.allow_sheet_navigation("minihost-chrome://host/sheet.html"));
     assert!(!f.host.allow_sheet_navigation("minihost://app/"));
+}
+
+#[test]
+fn the_backend_started_for_an_app_is_trusted_for_that_host_only() {
+    let backend = "http://127.0.0.1:45678";
+    let f = start_with(ConsentMode::Allow, Some("alice"), |o| o.backend_origin = Some(backend.into()));
+    assert!(f.host.is_request_allowed(&format!("{backend}/api/me")));
+    assert!(f.host.csp().contains(backend), "{}", f.host.csp());
+    assert!(!f.host.is_request_allowed("http://127.0.0.1:45679/api/me"), "another port is not");
+    let plain = start(ConsentMode::Allow, Some("alice"));
+    assert!(!plain.host.is_request_allowed(&format!("{backend}/api/me")));
+    let err = with_backend(&crate::config::AppConfig::default(), Some("http://example.com")).unwrap_err();
+    assert!(err.to_string().contains("cannot be trusted"), "{err}");
 }
 
 #[test]

@@ -267,6 +267,26 @@ impl Host {
         }
     }
 
+    /// Waits until `n` log events satisfy `pred`.
+    pub fn wait_events(&self, what: &str, n: usize, pred: impl Fn(&Value) -> bool) {
+        let (lock, cv) = &*self.stderr;
+        let end = Instant::now() + DEADLINE;
+        let mut lines = lock.lock().unwrap();
+        loop {
+            let seen = lines
+                .iter()
+                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+                .filter(|v| pred(v))
+                .count();
+            if seen >= n {
+                return;
+            }
+            let left = end.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "{seen} of {n} log events: {what}; stderr:\n{}", lines.join("\n"));
+            lines = cv.wait_timeout(lines, left).unwrap().0;
+        }
+    }
+
     /// Waits for a plain stderr line containing `text` (what the CLI prints before logging).
     pub fn wait_stderr(&self, text: &str) {
         let (lock, cv) = &*self.stderr;

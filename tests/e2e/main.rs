@@ -10,6 +10,7 @@ mod lifecycle;
 mod monetization;
 mod platform;
 mod policy;
+mod sample_backend;
 mod sdk;
 #[path = "../support/mod.rs"]
 mod support;

@@ -27,7 +27,9 @@ impl From<HostError> for MinihostError {
             HostError::App(_) => MinihostError::App { detail },
             HostError::Platform { .. } | HostError::UnknownUser { .. } | HostError::NoEmulator => MinihostError::Platform { detail },
             HostError::Io { .. } => MinihostError::Io { detail },
-            HostError::UnknownDevice { .. } | HostError::AppOrigin(_) => MinihostError::Invalid { detail },
+            HostError::UnknownDevice { .. } | HostError::AppOrigin(_) | HostError::BackendOrigin { .. } => {
+                MinihostError::Invalid { detail }
+            }
         }
     }
 }
