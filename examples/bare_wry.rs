@@ -6,7 +6,9 @@
 //!
 //! Run: `cargo run --release --example bare_wry -- DIR [--size 390x844]`
 //! (`bench/run` builds it with the same profile as minihost and runs the two interleaved.)
-//! It prints `loaded URL` on stdout when a page has finished loading.
+//! It prints `loaded URL` on stdout when a page has finished loading. With
+//! `BARE_TRACE_STARTUP=1` it prints `phase NAME UNIX_MS` on stderr at the start-up points
+//! minihost's `--trace-startup` also logs, so bench/run can put the two side by side.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -24,7 +26,32 @@ use wry::{PageLoadEvent, WebView, WebViewBuilder, WebViewBuilderExtUnix};
 /// Open-ended ranges are cut to this, as minihost cuts them (`assets::MAX_CHUNK`).
 const MAX_CHUNK: u64 = 4 * 1024 * 1024;
 
+/// Prints the phase with the wall-clock time in ms, once per name.
+fn phase(name: &'static str) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Mutex;
+    static ON: AtomicBool = AtomicBool::new(false);
+    static SEEN: Mutex<Vec<&str>> = Mutex::new(Vec::new());
+    if name == "main entered" && std::env::var_os("BARE_TRACE_STARTUP").is_some() {
+        ON.store(true, Ordering::Relaxed);
+    }
+    if !ON.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut seen = SEEN.lock().unwrap();
+    if !seen.contains(&name) {
+        seen.push(name);
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs_f64()
+            * 1000.0;
+        eprintln!("phase {name} {ms:.1}");
+    }
+}
+
 fn main() -> wry::Result<()> {
+    phase("main entered");
     let mut args = std::env::args().skip(1);
     let mut root = None;
     let (mut width, mut height) = (390u32, 844u32); // minihost's default device (iphone-14)
@@ -48,6 +75,7 @@ fn main() -> wry::Result<()> {
         .with_resizable(false)
         .build(&event_loop)
         .expect("cannot open a window (run under xvfb-run without a display)");
+    phase("window created");
 
     let slot: Rc<RefCell<Option<WebView>>> = Rc::default();
     let ipc_slot = slot.clone();
@@ -55,7 +83,10 @@ fn main() -> wry::Result<()> {
         // Files are read off the UI thread, as any real app would (and as minihost does).
         .with_asynchronous_custom_protocol("bare".into(), move |_id, request, responder| {
             let root = root.clone();
-            std::thread::spawn(move || responder.respond(serve(&root, &request)));
+            std::thread::spawn(move || {
+                responder.respond(serve(&root, &request));
+                phase("first asset served");
+            });
         })
         .with_ipc_handler(move |request| {
             // Only the call id comes back; anything after `:` is payload the floor ignores.
@@ -63,16 +94,19 @@ fn main() -> wry::Result<()> {
             let id = body.split(':').next().unwrap_or_default();
             if let (Ok(id), Some(webview)) = (id.parse::<u64>(), ipc_slot.borrow().as_ref()) {
                 let _ = webview.evaluate_script(&format!("__bare_reply({id})"));
+                phase("first reply delivered");
             }
         })
         .with_on_page_load_handler(|event, url| {
             if let PageLoadEvent::Finished = event {
+                phase("page loaded");
                 println!("loaded {url}");
             }
         })
         .with_url("bare://app/")
         .build_gtk(window.default_vbox().expect("tao window has a GTK box"))?;
     *slot.borrow_mut() = Some(webview);
+    phase("webview created");
 
     event_loop.run(move |event, _, control_flow| {
         *control_flow = ControlFlow::Wait;

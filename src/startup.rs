@@ -1,6 +1,7 @@
 //! `minihost run --trace-startup`: each phase of the start path, logged once with its time
-//! since `main` was entered (`target: minihost::startup`, fields `phase` and `ms`), so the
-//! difference from bare wry can be located. Costs one atomic load per phase when off.
+//! since `main` was entered (`target: minihost::startup`, fields `phase`, `ms`, and `unix_ms`,
+//! the wall clock, which bench/run compares with its spawn time and bare wry's phases).
+//! Costs one atomic load per phase when off.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -11,15 +12,20 @@ static ENABLED: AtomicBool = AtomicBool::new(false);
 static SEEN: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
 
 /// The phases, in the order a start goes through them.
-pub const PHASES: [&str; 11] = [
+/// `platform opened` and `platform server bound` are the embedded platform's.
+pub const PHASES: [&str; 15] = [
     "arguments parsed",
     "app resolved",
+    "platform opened",
+    "platform server bound",
     "platform ready",
+    "media server bound",
     "host ready",
     "window created",
-    "chrome built",
     "webview created",
+    "chrome built",
     "first asset served",
+    "SDK served",
     "TTMinis.init received",
     "page loaded",
     "first reply delivered",
@@ -47,5 +53,10 @@ pub fn phase(name: &'static str) {
     }
     seen.push(name);
     let ms = START.get().map_or(0.0, |t| t.elapsed().as_secs_f64() * 1000.0);
-    tracing::info!(target: "minihost::startup", phase = name, ms = format!("{ms:.1}"), "startup phase");
+    let unix_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs_f64()
+        * 1000.0;
+    tracing::info!(target: "minihost::startup", phase = name, ms = format!("{ms:.1}"), unix_ms = format!("{unix_ms:.1}"), "startup phase");
 }

@@ -1,5 +1,6 @@
-// The benchmark page. The same file runs in minihost (TTMinis over the bridge) and in the
-// bare wry baseline (window.ipc.postMessage -> evaluate_script("__bare_reply(ID)")).
+// The benchmark page. The same file runs in minihost (TTMinis over the bridge), in the
+// bare wry baseline (window.ipc.postMessage -> evaluate_script("__bare_reply(ID)")) and in
+// the Tauri peer (`invoke('ping')`).
 // bench/run writes config.js (window.BENCH: mode, collector, sizes) next to it; results go
 // to the driver's loopback collector as one JSON POST per run. Wall-clock timestamps use
 // Date.now() (compared with the driver's spawn time); durations use performance.now(),
@@ -9,8 +10,9 @@
   const B = window.BENCH;
   const now = () => performance.now();
   const mh = typeof window.TTMinis === 'object';
-  const report = (value) =>
-    fetch(`${B.collector}/result/${B.mode}`, { method: 'POST', body: JSON.stringify(value) });
+  const tauri = !mh && typeof window.__TAURI__ === 'object';
+  const report = (value, name = B.mode) =>
+    fetch(`${B.collector}/result/${name}`, { method: 'POST', body: JSON.stringify(value) });
 
   // call(): one no-op-class round trip. send(blob): one round trip carrying `blob`.
   let call;
@@ -28,6 +30,10 @@
           callback: (res) => (res.isSuccess ? resolve(res) : reject(new Error(JSON.stringify(res.error)))),
         }),
       );
+  } else if (tauri) {
+    const invoke = window.__TAURI__.core.invoke;
+    call = () => invoke('ping');
+    send = (blob) => invoke('ping', { blob });
   } else {
     const waiting = new Map();
     let next = 1;
@@ -84,6 +90,7 @@
 
   async function bridge(out) {
     for (let i = 0; i < B.warmup; i++) await call();
+    await report({}, 'bridge-mark'); // the driver notes each process's CPU time here
     const batches = [];
     const start = now();
     for (let b = 0; b < B.batches; b++) {
@@ -104,6 +111,21 @@
     out.burstSize = B.burstSize;
     out.burstMs = bursts;
   }
+
+  // Many calls in flight at once, against the same number awaited one by one.
+  async function concurrent(out) {
+    for (let i = 0; i < B.warmup; i++) await call();
+    let s = now();
+    for (let i = 0; i < B.sequentialCalls; i++) await call();
+    out.sequentialMs = now() - s;
+    out.sequentialCalls = B.sequentialCalls;
+    s = now();
+    await Promise.all(Array.from({ length: B.concurrentCalls }, call));
+    out.concurrentMs = now() - s;
+    out.concurrentCalls = B.concurrentCalls;
+  }
+
+  async function idle() {}
 
   async function range(start, len) {
     const r = await fetch('video.mp4', {
@@ -161,10 +183,10 @@
     out.maxBytes = B.maxBytes;
   }
 
-  const MODES = { cold, bridge, stream, bulk };
+  const MODES = { cold, bridge, concurrent, stream, bulk, idle };
 
   document.addEventListener('DOMContentLoaded', async () => {
-    const t = { program: mh ? 'minihost' : 'bare', timeOrigin: performance.timeOrigin, dcl: Date.now() };
+    const t = { program: mh ? 'minihost' : tauri ? 'tauri' : 'bare', timeOrigin: performance.timeOrigin, dcl: Date.now() };
     try {
       if (mh) TTMinis.init({ clientKey: B.clientKey });
       t.init = Date.now();

@@ -11,12 +11,15 @@
     return {
       stringify: JSON.stringify,
       parse: JSON.parse,
+      isArray: Array.isArray,
       apply: Reflect.apply,
       defineProperty: Object.defineProperty,
       getOwnPropertyDescriptor: Object.getOwnPropertyDescriptor,
       getPrototypeOf: Object.getPrototypeOf,
       setTimeout: bindOr(win, "setTimeout", null),
       clearTimeout: bindOr(win, "clearTimeout", noop),
+      // Monotonic where there is one: call deadlines must not move with the wall clock.
+      now: bindOr(win.performance, "now", Date.now),
       consoleError: bindOr(con, "error", noop)
     };
   }
@@ -106,14 +109,43 @@
     const pending = /* @__PURE__ */ new Map();
     let outbox = [];
     let flushTimer = null;
+    let sweepTimer = null;
+    let sweepAt = Infinity;
     const later = (fn) => prim.setTimeout ? prim.setTimeout(fn, 0) : fn();
     function finish(id, outcome) {
       const entry = pending.get(id);
       if (!entry) return;
       pending.delete(id);
-      if (entry.timer !== null) prim.clearTimeout(entry.timer);
       if (outbox.length > 0) outbox = outbox.filter((m) => m.id !== id);
       entry.settle(outcome);
+    }
+    function arm(deadline) {
+      if (!prim.setTimeout || deadline >= sweepAt) return;
+      if (sweepTimer !== null) prim.clearTimeout(sweepTimer);
+      sweepAt = deadline;
+      sweepTimer = prim.setTimeout(sweep, Math.max(0, deadline - prim.now()));
+    }
+    function sweep() {
+      sweepTimer = null;
+      sweepAt = Infinity;
+      const t = prim.now();
+      const expired = [];
+      let next = Infinity;
+      for (const [id, entry] of pending) {
+        if (entry.deadline === null) continue;
+        if (entry.deadline <= t) expired.push([id, entry.timeoutMs]);
+        else if (entry.deadline < next) next = entry.deadline;
+      }
+      for (const [id, timeoutMs] of expired) {
+        finish(id, {
+          ok: false,
+          error: {
+            error_code: ERROR_CODES.TIMEOUT,
+            error_msg: `timeout: no reply from host within ${timeoutMs} ms`
+          }
+        });
+      }
+      if (next !== Infinity) arm(Math.max(next, t + 1));
     }
     function flush() {
       flushTimer = null;
@@ -171,7 +203,7 @@
     }
     function call(method, params, timeoutMs, settle) {
       const id = nextId++;
-      const entry = { settle, timer: null };
+      const entry = { settle, deadline: null, timeoutMs };
       pending.set(id, entry);
       const encoded = encode(id, method, params);
       if (encoded.error) {
@@ -187,16 +219,8 @@
         return id;
       }
       if (prim.setTimeout) {
-        entry.timer = prim.setTimeout(
-          () => finish(id, {
-            ok: false,
-            error: {
-              error_code: ERROR_CODES.TIMEOUT,
-              error_msg: `timeout: no reply from host within ${timeoutMs} ms`
-            }
-          }),
-          timeoutMs
-        );
+        entry.deadline = prim.now() + timeoutMs;
+        arm(entry.deadline);
       }
       post(id, encoded.text);
       return id;
@@ -874,6 +898,19 @@
         prim.consoleError("[TTMinis] unparseable message from host:", e);
         return;
       }
+      if (prim.isArray(msg)) {
+        for (let i = 0; i < msg.length; i++) {
+          try {
+            one(msg[i]);
+          } catch (e) {
+            prim.consoleError("[TTMinis] error while handling a host message:", e);
+          }
+        }
+      } else {
+        one(msg);
+      }
+    }
+    function one(msg) {
       if (typeof msg !== "object" || msg === null) return;
       if (typeof msg.event === "string") {
         events.emit(msg.event, msg.data, msg.error);

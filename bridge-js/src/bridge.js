@@ -1,6 +1,7 @@
 // Boots the bridge in one page: transport, rpc, events, policy shims, and the
 // two fixed entry points the host calls:
-//   __minihost_reply(message)   host -> page replies and events
+//   __minihost_reply(message)   host -> page replies and events; an array is a
+//                               batch, handled in order (one script per turn)
 //   __minihost_sdk_install()    served for the SDK URLs; creates window.TTMinis
 // Both are non-writable, non-configurable and non-enumerable, so a page can
 // neither overwrite them nor shadow them with a global `let`/`const`.
@@ -42,6 +43,21 @@ export function boot(win, rawContext) {
       prim.consoleError('[TTMinis] unparseable message from host:', e);
       return;
     }
+    if (prim.isArray(msg)) {
+      // One throwing handler must not cost the rest of the batch their replies.
+      for (let i = 0; i < msg.length; i++) {
+        try {
+          one(msg[i]);
+        } catch (e) {
+          prim.consoleError('[TTMinis] error while handling a host message:', e);
+        }
+      }
+    } else {
+      one(msg);
+    }
+  }
+
+  function one(msg) {
     if (typeof msg !== 'object' || msg === null) return;
     if (typeof msg.event === 'string') {
       events.emit(msg.event, msg.data, msg.error);

@@ -11,12 +11,15 @@ export function capturePrimordials(win) {
   return {
     stringify: JSON.stringify,
     parse: JSON.parse,
+    isArray: Array.isArray,
     apply: Reflect.apply,
     defineProperty: Object.defineProperty,
     getOwnPropertyDescriptor: Object.getOwnPropertyDescriptor,
     getPrototypeOf: Object.getPrototypeOf,
     setTimeout: bindOr(win, 'setTimeout', null),
     clearTimeout: bindOr(win, 'clearTimeout', noop),
+    // Monotonic where there is one: call deadlines must not move with the wall clock.
+    now: bindOr(win.performance, 'now', Date.now),
     consoleError: bindOr(con, 'error', noop),
   };
 }

@@ -36,9 +36,13 @@ const OUTBOX_RETRY_MS = 20;
 
 export function createRpc({ transport, prim }) {
   let nextId = 1;
-  const pending = new Map(); // id -> { settle, timer }
+  const pending = new Map(); // id -> { settle, deadline, timeoutMs }, in call order
   let outbox = []; // [{ id, text }]
   let flushTimer = null;
+  // One timer for every deadline, armed for the earliest: a call costs no timer of its own,
+  // so a burst of calls does not fill the page's timer heap.
+  let sweepTimer = null;
+  let sweepAt = Infinity;
 
   const later = (fn) => (prim.setTimeout ? prim.setTimeout(fn, 0) : fn());
 
@@ -46,9 +50,39 @@ export function createRpc({ transport, prim }) {
     const entry = pending.get(id);
     if (!entry) return;
     pending.delete(id);
-    if (entry.timer !== null) prim.clearTimeout(entry.timer);
     if (outbox.length > 0) outbox = outbox.filter((m) => m.id !== id);
     entry.settle(outcome);
+  }
+
+  function arm(deadline) {
+    if (!prim.setTimeout || deadline >= sweepAt) return;
+    if (sweepTimer !== null) prim.clearTimeout(sweepTimer);
+    sweepAt = deadline;
+    sweepTimer = prim.setTimeout(sweep, Math.max(0, deadline - prim.now()));
+  }
+
+  function sweep() {
+    sweepTimer = null;
+    sweepAt = Infinity;
+    const t = prim.now();
+    const expired = [];
+    let next = Infinity;
+    for (const [id, entry] of pending) {
+      if (entry.deadline === null) continue;
+      if (entry.deadline <= t) expired.push([id, entry.timeoutMs]);
+      else if (entry.deadline < next) next = entry.deadline;
+    }
+    for (const [id, timeoutMs] of expired) {
+      finish(id, {
+        ok: false,
+        error: {
+          error_code: ERROR_CODES.TIMEOUT,
+          error_msg: `timeout: no reply from host within ${timeoutMs} ms`,
+        },
+      });
+    }
+    // A coarse clock may wake the sweep just short of a deadline: it looks again 1 ms on.
+    if (next !== Infinity) arm(Math.max(next, t + 1));
   }
 
   function flush() {
@@ -116,7 +150,7 @@ export function createRpc({ transport, prim }) {
    */
   function call(method, params, timeoutMs, settle) {
     const id = nextId++;
-    const entry = { settle, timer: null };
+    const entry = { settle, deadline: null, timeoutMs };
     pending.set(id, entry);
     const encoded = encode(id, method, params);
     if (encoded.error) {
@@ -132,17 +166,8 @@ export function createRpc({ transport, prim }) {
       return id;
     }
     if (prim.setTimeout) {
-      entry.timer = prim.setTimeout(
-        () =>
-          finish(id, {
-            ok: false,
-            error: {
-              error_code: ERROR_CODES.TIMEOUT,
-              error_msg: `timeout: no reply from host within ${timeoutMs} ms`,
-            },
-          }),
-        timeoutMs,
-      );
+      entry.deadline = prim.now() + timeoutMs;
+      arm(entry.deadline);
     }
     post(id, encoded.text);
     return id;

@@ -154,3 +154,37 @@ test('a page that replaces JSON and timers after boot does not break the bridge'
   await tick(PAST_TIMEOUT);
   assert.equal(cb.seen.length, 2, 'the captured setTimeout still runs the timeout');
 });
+
+test('a batch of replies and events settles each call once, in order, past a throwing callback', () => {
+  const page = loadPage();
+  const sdk = page.ready();
+  const order = [];
+  sdk.getLoginStatus(() => order.push('a'));
+  const a = page.last().id;
+  sdk.getLoginStatus(() => {
+    order.push('b');
+    throw new Error('app bug');
+  });
+  const b = page.last().id;
+  sdk.getLoginStatus((res) => order.push(`c:${res.status}`));
+  const c = page.last().id;
+  page.reply([
+    { id: b, ok: true, result: { status: 'connected' } },
+    { id: a, ok: true, result: { status: 'connected' } },
+    { id: a, ok: true, result: { status: 'unknown' } },
+    { id: c, ok: true, result: { status: 'unknown' } },
+  ]);
+  assert.deepEqual(order, ['b', 'a', 'c:unknown']);
+});
+
+test('calls in flight share one timeout timer and each still times out once', async () => {
+  const count = 'const st = setTimeout; globalThis.timers = 0; globalThis.setTimeout = (f, ms) => { globalThis.timers++; return st(f, ms); };';
+  const page = loadPage({ dom: count });
+  const sdk = page.ready();
+  const before = page.run('timers');
+  const cbs = Array.from({ length: 500 }, () => recorder());
+  for (const cb of cbs) sdk.getLoginStatus(cb);
+  assert.equal(page.run('timers') - before, 1, 'one timer armed for 500 calls');
+  await tick(PAST_TIMEOUT);
+  for (const cb of cbs) assert.deepEqual(cb.seen.map((r) => r.error.error_code), [50002]);
+});

@@ -8,6 +8,7 @@
 mod ads;
 mod capabilities;
 mod context;
+pub mod cost;
 mod effects;
 mod envelope;
 mod errors;
@@ -206,7 +207,10 @@ impl Bridge {
     }
 
     fn dispatch(&self, surface: Surface, page_url: &str, raw: &str) -> Vec<Effect> {
-        let env = match Envelope::parse(raw) {
+        let t = cost::start();
+        let parsed = Envelope::parse(raw);
+        cost::add(cost::Stage::Parse, t);
+        let env = match parsed {
             Ok(env) => env,
             Err((id, e)) => {
                 tracing::warn!(target: "minihost::bridge", page = page_url, code = e.error_code, "{}", e.error_msg);
@@ -373,8 +377,16 @@ impl Bridge {
         };
         let status = match user {
             None => "unknown",
-            Some(u) if self.platform.granted_scopes(u.id, &client_key)?.is_empty() => "not_authorized",
-            Some(_) => "connected",
+            Some(u) => {
+                let t = cost::start();
+                let granted = self.platform.granted_scopes(u.id, &client_key);
+                cost::add(cost::Stage::Platform, t);
+                if granted?.is_empty() {
+                    "not_authorized"
+                } else {
+                    "connected"
+                }
+            }
         };
         Ok(json!({ "status": status }))
     }

@@ -1,5 +1,6 @@
 //! The one place that knows the page's entry point for replies and events: every shell turns
-//! page effects into a script with [`script`] and evaluates it in the app's webview.
+//! page effects into a script with [`script`] and evaluates it in the app's webview, or several
+//! at once with [`batch`] (bridge-js handles an array in order).
 
 use super::effects::{Effect, Reply};
 use super::errors::BridgeError;
@@ -30,6 +31,11 @@ enum Outgoing<'a> {
 
 /// The script that delivers `effect` to the page; `None` for effects that are not for it.
 pub fn script(effect: &Effect) -> Option<String> {
+    message(effect).map(|json| format!("{REPLY_ENTRY}({json})"))
+}
+
+/// The JSON message for `effect`, to pass to [`batch`]; `None` for effects not for the page.
+pub fn message(effect: &Effect) -> Option<String> {
     let out = match effect {
         Effect::Reply(Reply {
             id: Some(id),
@@ -46,8 +52,28 @@ pub fn script(effect: &Effect) -> Option<String> {
         _ => return None,
     };
     // Serialising these shapes cannot fail: keys are strings, values are JSON.
-    let json = serde_json::to_string(&out).expect("reply serialises");
-    Some(format!("{REPLY_ENTRY}({json})"))
+    Some(serde_json::to_string(&out).expect("reply serialises"))
+}
+
+/// One script delivering `messages` (from [`message`]) in order.
+pub fn batch(messages: &[String]) -> String {
+    match messages {
+        [one] => format!("{REPLY_ENTRY}({one})"),
+        _ => {
+            let len = messages.iter().map(|m| m.len() + 1).sum::<usize>() + REPLY_ENTRY.len() + 4;
+            let mut s = String::with_capacity(len);
+            s.push_str(REPLY_ENTRY);
+            s.push_str("([");
+            for (i, m) in messages.iter().enumerate() {
+                if i > 0 {
+                    s.push(',');
+                }
+                s.push_str(m);
+            }
+            s.push_str("])");
+            s
+        }
+    }
 }
 
 #[cfg(test)]
@@ -72,5 +98,16 @@ mod tests {
             r#"__minihost_reply({"event":"minis.hide","data":{}})"#
         );
         assert_eq!(script(&Effect::CloseSheet { id: 1 }), None);
+    }
+
+    #[test]
+    fn a_batch_is_one_call_with_the_messages_in_order() {
+        let a = message(&Effect::reply(Some(json!(1)), Ok(json!({})))).unwrap();
+        let b = message(&Effect::event("minis.show", json!({}))).unwrap();
+        assert_eq!(batch(std::slice::from_ref(&a)), format!("__minihost_reply({a})"));
+        assert_eq!(
+            batch(&[a, b]),
+            r#"__minihost_reply([{"id":1,"ok":true,"result":{}},{"event":"minis.show","data":{}}])"#
+        );
     }
 }

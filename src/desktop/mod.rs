@@ -4,7 +4,7 @@
 
 mod chrome;
 
-use crate::bridge::{page_script, Effect};
+use crate::bridge::{cost, page_script, Effect};
 use crate::host::Host;
 use crate::policy::{APP_ORIGIN, APP_SCHEME, CHROME_SCHEME};
 use crate::shell::sheets::SheetAnswer;
@@ -49,7 +49,16 @@ struct Surfaces {
     app: Option<WebView>,
     /// The sheet on screen, by id.
     sheet: Option<u64>,
+    /// Page messages waiting for the end of this main-loop turn (see [`deliver`]).
+    outbox: Vec<String>,
+    /// Replies among them, for the start-up trace.
+    outbox_replies: usize,
+    /// A flush is scheduled for the end of this turn.
+    turn_open: bool,
 }
+
+/// Most page messages one script carries; a longer turn flushes early.
+const MAX_BATCH: usize = 256;
 
 /// Checks that a window can be opened, before anything else starts: GTK (and tao after it)
 /// would otherwise panic. Call it on the thread that will run the event loop.
@@ -92,13 +101,21 @@ pub fn run(host: Arc<Host>, opts: RunOptions) -> Result<(), DesktopError> {
     vbox.pack_start(&overlay, true, true, 0);
     overlay.show_all();
 
-    let chrome = chrome::Chrome::build(&fixed, &overlay, host.layout(), &host.navbar());
-    crate::startup::phase("chrome built");
-    let surfaces = Rc::new(RefCell::new(Surfaces { app: None, sheet: None }));
-
+    // The webview first: its web process starts while the chrome is built (the two do not
+    // overlap on screen; the capsule floats in the overlay).
+    let surfaces = Rc::new(RefCell::new(Surfaces {
+        app: None,
+        sheet: None,
+        outbox: Vec::new(),
+        outbox_replies: 0,
+        turn_open: false,
+    }));
     let app = build_app_webview(&host, opts.devtools, &fixed, proxy.clone(), surfaces.clone())?;
     surfaces.borrow_mut().app = Some(app);
     crate::startup::phase("webview created");
+
+    let chrome = chrome::Chrome::build(&fixed, &overlay, host.layout(), &host.navbar());
+    crate::startup::phase("chrome built");
     overlay.show_all();
 
     let sheet_host = gtk::Box::new(gtk::Orientation::Vertical, 0);
@@ -245,19 +262,26 @@ fn build_app_webview(
         .with_asynchronous_custom_protocol(APP_SCHEME.into(), move |_id, request, responder| {
             let host = assets.clone();
             // Blocking file reads run off the UI thread.
-            assets
-                .runtime()
-                .spawn_blocking(move || responder.respond(host.respond_asset(&request)));
+            assets.runtime().spawn_blocking(move || {
+                responder.respond(host.respond_asset(&request));
+                crate::startup::phase("first asset served");
+                if request.uri().path() == crate::sdk::SDK_PATH {
+                    crate::startup::phase("SDK served");
+                }
+            });
         })
         .with_ipc_handler(move |request| {
+            let t = cost::start();
             let page = request.uri().to_string();
             let effects = ipc.handle_message(&page, request.body());
+            cost::add(cost::Stage::Handle, t);
             // Replies go straight back; sheets and navbar changes go through the loop.
             let (now, later): (Vec<_>, Vec<_>) = effects.into_iter().partition(Effect::is_for_page);
             deliver(&surfaces, &now);
             if !later.is_empty() {
                 let _ = proxy.send_event(UserEvent::Effects(later));
             }
+            cost::call_done();
         })
         .with_navigation_handler(move |url| nav.allow_navigation(&url))
         .with_new_window_req_handler(move |url, _features| {
@@ -281,17 +305,54 @@ fn build_app_webview(
     Ok(webview)
 }
 
-/// Evaluates page effects (replies, events) in the app's webview.
+/// Evaluates page effects (replies, events) in the app's webview, in order. The first of a
+/// main-loop turn goes out at once; later ones in the same turn wait for its end and go out
+/// together as one script, so a burst of calls costs one evaluation per turn, not per reply.
 fn deliver(surfaces: &Rc<RefCell<Surfaces>>, effects: &[Effect]) {
-    let s = surfaces.borrow();
-    let Some(app) = &s.app else { return };
+    let mut s = surfaces.borrow_mut();
+    let t = cost::start();
     for effect in effects {
-        let Some(script) = page_script::script(effect) else { continue };
-        if let Err(err) = app.evaluate_script(&script) {
-            tracing::error!(target: "minihost::desktop", "cannot deliver a reply: {err}");
-        } else if matches!(effect, Effect::Reply(_)) {
-            crate::startup::phase("first reply delivered");
+        if let Some(message) = page_script::message(effect) {
+            s.outbox.push(message);
+            s.outbox_replies += usize::from(matches!(effect, Effect::Reply(_)));
         }
+    }
+    cost::add(cost::Stage::Render, t);
+    if s.outbox.is_empty() {
+        return;
+    }
+    if !s.turn_open {
+        s.turn_open = true;
+        let end = surfaces.clone();
+        gtk::glib::idle_add_local_full(gtk::glib::Priority::DEFAULT, move || {
+            let mut s = end.borrow_mut();
+            s.turn_open = false;
+            flush(&mut s);
+            gtk::glib::ControlFlow::Break
+        });
+        flush(&mut s);
+    } else if s.outbox.len() >= MAX_BATCH {
+        flush(&mut s);
+    }
+}
+
+fn flush(s: &mut Surfaces) {
+    if s.outbox.is_empty() {
+        return;
+    }
+    let t = cost::start();
+    let script = page_script::batch(&s.outbox);
+    cost::add(cost::Stage::Render, t);
+    s.outbox.clear();
+    let replies = std::mem::take(&mut s.outbox_replies);
+    let Some(app) = &s.app else { return };
+    let t = cost::start();
+    let evaluated = app.evaluate_script(&script);
+    cost::add(cost::Stage::Evaluate, t);
+    if let Err(err) = evaluated {
+        tracing::error!(target: "minihost::desktop", "cannot deliver a reply: {err}");
+    } else if replies > 0 {
+        crate::startup::phase("first reply delivered");
     }
 }
 

@@ -188,6 +188,7 @@ impl Host {
                     context: "cannot start the media server on 127.0.0.1".into(),
                     source,
                 })?;
+            crate::startup::phase("media server bound");
             media_origin = Some(media.origin.clone());
             media_base = Some(media.base.clone());
             runtime.spawn(async move {
@@ -340,9 +341,7 @@ impl Host {
 
     /// Answers a request to the app's origin (assets, built-in SDK paths).
     pub fn respond_asset<B>(&self, request: &http::Request<B>) -> http::Response<Body> {
-        let response = self.origin.respond(request);
-        crate::startup::phase("first asset served");
-        response
+        self.origin.respond(request)
     }
 
     /// Where the shell serves the app (`scheme://host`).
@@ -533,6 +532,7 @@ fn embedded(opts: &HostOptions, runtime: &tokio::runtime::Runtime) -> Result<(Ar
         platform: format!("the embedded platform (data in {})", opts.data_dir.display()),
         source: e.into(),
     })?;
+    crate::startup::phase("platform opened");
     // The app's backend reaches the same platform over HTTP.
     let (url, _server) = runtime
         .block_on(minihost_platform::spawn_on_loopback(platform.clone()))
@@ -540,6 +540,7 @@ fn embedded(opts: &HostOptions, runtime: &tokio::runtime::Runtime) -> Result<(Ar
             context: "cannot serve the platform on 127.0.0.1".into(),
             source,
         })?;
+    crate::startup::phase("platform server bound");
     Ok((Arc::new(platform), url))
 }
 

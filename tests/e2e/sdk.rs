@@ -44,6 +44,11 @@ fn sdk_url_loads_and_both_callback_styles_work() {
     assert_eq!(r["statusPositional"], json!({"status": "connected"}));
     assert_eq!(r["statusObject"]["status"], "connected");
     assert_eq!(
+        r["burst"],
+        json!({"calls": 2000, "settled": 2000, "connected": 2000}),
+        "2,000 concurrent calls"
+    );
+    assert_eq!(
         r["canIUse"],
         json!({"loginSuccessCode": true, "authorizeObjectScope": true, "menuLeft": true, "onShowAnchor": true,
                "setNavigationBarColor": true, "partialWord": false, "unknown": false, "pay": true})
@@ -125,12 +130,16 @@ fn trace_startup_logs_each_phase_once_in_order() {
     // The chain that is causal; the asset, init and load phases race the webview's build.
     for pair in [
         ["arguments parsed", "app resolved"],
-        ["app resolved", "platform ready"],
-        ["platform ready", "host ready"],
+        ["app resolved", "platform opened"],
+        ["platform opened", "platform server bound"],
+        ["platform server bound", "platform ready"],
+        ["platform ready", "media server bound"],
+        ["media server bound", "host ready"],
         ["host ready", "window created"],
-        ["window created", "chrome built"],
-        ["chrome built", "webview created"],
-        ["first asset served", "TTMinis.init received"],
+        ["window created", "webview created"],
+        ["webview created", "chrome built"],
+        ["first asset served", "SDK served"],
+        ["SDK served", "TTMinis.init received"],
         ["TTMinis.init received", "first reply delivered"],
     ] {
         assert!(at(pair[0]) <= at(pair[1]), "{} before {}: {phases:?}", pair[0], pair[1]);

@@ -195,6 +195,11 @@ impl Platform {
     /// Registers the app unless `client_key` is already registered. Returns the app as stored
     /// and whether it was created; an existing app is returned unchanged.
     pub fn ensure_app(&self, app: NewApp) -> Result<(App, bool), PlatformError> {
+        // On every start but the first the app is there: a read, no write on the start path.
+        validate(app.clone())?;
+        if let Some(existing) = self.inner.store.read(|conn| app_by_key(conn, &app.client_key))? {
+            return Ok((existing, false));
+        }
         self.commit(self.ensure_app_job(app))
     }
 
@@ -275,6 +280,29 @@ mod tests {
 
     fn platform() -> Platform {
         Platform::in_memory(PlatformOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn a_warm_start_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = || NewApp {
+            client_key: "warm".into(),
+            ..NewApp::default()
+        };
+        let first = Platform::open(dir.path(), PlatformOptions::default()).unwrap();
+        assert!(first.ensure_app(app()).unwrap().1);
+        drop(first);
+        // What `minihost run` does on every later start: open, register the app if missing.
+        let again = Platform::open(dir.path(), PlatformOptions::default()).unwrap();
+        assert!(!again.ensure_app(app()).unwrap().1);
+        assert_eq!(again.writes_submitted(), 0, "no write job on a warm start");
+        // A bad app is still refused, registered or not.
+        let bad = NewApp {
+            client_key: "warm".into(),
+            redirect_uris: vec!["not a url".into()],
+            ..NewApp::default()
+        };
+        assert!(again.ensure_app(bad).is_err());
     }
 
     #[test]

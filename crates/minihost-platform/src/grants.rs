@@ -69,10 +69,44 @@ pub(crate) fn app_and_user(conn: &Connection, client_key: &str, user_id: i64) ->
     Ok(app)
 }
 
+/// Answers of [`Platform::granted_scopes`] (asked on every `getLoginStatus`), valid while the
+/// store's data version is the one they were read at: any commit, by this process or another
+/// one sharing the file, empties it.
+#[derive(Default)]
+pub(crate) struct GrantCache {
+    version: crate::store::DataVersion,
+    entries: Vec<(i64, String, Vec<String>)>,
+}
+
+/// Users × apps one host asks about are few; past this the cache starts over.
+const GRANT_CACHE_ENTRIES: usize = 64;
+
 impl Platform {
     /// Scopes `user_id` has granted to `client_key`'s app; empty when none.
     pub fn granted_scopes(&self, user_id: i64, client_key: &str) -> Result<Vec<String>, PlatformError> {
-        Ok(self.inner.store.read(|conn| granted(conn, user_id, client_key))?)
+        // The version is taken before the read, so an answer is never filed under a version
+        // newer than the state it was read from.
+        let version = self.inner.store.data_version()?;
+        {
+            let cache = self.grant_cache();
+            if cache.version == version {
+                if let Some((_, _, scopes)) = cache.entries.iter().find(|(u, k, _)| *u == user_id && k == client_key) {
+                    return Ok(scopes.clone());
+                }
+            }
+        }
+        let scopes = self.inner.store.read(|conn| granted(conn, user_id, client_key))?;
+        let mut cache = self.grant_cache();
+        if cache.version != version || cache.entries.len() >= GRANT_CACHE_ENTRIES {
+            cache.entries.clear();
+            cache.version = version;
+        }
+        cache.entries.push((user_id, client_key.to_string(), scopes.clone()));
+        Ok(scopes)
+    }
+
+    fn grant_cache(&self) -> std::sync::MutexGuard<'_, GrantCache> {
+        self.inner.grant_cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Records the user's consent to `scopes` for the app, keeping earlier grants, and returns
@@ -162,6 +196,34 @@ mod tests {
         .unwrap();
         let alice = p.user_by_username("alice").unwrap().unwrap();
         (p, alice.id)
+    }
+
+    #[test]
+    fn cached_grants_see_writes_by_another_connection_to_the_file() {
+        // Two platforms on one file share nothing but SQLite, as two processes would.
+        let dir = tempfile::tempdir().unwrap();
+        let reader = Platform::open(dir.path(), PlatformOptions::default()).unwrap();
+        let writer = Platform::open(dir.path(), PlatformOptions::default()).unwrap();
+        writer
+            .ensure_app(NewApp {
+                client_key: "k1".into(),
+                ..NewApp::default()
+            })
+            .unwrap();
+        let alice = reader.user_by_username("alice").unwrap().unwrap().id;
+        for _ in 0..2 {
+            assert!(reader.granted_scopes(alice, "k1").unwrap().is_empty());
+        }
+        writer.grant(alice, "k1", &[USER_INFO_BASIC.into()]).unwrap();
+        for _ in 0..2 {
+            assert_eq!(reader.granted_scopes(alice, "k1").unwrap(), vec![USER_INFO_BASIC]);
+        }
+        writer.revoke_grants(alice, Some("k1")).unwrap();
+        assert!(reader.granted_scopes(alice, "k1").unwrap().is_empty());
+        // And its own writes, through its own writer.
+        reader.grant(alice, "k1", &[USER_INFO_OPEN_ID.into()]).unwrap();
+        assert_eq!(reader.granted_scopes(alice, "k1").unwrap(), vec![USER_INFO_OPEN_ID]);
+        assert_eq!(writer.granted_scopes(alice, "k1").unwrap(), vec![USER_INFO_OPEN_ID]);
     }
 
     #[test]

@@ -144,6 +144,7 @@ struct Inner {
     requests: Mutex<VecDeque<RequestRecord>>,
     /// Set once remote pairing is allowed (`platform serve --allow-remote`).
     pairing_token: Mutex<Option<String>>,
+    grant_cache: Mutex<grants::GrantCache>,
 }
 
 impl fmt::Debug for Platform {
@@ -185,6 +186,7 @@ impl Platform {
                 ids: Arc::new(ids),
                 webhooks_due: Notify::new(),
                 data_dir,
+                grant_cache: Mutex::default(),
             }),
         })
     }

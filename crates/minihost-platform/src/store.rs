@@ -205,6 +205,15 @@ CREATE INDEX ad_views_by_unit ON ad_views (client_key, ad_unit_id, user_id, at);
 
 const READERS: usize = 2;
 
+/// See [`Store::data_version`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum DataVersion {
+    #[default]
+    Unknown,
+    WalIndex([u8; 48]),
+    Counter(u64),
+}
+
 /// Most jobs committed together. Bounds the latency one batch adds to the jobs behind it.
 const MAX_BATCH: usize = 256;
 
@@ -227,6 +236,13 @@ pub(crate) struct Store {
     next_reader: AtomicUsize,
     /// Write jobs handed to the writer so far; see [`Store::writes_submitted`].
     submitted: AtomicU64,
+    /// A read-only connection that only asks `PRAGMA data_version`, which changes whenever
+    /// another connection (this store's writer, another process) commits. `None` in memory.
+    watch: Option<Mutex<Connection>>,
+    /// The WAL index (`-shm`), whose header every commit rewrites; see [`Store::data_version`].
+    shm: Option<std::fs::File>,
+    /// Batches the writer has finished; the version of an in-memory store.
+    batches: Arc<AtomicU64>,
 }
 
 /// Test hook: while alive, the writer connection is held and queued writes wait. See
@@ -267,7 +283,14 @@ impl Store {
                 Ok(Mutex::new(reader))
             })
             .collect::<Result<Vec<_>, PlatformError>>()?;
-        Store::start(writer, readers)
+        let watch = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        configure(&watch)?;
+        let mut store = Store::start(writer, readers)?;
+        store.watch = Some(Mutex::new(watch));
+        let mut shm_path = path.as_os_str().to_owned();
+        shm_path.push("-shm");
+        store.shm = std::fs::File::open(shm_path).ok();
+        Ok(store)
     }
 
     pub(crate) fn open_memory() -> Result<Store, PlatformError> {
@@ -281,9 +304,11 @@ impl Store {
         let writer = Arc::new(Mutex::new(writer));
         let (jobs, queue) = mpsc::channel();
         let conn = writer.clone();
+        let batches = Arc::new(AtomicU64::new(0));
+        let done = batches.clone();
         let writer_thread = std::thread::Builder::new()
             .name("minihost-platform-writer".into())
-            .spawn(move || write_batches(&conn, &queue))
+            .spawn(move || write_batches(&conn, &queue, &done))
             .map_err(|source| PlatformError::Io {
                 context: "cannot start the platform writer thread".into(),
                 source,
@@ -295,6 +320,9 @@ impl Store {
             readers,
             next_reader: AtomicUsize::new(0),
             submitted: AtomicU64::new(0),
+            watch: None,
+            shm: None,
+            batches,
         })
     }
 
@@ -320,8 +348,44 @@ impl Store {
         Ok(())
     }
 
+    /// Changes whenever committed state may have changed, by this process or another one
+    /// sharing the file; equal values mean nothing was committed in between. Take it before
+    /// the read it validates.
+    ///
+    /// On a file it is the WAL-index header (the first 48 bytes of `-shm`, the copy a writer
+    /// stores last; <https://www.sqlite.org/walformat.html>): every commit changes its frame
+    /// count and checksums, every WAL restart its salts. One `pread` (about 0.6 µs here)
+    /// against 2.4 µs for `PRAGMA data_version`, which needs a read transaction and is the
+    /// fallback. A read racing a commit sees the old header (the commit is not done yet) or
+    /// a mix, which differs and only costs a fresh read.
+    pub(crate) fn data_version(&self) -> rusqlite::Result<DataVersion> {
+        #[cfg(unix)]
+        if let Some(shm) = &self.shm {
+            let mut header = [0u8; 48];
+            if std::os::unix::fs::FileExt::read_exact_at(shm, &mut header, 0).is_ok() && header != [0; 48] {
+                return Ok(DataVersion::WalIndex(header));
+            }
+        }
+        match &self.watch {
+            Some(watch) => {
+                let conn = lock(watch);
+                let v: i64 = conn.prepare_cached("PRAGMA data_version")?.query_row([], |r| r.get(0))?;
+                Ok(DataVersion::Counter(v as u64))
+            }
+            None => Ok(DataVersion::Counter(self.batches.load(Ordering::Acquire))),
+        }
+    }
+
     /// Loads (or on first open creates) the id secret and seeds users once per database.
     pub(crate) fn init(&self, now: u64, seed_users: bool) -> Result<IdSecret, PlatformError> {
+        // Every start but the first finds the secret: a read, no write job.
+        let stored: Option<String> = self.read(|conn| {
+            conn.query_row("SELECT value FROM meta WHERE key = 'id_secret'", [], |r| r.get(0))
+                .optional()
+        })?;
+        if let Some(hex) = stored {
+            return IdSecret::from_hex(&hex);
+        }
         let now = i64::try_from(now).unwrap_or(i64::MAX);
         self.write(move |conn| {
             let tx = conn.savepoint()?;
@@ -435,7 +499,7 @@ impl Drop for Store {
     }
 }
 
-fn write_batches(conn: &Mutex<Connection>, queue: &mpsc::Receiver<Job>) {
+fn write_batches(conn: &Mutex<Connection>, queue: &mpsc::Receiver<Job>, batches: &AtomicU64) {
     while let Ok(first) = queue.recv() {
         let mut conn = lock(conn);
         // If another process holds the write lock past the busy timeout, run this batch's
@@ -447,7 +511,10 @@ fn write_batches(conn: &Mutex<Connection>, queue: &mpsc::Receiver<Job>) {
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut conn)));
             match outcome {
                 Ok(delivery) if batched => deliveries.push(delivery),
-                Ok(delivery) => delivery(None),
+                Ok(delivery) => {
+                    batches.fetch_add(1, Ordering::Release);
+                    delivery(None)
+                }
                 // The job's reply was dropped with it, which its caller sees as an error.
                 Err(_) => tracing::error!("a platform write job panicked"),
             }
@@ -463,6 +530,8 @@ fn write_batches(conn: &Mutex<Connection>, queue: &mpsc::Receiver<Job>) {
                 let _ = conn.execute_batch("ROLLBACK");
             }
             drop(conn);
+            // Before the replies: a caller that saw its write done sees the new version.
+            batches.fetch_add(1, Ordering::Release);
             let error = committed.err();
             for delivery in deliveries {
                 delivery(error.as_ref());
@@ -494,9 +563,13 @@ fn configure(conn: &Connection) -> Result<(), PlatformError> {
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), PlatformError> {
+    let known = MIGRATIONS.len() as i64;
+    // An up-to-date schema (every start but the first) needs no write lock.
+    if conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? == known {
+        return Ok(());
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let known = MIGRATIONS.len() as i64;
     if version > known {
         return Err(PlatformError::Corrupt(format!(
             "the platform database has schema version {version}, newer than this minihost \
