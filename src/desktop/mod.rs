@@ -39,9 +39,9 @@ pub struct RunOptions {
 /// What the GTK callbacks tell the event loop, which owns the surfaces.
 enum UserEvent {
     Effects(Vec<Effect>),
-    Share,
+    /// A capsule menu item (`host::CAPSULE_MENU`), or its keyboard shortcut.
+    Menu(&'static str),
     Visible(bool),
-    ToggleTheme,
     Quit,
 }
 
@@ -148,12 +148,8 @@ pub fn run(host: Arc<Host>, opts: RunOptions) -> Result<(), DesktopError> {
                 shell.run(&effects);
                 *control_flow = ControlFlow::Exit;
             }
-            Event::UserEvent(UserEvent::ToggleTheme) => {
-                let effects = shell.host.toggle_theme();
-                shell.run(&effects);
-            }
-            Event::UserEvent(UserEvent::Share) => {
-                let effects = shell.host.share_requested();
+            Event::UserEvent(UserEvent::Menu(id)) => {
+                let effects = shell.host.menu_chosen(id);
                 shell.run(&effects);
             }
             Event::UserEvent(UserEvent::Visible(visible)) => {
@@ -385,6 +381,9 @@ fn build_sheet(
         .build_gtk(container)
 }
 
+/// The capsule menu's theme entry, which Ctrl+Shift+D also chooses.
+const THEME_MENU_ITEM: &str = "theme";
+
 fn wire_capsule(chrome: &chrome::Chrome, proxy: EventLoopProxy<UserEvent>) {
     let p = proxy.clone();
     chrome.close.connect_clicked(move |_| {
@@ -393,11 +392,15 @@ fn wire_capsule(chrome: &chrome::Chrome, proxy: EventLoopProxy<UserEvent>) {
     let p = proxy;
     chrome.more.connect_clicked(move |button| {
         let menu = gtk::Menu::new();
-        for (label, share) in [("Share…", true), ("Switch light/dark (Ctrl+Shift+D)", false)] {
-            let item = gtk::MenuItem::with_label(label);
+        for entry in crate::host::CAPSULE_MENU {
+            let label = match entry.id {
+                THEME_MENU_ITEM => format!("{} (Ctrl+Shift+D)", entry.label),
+                _ => entry.label.to_string(),
+            };
+            let item = gtk::MenuItem::with_label(&label);
             let p = p.clone();
             item.connect_activate(move |_| {
-                let _ = p.send_event(if share { UserEvent::Share } else { UserEvent::ToggleTheme });
+                let _ = p.send_event(UserEvent::Menu(entry.id));
             });
             menu.append(&item);
         }
@@ -413,7 +416,7 @@ fn wire_window_state(window: &tao::window::Window, proxy: EventLoopProxy<UserEve
         let mods = ev.state() & (gtk::gdk::ModifierType::CONTROL_MASK | gtk::gdk::ModifierType::SHIFT_MASK);
         let is_d = matches!(ev.keyval().to_lower(), k if k == gtk::gdk::keys::constants::d);
         if is_d && mods == gtk::gdk::ModifierType::CONTROL_MASK | gtk::gdk::ModifierType::SHIFT_MASK {
-            let _ = keys.send_event(UserEvent::ToggleTheme);
+            let _ = keys.send_event(UserEvent::Menu(THEME_MENU_ITEM));
             return gtk::glib::Propagation::Stop;
         }
         gtk::glib::Propagation::Proceed

@@ -87,6 +87,30 @@ fn theme_is_core_state_and_each_switch_says_what_to_redraw() {
 }
 
 #[test]
+fn every_capsule_menu_item_is_answered_by_the_core() {
+    let f = start(ConsentMode::Allow, Some("alice"));
+    let ids: Vec<&str> = CAPSULE_MENU.iter().map(|m| m.id).collect();
+    assert_eq!(ids, ["share", "theme"]);
+    for item in CAPSULE_MENU {
+        assert!(!f.host.menu_chosen(item.id).is_empty(), "{} does nothing", item.id);
+    }
+    assert_eq!(names(&f.host.menu_chosen("share")), ["minis.share"]);
+    assert!(f.host.menu_chosen("no-such-item").is_empty());
+}
+
+#[test]
+fn an_https_app_origin_is_served_routed_and_trusted_as_the_app() {
+    let f = start_with(ConsentMode::Allow, Some("alice"), |o| {
+        o.app_origin = crate::policy::HTTPS_APP_ORIGIN.into()
+    });
+    assert_eq!(f.host.start_url(), "https://app.minihost.invalid/");
+    assert_eq!(f.host.route_request("https://app.minihost.invalid/a.js"), RequestRoute::App);
+    assert_eq!(f.host.route_request("minihost://app/a.js"), RequestRoute::Refused);
+    assert_eq!(f.host.route_request("https://evil.example/"), RequestRoute::Refused);
+    assert!(f.host.init_script().contains("\"appOrigin\":\"https://app.minihost.invalid\""));
+}
+
+#[test]
 fn requests_and_navigation_read_the_policy() {
     let f = start(ConsentMode::Allow, Some("alice"));
     assert!(f.host.is_request_allowed("minihost://app/data.json"));

@@ -50,7 +50,7 @@ fn attribute_scripts(tag: &Tag) -> impl Iterator<Item = InlineScript> + '_ {
         } else {
             return None;
         };
-        (!code.trim().is_empty()).then(|| InlineScript {
+        (!code.trim().is_empty()).then_some(InlineScript {
             start: a.start,
             end: a.end,
             module: false,
