@@ -25,6 +25,9 @@ pub const INTERCEPTED: &[(&str, &str)] = &[
 /// The script served for the SDK URLs: it exposes `TTMinis` from the injected bridge.
 const SDK_INSTALL_JS: &str = "__minihost_sdk_install();\n";
 
+/// A plain SDK tag as the page gets it: the script inline (see [`rewrite_html`]).
+pub const SDK_INLINE: &str = "<script>__minihost_sdk_install();</script>";
+
 /// The document-start script for an app webview.
 pub fn init_script(context: &HostContext) -> String {
     BRIDGE_JS.replacen(CONTEXT_PLACEHOLDER, &context.to_json(), 1)
@@ -41,6 +44,11 @@ pub fn builtin(path: &str) -> Option<&'static str> {
 
 /// Points the page's SDK `<script>` URLs at the host (also `http:` and protocol-relative
 /// spellings). Returns `None` when the HTML names none of them, so nothing is copied.
+///
+/// A plain SDK tag (`<script src="...sdk.js"></script>`, nothing else on it) becomes the one
+/// line it would load, inline: one request fewer before the page's own scripts run. A tag with
+/// other attributes (`onload`, `async`, `id`) keeps its `src`, and so does every tag of a page
+/// with a CSP of its own, which may not allow inline script.
 pub fn rewrite_html(html: &str) -> Option<String> {
     if !html.contains("tiktok-minis.com") && !html.contains("developers.tiktok.com") {
         return None;
@@ -52,6 +60,11 @@ pub fn rewrite_html(html: &str) -> Option<String> {
             out = out
                 .replace(&format!("\"{spelling}\""), &format!("\"{local}\""))
                 .replace(&format!("'{spelling}'"), &format!("'{local}'"));
+        }
+    }
+    if !out.to_ascii_lowercase().contains("content-security-policy") {
+        for q in ['"', '\''] {
+            out = out.replace(&format!("<script src={q}{SDK_PATH}{q}></script>"), SDK_INLINE);
         }
     }
     Some(out)
@@ -81,10 +94,28 @@ mod tests {
 <script src="http://connect.tiktok-minis.com/libs/eruda.js"></script>
 <a href="https://connect.tiktok-minis.com/drama/sdk.jsx">not a script</a>"#;
         let out = rewrite_html(html).unwrap();
-        assert_eq!(out.matches(SDK_PATH).count(), 3, "{out}");
+        // The three plain SDK tags are inlined; Eruda is fetched from the host.
+        assert_eq!(out.matches(SDK_INLINE).count(), 3, "{out}");
+        assert_eq!(SDK_INLINE, format!("<script>{}</script>", SDK_INSTALL_JS.trim_end()));
+        assert_eq!(out.matches(SDK_PATH).count(), 0, "{out}");
         assert_eq!(out.matches(ERUDA_PATH).count(), 1);
         assert!(out.contains("sdk.jsx\""), "unrelated URLs stay");
         assert_eq!(rewrite_html("<p>no sdk</p>"), None);
+    }
+
+    #[test]
+    fn an_sdk_tag_with_more_on_it_or_under_a_page_csp_keeps_its_src() {
+        for html in [
+            r#"<script src="https://connect.tiktok-minis.com/drama/sdk.js" onload="start()"></script>"#,
+            r#"<script async src="https://connect.tiktok-minis.com/drama/sdk.js"></script>"#,
+            r#"<meta http-equiv="Content-Security-Policy" content="script-src 'self'"><script src="https://connect.tiktok-minis.com/drama/sdk.js"></script>"#,
+        ] {
+            let out = rewrite_html(html).unwrap();
+            assert!(
+                out.contains(&format!("\"{SDK_PATH}\"")) && !out.contains("__minihost_sdk_install"),
+                "{out}"
+            );
+        }
     }
 
     #[test]

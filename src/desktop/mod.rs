@@ -261,9 +261,6 @@ fn build_app_webview(
             assets.runtime().spawn_blocking(move || {
                 responder.respond(host.respond_asset(&request));
                 crate::startup::phase("first asset served");
-                if request.uri().path() == crate::sdk::SDK_PATH {
-                    crate::startup::phase("SDK served");
-                }
             });
         })
         .with_ipc_handler(move |request| {
