@@ -29,6 +29,8 @@ export async function bundle() {
     platform: 'browser',
     charset: 'utf8',
     legalComments: 'none',
+    // Parsed at document start of every page: smaller is a faster first paint.
+    minify: true,
     write: false,
     logLevel: 'silent',
   });
