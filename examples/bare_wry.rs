@@ -9,6 +9,8 @@
 //! It prints `loaded URL` on stdout when a page has finished loading. With
 //! `BARE_TRACE_STARTUP=1` it prints `phase NAME UNIX_MS` on stderr at the start-up points
 //! minihost's `--trace-startup` also logs, so bench/run can put the two side by side.
+//! `BARE_INIT_SCRIPT=FILE` adds FILE as a document-start script (to bisect what minihost's
+//! injected SDK costs on its own; see BENCHMARKS.md).
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -79,7 +81,12 @@ fn main() -> wry::Result<()> {
 
     let slot: Rc<RefCell<Option<WebView>>> = Rc::default();
     let ipc_slot = slot.clone();
-    let webview = WebViewBuilder::new()
+    let mut builder = WebViewBuilder::new();
+    if let Some(path) = std::env::var_os("BARE_INIT_SCRIPT") {
+        let script = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("BARE_INIT_SCRIPT {}: {e}", PathBuf::from(&path).display()));
+        builder = builder.with_initialization_script(script);
+    }
+    let webview = builder
         // Files are read off the UI thread, as any real app would (and as minihost does).
         .with_asynchronous_custom_protocol("bare".into(), move |_id, request, responder| {
             let root = root.clone();
