@@ -161,9 +161,6 @@ impl AppOrigin {
                 _ => rewritten,
             };
             if let Some(rewritten) = rewritten {
-                if is_html && rewritten.contains(sdk::SDK_INLINE) {
-                    crate::startup::phase("SDK served");
-                }
                 response.headers_mut().insert(header::CONTENT_LENGTH, rewritten.len().into());
                 *response.body_mut() = Cow::Owned(rewritten.into_bytes());
             }

@@ -62,9 +62,14 @@ pub fn rewrite_html(html: &str) -> Option<String> {
                 .replace(&format!("'{spelling}'"), &format!("'{local}'"));
         }
     }
-    if !out.to_ascii_lowercase().contains("content-security-policy") {
+    const PAGE_CSP: &[u8] = b"content-security-policy";
+    if !out.as_bytes().windows(PAGE_CSP.len()).any(|w| w.eq_ignore_ascii_case(PAGE_CSP)) {
         for q in ['"', '\''] {
-            out = out.replace(&format!("<script src={q}{SDK_PATH}{q}></script>"), SDK_INLINE);
+            let tag = format!("<script src={q}{SDK_PATH}{q}></script>");
+            if out.contains(&tag) {
+                out = out.replace(&tag, SDK_INLINE);
+                crate::startup::phase("SDK served");
+            }
         }
     }
     Some(out)

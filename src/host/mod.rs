@@ -354,10 +354,15 @@ impl Host {
         format!("{}/", self.policy.app_origin())
     }
 
+    /// Is `url` on the app's origin (answered by [`Host::respond_asset`], never the network)?
+    pub fn is_app_url(&self, url: &str) -> bool {
+        self.policy.is_app_url(url)
+    }
+
     /// What a shell that sees every request of the page (Android's `shouldInterceptRequest`)
     /// does with one: answer it from the app, let it reach the network, or refuse it.
     pub fn route_request(&self, url: &str) -> RequestRoute {
-        if self.policy.is_app_url(url) {
+        if self.is_app_url(url) {
             RequestRoute::App
         } else if self.is_request_allowed(url) {
             RequestRoute::Network

@@ -311,7 +311,7 @@ impl HostCore {
     /// A request to the app's origin ([`HostCore::app_origin`]), with its `Range` header if
     /// any. Other URLs are 404: use [`HostCore::intercept_request`] for every request.
     pub fn resolve_asset(&self, url: String, range: Option<String>) -> AssetResponse {
-        if minihost::policy::origin_of(&url).as_deref() != Some(self.host.app_origin()) {
+        if !self.host.is_app_url(&url) {
             return AssetResponse {
                 status: 404,
                 reason: "Not Found".into(),
