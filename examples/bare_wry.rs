@@ -10,7 +10,9 @@
 //! `BARE_TRACE_STARTUP=1` it prints `phase NAME UNIX_MS` on stderr at the start-up points
 //! minihost's `--trace-startup` also logs, so bench/run can put the two side by side.
 //! `BARE_INIT_SCRIPT=FILE` adds FILE as a document-start script (to bisect what minihost's
-//! injected SDK costs on its own; see BENCHMARKS.md).
+//! injected SDK costs on its own; see BENCHMARKS.md). A page message in minihost's JSON shape
+//! (`{"id":N,...}`, sent by that script's `TTMinis`) is answered as minihost answers
+//! `getLoginStatus`, so the bridge round trip can be bisected the same way.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -96,10 +98,25 @@ fn main() -> wry::Result<()> {
             });
         })
         .with_ipc_handler(move |request| {
-            // Only the call id comes back; anything after `:` is payload the floor ignores.
             let body = request.body();
+            let slot = ipc_slot.borrow();
+            let Some(webview) = slot.as_ref() else { return };
+            // A call in minihost's JSON shape (bridge-js given as BARE_INIT_SCRIPT and the
+            // page's SDK installed) is answered as minihost answers getLoginStatus, so a run
+            // differs from minihost's only in the host.
+            if let Some(rest) = body.strip_prefix("{\"id\":") {
+                let id = rest.split(',').next().and_then(|n| n.parse::<u64>().ok());
+                if let (Some(id), false) = (id, body.contains("\"method\":\"init\"")) {
+                    let _ = webview.evaluate_script(&format!(
+                        "__minihost_reply({{\"id\":{id},\"ok\":true,\"result\":{{\"status\":\"not_logged_in\"}}}})"
+                    ));
+                    phase("first reply delivered");
+                }
+                return;
+            }
+            // Only the call id comes back; anything after `:` is payload the floor ignores.
             let id = body.split(':').next().unwrap_or_default();
-            if let (Ok(id), Some(webview)) = (id.parse::<u64>(), ipc_slot.borrow().as_ref()) {
+            if let Ok(id) = id.parse::<u64>() {
                 let _ = webview.evaluate_script(&format!("__bare_reply({id})"));
                 phase("first reply delivered");
             }

@@ -379,11 +379,16 @@ fn run(args: RunArgs, app: AppSource) -> Result<()> {
     {
         opts.backend_origin = backend.as_ref().map(|b| b.url.clone());
     }
-    let host = Host::start(opts)?;
-    // Before any window code: without a display GTK would panic. The app and config are
-    // checked first, as their errors do not depend on where minihost runs.
+    // The host starts on a thread while GTK connects to the display here (GTK must stay on
+    // this thread, which runs the event loop). The host's errors come first: the app and
+    // config do not depend on where minihost runs.
+    let starting = std::thread::spawn(move || Host::start(opts));
     #[cfg(feature = "desktop")]
-    minihost::desktop::check_display()?;
+    let display = minihost::desktop::check_display();
+    let host = starting.join().map_err(|_| anyhow::anyhow!("the host panicked while starting"))??;
+    #[cfg(feature = "desktop")]
+    display?;
+    minihost::startup::phase("display checked");
     for warning in host.config_warnings() {
         eprintln!("{warning}");
     }

@@ -81,6 +81,7 @@ pub fn check_display() -> Result<(), DesktopError> {
 pub fn run(host: Arc<Host>, opts: RunOptions) -> Result<(), DesktopError> {
     let event_loop = EventLoopBuilder::<UserEvent>::with_user_event().build();
     let proxy = event_loop.create_proxy();
+    crate::startup::phase("event loop built");
     let d = host.device();
     let window = WindowBuilder::new()
         .with_title(host.window_title())

@@ -129,13 +129,16 @@ fn trace_startup_logs_each_phase_once_in_order() {
     let at = |name: &str| phases.iter().find(|(n, _)| n == name).unwrap().1;
     // The chain that is causal; the asset, init and load phases race the webview's build.
     for pair in [
+        [minihost::startup::MAIN_ENTERED, "arguments parsed"],
         ["arguments parsed", "app resolved"],
         ["app resolved", "platform opened"],
         ["platform opened", "platform server bound"],
         ["platform server bound", "platform ready"],
         ["platform ready", "media server bound"],
         ["media server bound", "host ready"],
-        ["host ready", "window created"],
+        ["host ready", "display checked"],
+        ["display checked", "event loop built"],
+        ["event loop built", "window created"],
         ["window created", "webview created"],
         ["webview created", "chrome built"],
         // The SDK comes inline in the first page, so it may be logged before that response is.
