@@ -1,6 +1,10 @@
 //! The one place that knows the page's entry point for replies and events: every shell turns
 //! page effects into a script with [`script`] and evaluates it in the app's webview, or several
 //! at once with [`batch`] (bridge-js handles an array in order).
+//!
+//! The JSON goes in as a string literal that bridge-js hands to `JSON.parse`: an engine reads
+//! JSON text faster than the same object literal as code (in JavaScriptCore about 1 µs less
+//! for a `getLoginStatus` reply and half the time for a 1 KB one).
 
 use super::effects::{Effect, Reply};
 use super::errors::BridgeError;
@@ -31,7 +35,19 @@ enum Outgoing<'a> {
 
 /// The script that delivers `effect` to the page; `None` for effects that are not for it.
 pub fn script(effect: &Effect) -> Option<String> {
-    message(effect).map(|json| format!("{REPLY_ENTRY}({json})"))
+    message(effect).map(|json| call(&json))
+}
+
+/// `__minihost_reply("<json>")`. A JSON string is a JavaScript string literal (ES2019 admits
+/// U+2028 and U+2029 in string literals, as every engine the shells use does).
+fn call(json: &str) -> String {
+    let literal = serde_json::to_string(json).expect("a string serialises");
+    let mut s = String::with_capacity(REPLY_ENTRY.len() + literal.len() + 2);
+    s.push_str(REPLY_ENTRY);
+    s.push('(');
+    s.push_str(&literal);
+    s.push(')');
+    s
 }
 
 /// The JSON message for `effect`, to pass to [`batch`]; `None` for effects not for the page.
@@ -58,22 +74,27 @@ pub fn message(effect: &Effect) -> Option<String> {
 /// One script delivering `messages` (from [`message`]) in order.
 pub fn batch(messages: &[String]) -> String {
     match messages {
-        [one] => format!("{REPLY_ENTRY}({one})"),
+        [one] => call(one),
         _ => {
-            let len = messages.iter().map(|m| m.len() + 1).sum::<usize>() + REPLY_ENTRY.len() + 4;
-            let mut s = String::with_capacity(len);
-            s.push_str(REPLY_ENTRY);
-            s.push_str("([");
+            let mut array = String::with_capacity(messages.iter().map(|m| m.len() + 1).sum::<usize>() + 2);
+            array.push('[');
             for (i, m) in messages.iter().enumerate() {
                 if i > 0 {
-                    s.push(',');
+                    array.push(',');
                 }
-                s.push_str(m);
+                array.push_str(m);
             }
-            s.push_str("])");
-            s
+            array.push(']');
+            call(&array)
         }
     }
+}
+
+/// The JSON a script from [`script`] or [`batch`] delivers (for tests and tools that read
+/// scripts back).
+pub fn decode(script: &str) -> Option<String> {
+    let literal = script.strip_prefix(REPLY_ENTRY)?.strip_prefix('(')?.strip_suffix(')')?;
+    serde_json::from_str(literal).ok()
 }
 
 #[cfg(test)]
@@ -84,30 +105,44 @@ mod tests {
 
     #[test]
     fn reply_scripts() {
+        let reply = script(&Effect::reply(Some(json!(3)), Ok(json!({"status":"unknown"})))).unwrap();
         assert_eq!(
-            script(&Effect::reply(Some(json!(3)), Ok(json!({"status":"unknown"})))).unwrap(),
-            r#"__minihost_reply({"id":3,"ok":true,"result":{"status":"unknown"}})"#
+            reply,
+            r#"__minihost_reply("{\"id\":3,\"ok\":true,\"result\":{\"status\":\"unknown\"}}")"#
         );
+        assert_eq!(decode(&reply).unwrap(), r#"{"id":3,"ok":true,"result":{"status":"unknown"}}"#);
         let e = BridgeError::new(ErrorCode::Unsupported, "no");
         assert_eq!(
-            script(&Effect::reply(None, Err(e))).unwrap(),
-            r#"__minihost_reply({"id":null,"ok":false,"error":{"error_code":10001,"error_msg":"no"}})"#
+            decode(&script(&Effect::reply(None, Err(e))).unwrap()).unwrap(),
+            r#"{"id":null,"ok":false,"error":{"error_code":10001,"error_msg":"no"}}"#
         );
         assert_eq!(
-            script(&Effect::event("minis.hide", json!({}))).unwrap(),
-            r#"__minihost_reply({"event":"minis.hide","data":{}})"#
+            decode(&script(&Effect::event("minis.hide", json!({}))).unwrap()).unwrap(),
+            r#"{"event":"minis.hide","data":{}}"#
         );
         assert_eq!(script(&Effect::CloseSheet { id: 1 }), None);
+    }
+
+    #[test]
+    fn text_that_ends_a_string_or_a_line_stays_inside_the_literal() {
+        let hostile = "\"); alert(1); (\"\\\n\u{2028}\u{2029}</script>'`${x}";
+        let s = script(&Effect::reply(Some(json!(1)), Ok(json!({ "title": hostile })))).unwrap();
+        assert!(!s.contains('\n'), "{s}");
+        let json: serde_json::Value = serde_json::from_str(&decode(&s).unwrap()).unwrap();
+        assert_eq!(json["result"]["title"], hostile);
+        // One string argument: the literal ends only at the script's last quote.
+        let literal = s.strip_prefix("__minihost_reply(").unwrap().strip_suffix(')').unwrap();
+        assert!(serde_json::from_str::<String>(literal).is_ok(), "{literal}");
     }
 
     #[test]
     fn a_batch_is_one_call_with_the_messages_in_order() {
         let a = message(&Effect::reply(Some(json!(1)), Ok(json!({})))).unwrap();
         let b = message(&Effect::event("minis.show", json!({}))).unwrap();
-        assert_eq!(batch(std::slice::from_ref(&a)), format!("__minihost_reply({a})"));
+        assert_eq!(decode(&batch(std::slice::from_ref(&a))).unwrap(), a);
         assert_eq!(
-            batch(&[a, b]),
-            r#"__minihost_reply([{"id":1,"ok":true,"result":{}},{"event":"minis.show","data":{}}])"#
+            decode(&batch(&[a, b])).unwrap(),
+            r#"[{"id":1,"ok":true,"result":{}},{"event":"minis.show","data":{}}]"#
         );
     }
 }

@@ -43,11 +43,7 @@ fn reply(effects: &[Effect]) -> Value {
         .filter_map(page_script::script)
         .collect();
     assert_eq!(evals.len(), 1, "expected exactly one reply in {effects:?}");
-    let json = evals[0]
-        .strip_prefix("__minihost_reply(")
-        .and_then(|s| s.strip_suffix(')'))
-        .unwrap();
-    serde_json::from_str(json).unwrap()
+    serde_json::from_str(&page_script::decode(&evals[0]).unwrap()).unwrap()
 }
 
 fn call(b: &Bridge, id: u64, method: &str, params: Value) -> Vec<Effect> {
