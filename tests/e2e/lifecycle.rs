@@ -8,14 +8,19 @@ struct WindowManager(Child);
 impl WindowManager {
     /// Starts openbox and waits until it manages the screen. A window mapped while the window
     /// manager is still starting can be left unmapped, and then nothing can minimise it.
+    /// An openbox that exits while starting is started again, up to three times in all.
     fn start() -> WindowManager {
-        let child = Command::new("openbox")
-            .arg("--sm-disable")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("openbox (scripts/setup installs it)");
-        let wm = WindowManager(child);
+        let log = tempfile::NamedTempFile::new().expect("a temporary file for openbox's stderr");
+        let spawn = || {
+            Command::new("openbox")
+                .arg("--sm-disable")
+                .stdout(Stdio::null())
+                .stderr(log.reopen().expect("openbox's stderr file"))
+                .spawn()
+                .expect("openbox (scripts/setup installs it)")
+        };
+        let mut wm = WindowManager(spawn());
+        let mut starts = 1;
         let end = Instant::now() + Duration::from_secs(60);
         // _NET_NUMBER_OF_DESKTOPS is set by an EWMH window manager once it runs.
         while !Command::new("xdotool")
@@ -23,7 +28,18 @@ impl WindowManager {
             .output()
             .is_ok_and(|o| o.status.success())
         {
-            assert!(Instant::now() < end, "openbox did not start managing the screen");
+            let stderr = || std::fs::read_to_string(log.path()).unwrap_or_default();
+            if let Ok(Some(status)) = wm.0.try_wait() {
+                assert!(starts < 3, "openbox exited {starts} times while starting ({status}): {}", stderr());
+                wm.0 = spawn();
+                starts += 1;
+            }
+            assert!(
+                Instant::now() < end,
+                "openbox ran for 60 s without managing the screen (DISPLAY={:?}); its stderr: {}",
+                std::env::var("DISPLAY"),
+                stderr()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         wm
