@@ -120,7 +120,7 @@ class MinihostViewTest {
         val transport = shadowOf(view.web).getJavascriptInterface("MinihostAndroid")!!
         val post = transport.javaClass.getMethod("postMessage", String::class.java)
         post.invoke(transport, """{"id":7,"method":"getSystemInfo","params":{}}""")
-        waitFor("the reply is evaluated") { shadowOf(view.web).lastEvaluatedJavascript?.contains("\"id\":7") == true }
+        waitFor("the reply is evaluated") { shadowOf(view.web).lastEvaluatedJavascript?.contains("""\"id\":7""") == true }
         assertTrue(shadowOf(view.web).lastEvaluatedJavascript!!.contains("__minihost_reply"))
 
         // Signed out: login opens the login sheet; Back dismisses it and the page hears why.
@@ -136,7 +136,7 @@ class MinihostViewTest {
         assertEquals(403, shadowOf(sheet).webViewClient.shouldInterceptRequest(sheet, request("https://api.example.com/"))!!.statusCode)
         assertNotNull(shadowOf(sheet).getJavascriptInterface("ipc"))
         dialog.cancel()
-        waitFor("the login's reply") { shadowOf(view.web).lastEvaluatedJavascript?.contains("\"id\":8") == true }
+        waitFor("the login's reply") { shadowOf(view.web).lastEvaluatedJavascript?.contains("""\"id\":8""") == true }
         assertFalse(dialog.isShowing)
     }
 
