@@ -21,6 +21,7 @@ impl WindowManager {
         };
         let mut wm = WindowManager(spawn());
         let mut starts = 1;
+        let stderr = || std::fs::read_to_string(log.path()).unwrap_or_default();
         let end = Instant::now() + Duration::from_secs(60);
         // _NET_NUMBER_OF_DESKTOPS is set by an EWMH window manager once it runs.
         while !Command::new("xdotool")
@@ -28,7 +29,6 @@ impl WindowManager {
             .output()
             .is_ok_and(|o| o.status.success())
         {
-            let stderr = || std::fs::read_to_string(log.path()).unwrap_or_default();
             if let Ok(Some(status)) = wm.0.try_wait() {
                 assert!(starts < 3, "openbox exited {starts} times while starting ({status}): {}", stderr());
                 wm.0 = spawn();
