@@ -409,16 +409,12 @@ async fn advance_clock(
     Extension(LogId(log_id)): Extension<LogId>,
     AdminJson(req): AdminJson<Advance>,
 ) -> Response {
-    let now = match platform.advance_clock(req.seconds).await {
-        Ok(now) => now,
-        Err(e) => return AdminError::from(e).response(&log_id),
-    };
-    tracing::info!(seconds = req.seconds, now, log_id, "platform clock advanced");
     // What the new time makes due happens before the answer, so tests see it at once.
-    let processed = match platform.process_subscriptions_async().await {
-        Ok(n) => n,
+    let (now, processed) = match platform.advance_clock(req.seconds).await {
+        Ok(done) => done,
         Err(e) => return AdminError::from(e).response(&log_id),
     };
+    tracing::info!(seconds = req.seconds, now, processed, log_id, "platform clock advanced");
     platform.wake_webhooks();
     Json(json!({ "now": now, "offset": platform.clock().offset(), "subscriptions_processed": processed })).into_response()
 }

@@ -140,6 +140,9 @@ struct Inner {
     ids: Arc<IdSecret>,
     /// Wakes the webhook delivery worker: a delivery was queued or the clock moved.
     webhooks_due: Notify,
+    /// Held while due subscriptions are processed, and by a clock advance from the move until
+    /// its processing is done, so the advance reports what it made due, not the worker.
+    subscriptions_due: tokio::sync::Mutex<()>,
     data_dir: Option<PathBuf>,
     requests: Mutex<VecDeque<RequestRecord>>,
     /// Set once remote pairing is allowed (`platform serve --allow-remote`).
@@ -185,6 +188,7 @@ impl Platform {
                 opts,
                 ids: Arc::new(ids),
                 webhooks_due: Notify::new(),
+                subscriptions_due: tokio::sync::Mutex::new(()),
                 data_dir,
                 grant_cache: Mutex::default(),
             }),
@@ -197,11 +201,15 @@ impl Platform {
     }
 
     /// Moves the clock forward by `secs`, stored with the data so a restart keeps the time
-    /// (codes, tokens, renewals and ad days already judged by it stay judged). Returns the new time.
-    pub async fn advance_clock(&self, secs: u64) -> Result<u64, PlatformError> {
+    /// (codes, tokens, renewals and ad days already judged by it stay judged), then renews and
+    /// expires what the new time made due. Returns the new time and how many subscriptions
+    /// changed; the delivery worker of this process cannot take them in between.
+    pub async fn advance_clock(&self, secs: u64) -> Result<(u64, usize), PlatformError> {
+        let _due = self.inner.subscriptions_due.lock().await;
         let now = self.inner.clock.advance(secs);
         self.inner.store.save_clock_offset(self.inner.clock.offset()).await?;
-        Ok(now)
+        let processed = self.process_due_subscriptions().await?;
+        Ok((now, processed))
     }
 
     pub fn options(&self) -> &PlatformOptions {

@@ -337,20 +337,13 @@ impl Platform {
 
     /// Renews and expires what is due by the platform clock; returns how many subscriptions
     /// changed. Idempotent: what is done is not due any more.
-    pub fn process_subscriptions(&self) -> Result<usize, PlatformError> {
-        let now = self.now();
-        let mut total = 0;
-        while self.subscriptions_due(now)? {
-            let ids = self.inner.ids.clone();
-            total += self.inner.store.write(move |conn| process_batch(conn, &ids, now))?;
-        }
-        if total > 0 {
-            self.wake_webhooks();
-        }
-        Ok(total)
+    pub async fn process_subscriptions(&self) -> Result<usize, PlatformError> {
+        let _due = self.inner.subscriptions_due.lock().await;
+        self.process_due_subscriptions().await
     }
 
-    pub(crate) async fn process_subscriptions_async(&self) -> Result<usize, PlatformError> {
+    /// [`Platform::process_subscriptions`] for a caller that holds `subscriptions_due`.
+    pub(crate) async fn process_due_subscriptions(&self) -> Result<usize, PlatformError> {
         let now = self.now();
         let mut total = 0;
         while self.subscriptions_due(now)? {

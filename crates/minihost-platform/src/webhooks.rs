@@ -289,16 +289,13 @@ impl Platform {
         let mut attempts = tokio::task::JoinSet::new();
         loop {
             while attempts.try_join_next().is_some() {}
-            if let Err(e) = self.process_subscriptions_async().await {
+            if let Err(e) = self.process_subscriptions().await {
                 tracing::warn!(target: "minihost::platform", error = %e, "processing due subscriptions failed");
             }
             let now = self.now();
-            match self.claim_due(now).await {
+            match self.claim_due(now, &in_flight).await {
                 Ok(batch) => {
                     for d in batch {
-                        if !in_flight.lock().unwrap_or_else(|p| p.into_inner()).insert(d.id) {
-                            continue;
-                        }
                         let Ok(permit) = permits.clone().acquire_owned().await else {
                             break;
                         };
@@ -327,9 +324,13 @@ impl Platform {
         }
     }
 
-    /// Due deliveries, each claimed for this process (read first, so an idle poll writes nothing).
-    async fn claim_due(&self, now: i64) -> Result<Vec<Due>, PlatformError> {
-        let due = self.inner.store.read(|conn| due(conn, now, 256))?;
+    /// Due deliveries, each claimed for this process and marked in flight (read first, so an
+    /// idle poll writes nothing). One whose attempt is still running is left alone even when an
+    /// advanced clock has expired its lease: it is marked before the claim and unmarked only
+    /// after its outcome is committed, so a claim either sees it in flight or sees it recorded.
+    async fn claim_due(&self, now: i64, in_flight: &Mutex<HashSet<i64>>) -> Result<Vec<Due>, PlatformError> {
+        let mut due = self.inner.store.read(|conn| due(conn, now, 256))?;
+        due.retain(|d| in_flight.lock().unwrap_or_else(|p| p.into_inner()).insert(d.id));
         if due.is_empty() {
             return Ok(due);
         }
@@ -337,8 +338,17 @@ impl Platform {
             .inner
             .store
             .write_async(claim_job(due.iter().map(|d| d.id).collect(), now))
-            .await?;
-        Ok(due.into_iter().filter(|d| claimed.contains(&d.id)).collect())
+            .await;
+        let mut marked = in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        let claimed = match claimed {
+            Ok(claimed) => claimed,
+            Err(e) => {
+                due.iter().for_each(|d| _ = marked.remove(&d.id));
+                return Err(e);
+            }
+        };
+        due.retain(|d| claimed.contains(&d.id) || !marked.remove(&d.id));
+        Ok(due)
     }
 
     /// The outbox, newest first, optionally of one app and in one status.

@@ -133,6 +133,39 @@ async fn a_subscription_renews_every_five_minutes_twelve_times_then_expires() {
     }
 }
 
+/// The delivery worker processes due subscriptions every second and whenever it is woken; an
+/// advance still reports the renewals it made due, even with processing racing it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_advance_reports_its_renewals_while_processing_races_it() {
+    let server = Server::temp(PlatformOptions::default()).await;
+    server.app(APP, &[]);
+    let token = access_token(&server, APP, "alice").await;
+    let alice = server.user("alice");
+    let device = server.pair().await;
+    let order = create(&server, &token, "race-1").await;
+    let sub_id = subscribe(&server, &device, alice.id, &order).await.str("/subscription_id");
+    let racing = server.platform.clone();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let racer = tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            let mut taken = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                taken += racing.process_subscriptions().await.unwrap();
+                tokio::task::yield_now().await;
+            }
+            taken
+        }
+    });
+    for n in 1..=SANDBOX_RENEWALS {
+        let reply = advance(&server, SANDBOX_RENEWAL_SECS).await;
+        assert_eq!(reply["subscriptions_processed"], 1, "advance {n}: {reply}");
+        assert_eq!(server.platform.subscription(&sub_id).unwrap().unwrap().renewals, n);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(racer.await.unwrap(), 0, "the racing processor found nothing the advances left due");
+}
+
 #[tokio::test]
 async fn subscription_state_errors_and_reactivation() {
     let server = Server::temp(PlatformOptions::default()).await;
