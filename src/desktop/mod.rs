@@ -57,6 +57,53 @@ struct Surfaces {
     turn_open: bool,
 }
 
+/// A message from the app's page or from a sheet, for [`Messages`].
+enum Message {
+    Page { url: String, body: String },
+    Sheet { url: String, body: String },
+}
+
+/// Hands page and sheet messages to one worker thread, for a host whose messages may wait on
+/// the network ([`Host::messages_may_block`]): they are handled in arrival order and their
+/// effects come back through the event loop, so a stalled platform never freezes the window.
+#[derive(Clone)]
+struct Messages(std::sync::mpsc::Sender<Message>);
+
+impl Messages {
+    /// `None` when the host's messages answer at once, or when no thread can be started (then
+    /// they are handled on the UI thread, as for an embedded platform).
+    fn start(host: &Arc<Host>, proxy: &EventLoopProxy<UserEvent>) -> Option<Messages> {
+        if !host.messages_may_block() {
+            return None;
+        }
+        let (tx, rx) = std::sync::mpsc::channel::<Message>();
+        let (host, proxy) = (host.clone(), proxy.clone());
+        let started = std::thread::Builder::new().name("minihost-messages".into()).spawn(move || {
+            for message in rx {
+                let effects = match message {
+                    Message::Page { url, body } => host.handle_message(&url, &body),
+                    Message::Sheet { url, body } => host.handle_sheet_message(&url, &body),
+                };
+                if !effects.is_empty() && proxy.send_event(UserEvent::Effects(effects)).is_err() {
+                    break; // the event loop is gone
+                }
+            }
+        });
+        match started {
+            Ok(_) => Some(Messages(tx)),
+            Err(e) => {
+                tracing::warn!(target: "minihost::desktop", "cannot start the message thread: {e}; platform calls run on the UI thread");
+                None
+            }
+        }
+    }
+
+    fn send(&self, message: Message) {
+        // The thread ends only with the process (it holds its own `Arc<Host>`).
+        let _ = self.0.send(message);
+    }
+}
+
 /// Most page messages one script carries; a longer turn flushes early.
 const MAX_BATCH: usize = 256;
 
@@ -111,7 +158,8 @@ pub fn run(host: Arc<Host>, opts: RunOptions) -> Result<(), DesktopError> {
         outbox_replies: 0,
         turn_open: false,
     }));
-    let app = build_app_webview(&host, opts.devtools, &fixed, proxy.clone(), surfaces.clone())?;
+    let messages = Messages::start(&host, &proxy);
+    let app = build_app_webview(&host, opts.devtools, &fixed, proxy.clone(), surfaces.clone(), messages.clone())?;
     surfaces.borrow_mut().app = Some(app);
     crate::startup::phase("webview created");
 
@@ -135,6 +183,7 @@ pub fn run(host: Arc<Host>, opts: RunOptions) -> Result<(), DesktopError> {
         sheet_view: None,
         host,
         proxy,
+        messages,
     };
     event_loop.run(move |event, _, control_flow| {
         *control_flow = ControlFlow::Wait;
@@ -174,6 +223,7 @@ struct Shell {
     sheet_view: Option<(WebView, WebContext)>,
     host: Arc<Host>,
     proxy: EventLoopProxy<UserEvent>,
+    messages: Option<Messages>,
 }
 
 impl Shell {
@@ -219,7 +269,15 @@ impl Shell {
         let page = self.host.sheet_page(id).ok_or_else(|| "the sheet is no longer open".to_string())?;
         self.drop_sheet();
         let mut context = WebContext::new(None);
-        let view = build_sheet(&self.sheet_host, &mut context, page, self.host.clone(), self.proxy.clone()).map_err(|e| e.to_string())?;
+        let view = build_sheet(
+            &self.sheet_host,
+            &mut context,
+            page,
+            self.host.clone(),
+            self.proxy.clone(),
+            self.messages.clone(),
+        )
+        .map_err(|e| e.to_string())?;
         self.sheet_host.show_all();
         let _ = view.focus();
         self.sheet_view = Some((view, context));
@@ -243,6 +301,7 @@ fn build_app_webview(
     fixed: &gtk::Fixed,
     proxy: EventLoopProxy<UserEvent>,
     surfaces: Rc<RefCell<Surfaces>>,
+    messages: Option<Messages>,
 ) -> Result<WebView, DesktopError> {
     let a = host.layout().app;
     let (assets, ipc, nav, win, load, title) = (host.clone(), host.clone(), host.clone(), host.clone(), host.clone(), host.clone());
@@ -265,6 +324,13 @@ fn build_app_webview(
             });
         })
         .with_ipc_handler(move |request| {
+            if let Some(messages) = &messages {
+                messages.send(Message::Page {
+                    url: request.uri().to_string(),
+                    body: request.into_body(),
+                });
+                return;
+            }
             let t = cost::start();
             let page = request.uri().to_string();
             let effects = ipc.handle_message(&page, request.body());
@@ -356,6 +422,7 @@ fn build_sheet(
     page: crate::host::SheetPage,
     host: Arc<Host>,
     proxy: EventLoopProxy<UserEvent>,
+    messages: Option<Messages>,
 ) -> Result<WebView, wry::Error> {
     let csp = page.csp;
     let html: Cow<'static, [u8]> = Cow::Owned(page.html.into_bytes());
@@ -370,6 +437,13 @@ fn build_sheet(
                 .expect("static headers are valid")
         })
         .with_ipc_handler(move |request| {
+            if let Some(messages) = &messages {
+                messages.send(Message::Sheet {
+                    url: request.uri().to_string(),
+                    body: request.into_body(),
+                });
+                return;
+            }
             let effects = host.handle_sheet_message(&request.uri().to_string(), request.body());
             let _ = proxy.send_event(UserEvent::Effects(effects));
         })

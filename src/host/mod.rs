@@ -104,6 +104,7 @@ pub struct Host {
     registered_secret: Option<String>,
     platform_url: String,
     platform_description: String,
+    calls_may_block: bool,
     device: &'static Device,
     layout: Layout,
     policy: Arc<Policy>,
@@ -158,6 +159,7 @@ impl Host {
             })?;
         let (platform, platform_url) = connect(&opts, &runtime)?;
         let platform_description = platform.describe();
+        let calls_may_block = platform.calls_may_block();
         let on_platform = |source| HostError::Platform {
             platform: platform_description.clone(),
             source,
@@ -244,6 +246,7 @@ impl Host {
             registered_secret: registered.client_secret,
             platform_url,
             platform_description,
+            calls_may_block,
             device,
             layout,
             policy,
@@ -295,6 +298,13 @@ impl Host {
 
     pub fn platform_description(&self) -> &str {
         &self.platform_description
+    }
+
+    /// Whether [`Host::handle_message`] and [`Host::handle_sheet_message`] may wait on the
+    /// network (a platform over HTTP): a shell then hands them to a worker, in arrival order,
+    /// so a slow or stalled server never freezes its UI thread.
+    pub fn messages_may_block(&self) -> bool {
+        self.calls_may_block
     }
 
     pub fn device(&self) -> &'static Device {

@@ -175,6 +175,10 @@ impl RemotePlatform {
 }
 
 impl HostPlatform for RemotePlatform {
+    fn calls_may_block(&self) -> bool {
+        true
+    }
+
     fn describe(&self) -> String {
         format!("the platform at {}", self.base_url())
     }

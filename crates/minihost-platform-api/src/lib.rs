@@ -69,6 +69,11 @@ pub enum HostPlatformError {
 pub trait HostPlatform: Send + Sync {
     /// Where the platform is, for messages: `embedded (DIR)` or its base URL.
     fn describe(&self) -> String;
+    /// Whether a call may wait on the network, so a shell keeps it off its UI thread. An
+    /// embedded platform answers in microseconds and says no.
+    fn calls_may_block(&self) -> bool {
+        false
+    }
     /// Registers the app unless its client_key is registered already.
     fn ensure_app(&self, app: &NewApp) -> Result<EnsuredApp, HostPlatformError>;
     /// Every test user, by id.
