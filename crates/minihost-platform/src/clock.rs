@@ -40,6 +40,12 @@ impl Clock {
         self.now()
     }
 
+    /// Moves the clock forward to `offset` seconds unless it is there already (an offset
+    /// another process stored); it never moves back.
+    pub(crate) fn raise_to(&self, offset: u64) {
+        self.offset.fetch_max(i64::try_from(offset).unwrap_or(i64::MAX), Ordering::Relaxed);
+    }
+
     /// Seconds the clock has been moved forward.
     pub fn offset(&self) -> u64 {
         self.offset.load(Ordering::Relaxed).max(0).unsigned_abs()

@@ -140,6 +140,8 @@ struct Inner {
     ids: Arc<IdSecret>,
     /// Wakes the webhook delivery worker: a delivery was queued or the clock moved.
     webhooks_due: Notify,
+    /// The data version at which the stored clock offset was last read (see [`Platform::now`]).
+    clock_read_at: Mutex<store::DataVersion>,
     /// Held while due subscriptions are processed, and by a clock advance from the move until
     /// its processing is done, so the advance reports what it made due, not the worker.
     subscriptions_due: tokio::sync::Mutex<()>,
@@ -189,15 +191,43 @@ impl Platform {
                 ids: Arc::new(ids),
                 webhooks_due: Notify::new(),
                 subscriptions_due: tokio::sync::Mutex::new(()),
+                clock_read_at: Mutex::default(),
                 data_dir,
                 grant_cache: Mutex::default(),
             }),
         })
     }
 
-    /// The clock every expiry reads.
+    /// The clock every expiry reads, caught up with an advance another process on the same
+    /// data dir stored.
     pub fn clock(&self) -> &Clock {
+        self.catch_up_clock();
         &self.inner.clock
+    }
+
+    /// Reads the stored clock offset again when anything was committed since the last read
+    /// (one `pread` of the WAL index when nothing was), so two servers on one data dir agree on
+    /// the time right after either advances it.
+    fn catch_up_clock(&self) {
+        // A platform in memory shares its data with no other process.
+        if self.inner.data_dir.is_none() {
+            return;
+        }
+        let Ok(version) = self.inner.store.data_version() else {
+            return;
+        };
+        let read_at = || self.inner.clock_read_at.lock().unwrap_or_else(|p| p.into_inner());
+        if version == *read_at() && version != store::DataVersion::Unknown {
+            return;
+        }
+        // Not under the lock: an in-memory store's read waits for its writer.
+        match self.inner.store.clock_offset() {
+            Ok(offset) => {
+                self.inner.clock.raise_to(offset);
+                *read_at() = version;
+            }
+            Err(e) => tracing::warn!(target: "minihost::platform", error = %e, "cannot read the stored clock offset"),
+        }
     }
 
     /// Moves the clock forward by `secs`, stored with the data so a restart keeps the time
@@ -264,7 +294,7 @@ impl Platform {
 
     pub(crate) fn now(&self) -> i64 {
         // Unix seconds fit in i64 for the next 292 billion years; SQLite stores i64.
-        i64::try_from(self.inner.clock.now()).unwrap_or(i64::MAX)
+        i64::try_from(self.clock().now()).unwrap_or(i64::MAX)
     }
 }
 

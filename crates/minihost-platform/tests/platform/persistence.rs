@@ -88,3 +88,25 @@ async fn an_advanced_clock_survives_a_restart_and_expired_tokens_stay_expired() 
         .await
         .assert_api_error(StatusCode::UNAUTHORIZED, "access_token_invalid");
 }
+
+/// Two servers on one data dir: an advance on one is the time on the other at its next
+/// request, so a token that one expired is expired at both.
+#[tokio::test]
+async fn two_servers_on_one_data_dir_agree_on_the_clock_after_an_advance() {
+    let dir = data_dir();
+    let a = Server::open(dir.path(), PlatformOptions::default()).await;
+    let b = Server::open(dir.path(), PlatformOptions::default()).await;
+    let app = a.app("awminidrama", &[REDIRECT]);
+    let code = minis_code(&a, &app.client_key, "alice", &[USER_INFO_OPEN_ID]);
+    let tokens = a.exchange(&app, &code).await;
+    let token = tokens.str("/access_token");
+    assert_eq!(b.user_info(&token, "open_id").await.status, StatusCode::OK, "valid at both before");
+
+    let advanced = a.admin_post("/__admin/clock/advance", json!({"seconds": 2 * 86_400})).await;
+    assert_eq!(advanced.status, StatusCode::OK, "{}", advanced.text);
+    let at_b = b.get("/__admin/clock").await.json();
+    assert_eq!(at_b["offset"], advanced.json()["offset"], "{at_b}");
+    b.user_info(&token, "open_id")
+        .await
+        .assert_api_error(StatusCode::UNAUTHORIZED, "access_token_invalid");
+}
