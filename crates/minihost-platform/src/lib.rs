@@ -140,7 +140,7 @@ struct Inner {
     ids: Arc<IdSecret>,
     /// Wakes the webhook delivery worker: a delivery was queued or the clock moved.
     webhooks_due: Notify,
-    /// The data version at which the stored clock offset was last read (see [`Platform::now`]).
+    /// The data version at which the stored clock offset was last read (see `catch_up_clock`).
     clock_read_at: Mutex<store::DataVersion>,
     /// Held while due subscriptions are processed, and by a clock advance from the move until
     /// its processing is done, so the advance reports what it made due, not the worker.
@@ -217,10 +217,11 @@ impl Platform {
             return;
         };
         let read_at = || self.inner.clock_read_at.lock().unwrap_or_else(|p| p.into_inner());
-        if version == *read_at() && version != store::DataVersion::Unknown {
+        // Starts `Unknown`, which no read returns, so the first call reads.
+        if version == *read_at() {
             return;
         }
-        // Not under the lock: an in-memory store's read waits for its writer.
+        // Not under the lock, which every request takes.
         match self.inner.store.clock_offset() {
             Ok(offset) => {
                 self.inner.clock.raise_to(offset);
