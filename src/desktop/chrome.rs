@@ -6,6 +6,9 @@ use gtk::prelude::*;
 
 pub struct Chrome {
     css: gtk::CssProvider,
+    /// The stylesheet last loaded into `css`. Loading one restyles every widget on the screen,
+    /// so a title change (most navbar updates) must not reload the same colours.
+    loaded_css: std::cell::RefCell<String>,
     title: Option<gtk::Label>,
     pub more: gtk::Button,
     pub close: gtk::Button,
@@ -70,14 +73,21 @@ impl Chrome {
         overlay.add_overlay(&capsule);
         overlay.set_overlay_pass_through(&capsule, false);
 
-        let chrome = Chrome { css, title, more, close };
+        let chrome = Chrome {
+            css,
+            loaded_css: Default::default(),
+            title,
+            more,
+            close,
+        };
         chrome.apply(navbar);
         chrome
     }
 
-    /// Redraws colours and title from the navbar state.
+    /// Redraws colours and title from the navbar state; reloads the stylesheet only when the
+    /// colours changed.
     pub fn apply(&self, n: &NavbarState) {
-        if let Some(t) = &self.title {
+        if let Some(t) = self.title.as_ref().filter(|t| t.text() != n.title) {
             t.set_text(&n.title);
         }
         let (bg, fg) = (n.background.to_string(), n.front.to_string());
@@ -91,8 +101,12 @@ impl Chrome {
              #mh-capsule button {{ background: none; border: none; box-shadow: none; color: {fg}; padding: 0; min-height: 0; font: 700 13px sans-serif; }}
              #mh-capsule separator {{ margin: 8px 0; background: rgba(128,128,128,0.5); min-width: 1px; }}"
         );
+        if *self.loaded_css.borrow() == css {
+            return;
+        }
         if let Err(e) = self.css.load_from_data(css.as_bytes()) {
             tracing::error!(target: "minihost::desktop", "chrome CSS: {e}");
         }
+        *self.loaded_css.borrow_mut() = css;
     }
 }
