@@ -348,6 +348,47 @@ impl Host {
         run(&args);
     }
 
+    /// Clicks the left button at (x, y) of the window.
+    pub fn click(&self, x: u32, y: u32) {
+        let w = self.window();
+        let (x, y) = (x.to_string(), y.to_string());
+        let args = ["mousemove", "--window", &w, &x, &y, "click", "1"];
+        assert!(Command::new("xdotool").args(args).status().unwrap().success(), "xdotool {args:?}");
+    }
+
+    /// Waits for the process to end by itself, within the deadline.
+    pub fn wait_exit(&mut self, what: &str) -> std::process::ExitStatus {
+        let end = Instant::now() + DEADLINE;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < end,
+                "minihost still runs {DEADLINE:?} after {what}; stderr:\n{}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits until `n` windows of this process are on screen (the main window and any menus).
+    pub fn wait_windows(&self, n: usize, what: &str) {
+        let end = Instant::now() + DEADLINE;
+        let pid = self.pid().to_string();
+        loop {
+            let out = Command::new("xdotool")
+                .args(["search", "--onlyvisible", "--pid", &pid])
+                .output()
+                .expect("xdotool (scripts/setup installs it)");
+            if String::from_utf8_lossy(&out.stdout).lines().count() >= n {
+                return;
+            }
+            assert!(Instant::now() < end, "no {what} within {DEADLINE:?}; stderr:\n{}", self.stderr());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     pub fn screenshot(&self) -> Screenshot {
         let dir = tempfile::tempdir().unwrap();
         let png = dir.path().join("shot.png");

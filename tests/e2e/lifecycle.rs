@@ -83,3 +83,28 @@ fn minimise_and_restore_fire_hide_and_show() {
     xdotool(&["windowactivate", &window]);
     assert_eq!(collector.wait("event-4", &host)["name"], "minis.show");
 }
+
+/// The capsule's left half opens the menu (its first entry shares), its right half closes the
+/// app: both found by clicking where the core's layout puts them.
+#[test]
+fn the_capsule_opens_the_menu_and_closes_the_app() {
+    let _g = serial();
+    let collector = Collector::start();
+    let app = fixture("lifecycle", &collector);
+    let mut host = Host::start(&app.path().join("build"), &["--device", "iphone-14"]);
+    assert_eq!(collector.wait("event-1", &host)["name"], "minis.launch");
+    assert_eq!(collector.wait("event-2", &host)["name"], "minis.show");
+
+    let device = minihost::shell::Device::find("iphone-14").unwrap();
+    let c = minihost::shell::Layout::new(device, minihost::config::NavbarStyle::Default).capsule;
+    let row = c.top + c.height / 2;
+    host.click(c.left + c.width / 4, row);
+    host.wait_windows(2, "capsule menu");
+    // The open menu grabs the keyboard: its first entry is one Down away.
+    xdotool(&["key", "Down", "Return"]);
+    assert_eq!(collector.wait("event-3", &host)["name"], "minis.share");
+
+    host.click(c.left + c.width * 3 / 4, row);
+    let status = host.wait_exit("a click on the capsule's close half");
+    assert!(status.success(), "{status}");
+}
