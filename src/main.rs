@@ -175,6 +175,8 @@ struct RunArgs {
 
 fn main() -> ExitCode {
     minihost::startup::begin();
+    #[cfg(feature = "desktop")]
+    minihost::desktop::web_process::preload_for_children();
     let cli = Cli::parse();
     init_tracing(cli.log_format);
     // User-facing errors: the message and its causes, never a backtrace (RUST_BACKTRACE is often

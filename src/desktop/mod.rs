@@ -3,6 +3,7 @@
 //! origin, web context and IPC channel. It only adapts; behaviour lives in the core.
 
 mod chrome;
+pub mod web_process;
 
 use crate::bridge::{cost, page_script, Effect};
 use crate::host::Host;

@@ -108,3 +108,32 @@ fn the_capsule_opens_the_menu_and_closes_the_app() {
     let status = host.wait_exit("a click on the capsule's close half");
     assert!(status.success(), "{status}");
 }
+
+/// The web process WebKit spawns for the app starts with WebKit's flite voice preloaded
+/// (`desktop::web_process`), where WebKit links it.
+#[test]
+fn the_web_process_starts_with_the_voice_preloaded() {
+    let _g = serial();
+    let collector = Collector::start();
+    let app = fixture("lifecycle", &collector);
+    let host = Host::start(&app.path().join("build"), &[]);
+    assert_eq!(collector.wait("event-1", &host)["name"], "minis.launch");
+
+    let ldd = Command::new("ldd").arg(env!("CARGO_BIN_EXE_minihost")).output().expect("ldd");
+    let linked = String::from_utf8_lossy(&ldd.stdout).contains("libflite_cmu_time_awb.so");
+    let children = std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", host.pid())).unwrap();
+    let web = children
+        .split_whitespace()
+        .find(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.starts_with("WebKitWebProces")))
+        .expect("a WebKitWebProcess child");
+    let environ = std::fs::read(format!("/proc/{web}/environ")).unwrap();
+    let preload = environ
+        .split(|b| *b == 0)
+        .find_map(|kv| kv.strip_prefix(b"LD_PRELOAD="))
+        .map(|v| String::from_utf8_lossy(v).into_owned());
+    assert_eq!(
+        preload.as_deref().is_some_and(|p| p.contains("libflite_cmu_time_awb.so")),
+        linked,
+        "LD_PRELOAD of the web process: {preload:?}; WebKit links the voice: {linked}"
+    );
+}
