@@ -10,7 +10,7 @@
 //! differently.
 
 /// The voice library, by file name.
-const VOICE: &str = "libflite_cmu_time_awb.so";
+pub const VOICE: &str = "libflite_cmu_time_awb.so";
 
 /// Adds the voice this process has mapped (so the web process will map it too) to the
 /// `LD_PRELOAD` its children inherit. Call first thing in `main`: it sets an environment

@@ -321,21 +321,36 @@ impl Host {
     }
 }
 
+/// Checks `f` until it gives a value, `None` after [`DEADLINE`]. For what tells no one when it
+/// happens: a window mapped on the X server, a child process ending (std has no timed wait).
+fn poll<T>(mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let end = Instant::now() + DEADLINE;
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if Instant::now() >= end {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The ids of the visible X windows `xdotool search` finds for `args`.
+fn windows(args: &[&str]) -> Vec<String> {
+    let out = Command::new("xdotool")
+        .args(["search", "--onlyvisible"])
+        .args(args)
+        .output()
+        .expect("xdotool (scripts/setup installs it)");
+    String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect()
+}
+
 impl Host {
     /// The host's X window (found by its title).
     pub fn window(&self) -> String {
-        let end = Instant::now() + DEADLINE;
-        loop {
-            let out = Command::new("xdotool")
-                .args(["search", "--onlyvisible", "--name", "minihost"])
-                .output()
-                .expect("xdotool (scripts/setup installs it)");
-            if let Some(id) = String::from_utf8_lossy(&out.stdout).lines().next() {
-                return id.to_owned();
-            }
-            assert!(Instant::now() < end, "no minihost window; stderr:\n{}", self.stderr());
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        poll(|| windows(&["--name", "minihost"]).into_iter().next())
+            .unwrap_or_else(|| panic!("no minihost window; stderr:\n{}", self.stderr()))
     }
 
     /// Sends keys to the window (pointer moved onto it, so it has keyboard focus).
@@ -358,35 +373,15 @@ impl Host {
 
     /// Waits for the process to end by itself, within the deadline.
     pub fn wait_exit(&mut self, what: &str) -> std::process::ExitStatus {
-        let end = Instant::now() + DEADLINE;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                Instant::now() < end,
-                "minihost still runs {DEADLINE:?} after {what}; stderr:\n{}",
-                self.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let status = poll(|| self.child.try_wait().unwrap());
+        status.unwrap_or_else(|| panic!("minihost still runs {DEADLINE:?} after {what}; stderr:\n{}", self.stderr()))
     }
 
     /// Waits until `n` windows of this process are on screen (the main window and any menus).
     pub fn wait_windows(&self, n: usize, what: &str) {
-        let end = Instant::now() + DEADLINE;
         let pid = self.pid().to_string();
-        loop {
-            let out = Command::new("xdotool")
-                .args(["search", "--onlyvisible", "--pid", &pid])
-                .output()
-                .expect("xdotool (scripts/setup installs it)");
-            if String::from_utf8_lossy(&out.stdout).lines().count() >= n {
-                return;
-            }
-            assert!(Instant::now() < end, "no {what} within {DEADLINE:?}; stderr:\n{}", self.stderr());
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let shown = poll(|| (windows(&["--pid", &pid]).len() >= n).then_some(()));
+        shown.unwrap_or_else(|| panic!("no {what} within {DEADLINE:?}; stderr:\n{}", self.stderr()));
     }
 
     pub fn screenshot(&self) -> Screenshot {

@@ -120,7 +120,8 @@ fn the_web_process_starts_with_the_voice_preloaded() {
     assert_eq!(collector.wait("event-1", &host)["name"], "minis.launch");
 
     let ldd = Command::new("ldd").arg(env!("CARGO_BIN_EXE_minihost")).output().expect("ldd");
-    let linked = String::from_utf8_lossy(&ldd.stdout).contains("libflite_cmu_time_awb.so");
+    let voice = minihost::desktop::web_process::VOICE;
+    let linked = String::from_utf8_lossy(&ldd.stdout).contains(voice);
     let children = std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", host.pid())).unwrap();
     let web = children
         .split_whitespace()
@@ -132,7 +133,7 @@ fn the_web_process_starts_with_the_voice_preloaded() {
         .find_map(|kv| kv.strip_prefix(b"LD_PRELOAD="))
         .map(|v| String::from_utf8_lossy(v).into_owned());
     assert_eq!(
-        preload.as_deref().is_some_and(|p| p.contains("libflite_cmu_time_awb.so")),
+        preload.as_deref().is_some_and(|p| p.contains(voice)),
         linked,
         "LD_PRELOAD of the web process: {preload:?}; WebKit links the voice: {linked}"
     );
