@@ -14,7 +14,8 @@ const isObject = (v) => typeof v === 'object' && v !== null;
 function pick(source, keys) {
   const out = {};
   if (!isObject(source)) return out;
-  for (const key of keys) {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
     if (source[key] !== undefined) out[key] = source[key];
   }
   return out;
@@ -137,8 +138,7 @@ export const METHODS = {
  * Splits the arguments of a call into `{opts, callback, hooks}`:
  * `callback` receives the positional shape, `hooks` is {success, fail, complete}.
  */
-export function parseCall(signature, args) {
-  const [first, second] = args;
+export function parseCall(signature, first, second) {
   if (signature === 'callback-first' && typeof first === 'function') {
     return { opts: isObject(second) ? second : {}, callback: first, hooks: null };
   }
