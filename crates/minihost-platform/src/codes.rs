@@ -4,7 +4,7 @@
 use rusqlite::params;
 use sha2::{Digest, Sha256};
 
-use super::{grants, ids, scopes, CodeRequest, Platform, PlatformError, WriteJob};
+use super::{grants, scopes, secrets, CodeRequest, Platform, PlatformError, WriteJob};
 
 /// Checks a `code_challenge` (TikTok's variant: 64 hex digits of SHA-256, not base64url) and
 /// returns it lower-cased.
@@ -49,7 +49,7 @@ impl Platform {
     fn mint_code_job(&self, req: CodeRequest) -> Result<WriteJob<String>, PlatformError> {
         let requested = scopes::canonical(req.scopes.iter().map(String::as_str));
         let challenge = req.code_challenge.as_deref().map(normalize_code_challenge).transpose()?;
-        let secret = ids::NewSecret::generate("");
+        let secret = secrets::NewSecret::generate("");
         let now = self.now();
         let expires_at = now.saturating_add(i64::try_from(self.inner.opts.code_ttl).unwrap_or(i64::MAX));
         Ok(Box::new(move |conn| {

@@ -3,7 +3,8 @@
 
 use rusqlite::params;
 
-use super::ids::{self, constant_time_eq, NewSecret};
+use super::ids;
+use super::secrets::{self, NewSecret};
 use super::{Platform, PlatformError};
 use minihost_platform_api::host_api::DEVICE_TOKEN_PREFIX;
 
@@ -34,7 +35,7 @@ impl Platform {
     /// Whether `token` is the pairing token of [`Platform::allow_remote_pairing`].
     pub(crate) fn pairing_token_matches(&self, token: &str) -> bool {
         let slot = self.inner.pairing_token.lock().unwrap_or_else(|p| p.into_inner());
-        slot.as_deref().is_some_and(|t| constant_time_eq(t.as_bytes(), token.as_bytes()))
+        slot.as_deref().is_some_and(|t| secrets::same(t.as_bytes(), token.as_bytes()))
     }
 
     /// Records a paired host and returns its device token (`dvt.…`).
@@ -64,18 +65,17 @@ impl Platform {
         if !token.starts_with(DEVICE_TOKEN_PREFIX) {
             return Ok(None);
         }
-        let Some((id, hash)) = ids::parse_secret(token) else {
-            return Ok(None);
-        };
-        let row: Option<(Vec<u8>, String, bool)> = self.inner.store.read(|conn| {
-            use rusqlite::OptionalExtension;
-            conn.prepare_cached("SELECT secret_hash, name, loopback FROM devices WHERE id = ?1")?
-                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .optional()
+        let query = "SELECT secret_hash, name, loopback FROM devices WHERE id = ?1";
+        let device = self.inner.store.read(|conn| {
+            secrets::find(conn, token, query, |id, r| {
+                Ok(Device {
+                    id,
+                    name: r.get(1)?,
+                    loopback: r.get(2)?,
+                })
+            })
         })?;
-        Ok(row
-            .filter(|(stored, _, _)| constant_time_eq(stored, &hash))
-            .map(|(_, name, loopback)| Device { id, name, loopback }))
+        Ok(device)
     }
 }
 

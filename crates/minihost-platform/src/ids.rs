@@ -1,10 +1,10 @@
-//! Identifiers: open_id and union_id derivation, random secrets, tokens and codes, log ids,
-//! and the one-way hash under which tokens and codes are stored.
+//! Identifiers: open_id and union_id derivation, public ids (`TOID…`, `SUB…`), client secrets
+//! and log ids. Bearer secrets (tokens, codes) are in `secrets`.
 
 use hmac::{Hmac, Mac};
 use rand::distr::Alphanumeric;
 use rand::{Rng, RngCore};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
 use super::{HostApp, PlatformError};
 
@@ -53,47 +53,8 @@ impl IdSecret {
     }
 }
 
-fn random_alphanumeric(len: usize) -> String {
+pub(crate) fn random_alphanumeric(len: usize) -> String {
     rand::rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
-}
-
-/// A bearer secret (token or code) before its row exists: the random part and its hash.
-///
-/// The full value is `{prefix}{random}!{row id}`. Lookups go by row id (the primary key) and
-/// then compare hashes, so the tables need no index over random hashes, whose inserts land on
-/// random pages and dominated the cost of a commit.
-pub(crate) struct NewSecret {
-    head: String,
-    pub(crate) hash: [u8; 32],
-}
-
-impl NewSecret {
-    /// `prefix` is TikTok's (`act.`, `rft.`, `clt.`) or empty for codes.
-    pub(crate) fn generate(prefix: &str) -> NewSecret {
-        let head = format!("{prefix}{}", random_alphanumeric(40));
-        NewSecret {
-            hash: secret_hash(&head),
-            head,
-        }
-    }
-
-    /// The value handed out once the row has `id`.
-    pub(crate) fn finish(self, id: i64) -> String {
-        format!("{}!{id}", self.head)
-    }
-}
-
-/// Splits a value made by [`NewSecret::finish`] into its row id and the hash to compare.
-/// Anything else (including a value with a changed prefix) never matches a row.
-pub(crate) fn parse_secret(value: &str) -> Option<(i64, [u8; 32])> {
-    let (head, id) = value.rsplit_once('!')?;
-    let id: i64 = id.parse().ok().filter(|id| *id > 0)?;
-    Some((id, secret_hash(head)))
-}
-
-/// Compares secrets or hashes in time independent of where they differ.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A public id such as `TOID…` or `SUB…`: the prefix and 24 random letters and digits.
@@ -103,10 +64,6 @@ pub(crate) fn new_public_id(prefix: &str) -> String {
 
 pub(crate) fn new_client_secret() -> String {
     random_alphanumeric(32)
-}
-
-fn secret_hash(value: &str) -> [u8; 32] {
-    Sha256::digest(value.as_bytes()).into()
 }
 
 /// TikTok's log_id shape: UTC `YYYYMMDDhhmmss` followed by 20 upper-case hex digits.
@@ -183,23 +140,6 @@ mod tests {
         assert_eq!(s.open_id(HostApp::TikTok, "k", 1), again.open_id(HostApp::TikTok, "k", 1));
         assert!(IdSecret::from_hex("zz").is_err());
         assert!(IdSecret::from_hex("abcd").is_err());
-    }
-
-    #[test]
-    fn secrets_carry_prefix_and_row_id_and_verify_by_hash() {
-        let secret = NewSecret::generate("act.");
-        let hash = secret.hash;
-        let token = secret.finish(42);
-        assert!(token.starts_with("act.") && token.ends_with("!42"), "{token}");
-        let (id, parsed) = parse_secret(&token).unwrap();
-        assert_eq!(id, 42);
-        assert!(constant_time_eq(&parsed, &hash));
-        let renamed = token.replacen("act.", "rft.", 1);
-        assert!(!constant_time_eq(&parse_secret(&renamed).unwrap().1, &hash));
-        assert_ne!(token, NewSecret::generate("act.").finish(42));
-        for junk in ["", "!", "abc", "abc!", "abc!x", "abc!-1", "abc!0", "a!99999999999999999999"] {
-            assert_eq!(parse_secret(junk), None, "{junk}");
-        }
     }
 
     #[test]

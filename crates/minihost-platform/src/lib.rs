@@ -28,6 +28,7 @@ mod loopback_only;
 mod minis_api;
 mod oauth;
 mod purge;
+mod secrets;
 mod store;
 mod subscriptions;
 mod tokens;

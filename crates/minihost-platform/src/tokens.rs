@@ -2,10 +2,10 @@
 //! client credentials, revocation, expiry, and resolving a bearer token. Errors are OAuth's
 //! (`invalid_grant`, ...), independent of any wire format.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 use super::apps::{app_by_key, App};
-use super::{codes, ids, scopes, HostApp, Platform, PlatformError, WriteJob};
+use super::{codes, scopes, secrets, HostApp, Platform, PlatformError, WriteJob};
 
 /// The OAuth 2.0 error classes TikTok's token endpoints return.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,30 +175,21 @@ struct TokenRow {
 }
 
 fn token_row(conn: &Connection, token: &str) -> rusqlite::Result<Option<TokenRow>> {
-    let Some((id, hash)) = ids::parse_secret(token) else {
-        return Ok(None);
-    };
-    let row = conn
-        .prepare_cached(
-            "SELECT id, kind, client_key, user_id, host_app, scopes, family_id, expires_at, \
-             revoked_at, secret_hash FROM tokens WHERE id = ?1",
-        )?
-        .query_row([id], |r| {
-            let stored: Vec<u8> = r.get(9)?;
-            Ok(ids::constant_time_eq(&stored, &hash).then_some(TokenRow {
-                id: r.get(0)?,
-                kind: r.get(1)?,
-                client_key: r.get(2)?,
-                user_id: r.get(3)?,
-                host_app: r.get(4)?,
-                scopes: r.get(5)?,
-                family_id: r.get(6)?,
-                expires_at: r.get(7)?,
-                revoked_at: r.get(8)?,
-            }))
+    let query = "SELECT secret_hash, kind, client_key, user_id, host_app, scopes, family_id, expires_at, revoked_at \
+                 FROM tokens WHERE id = ?1";
+    secrets::find(conn, token, query, |id, r| {
+        Ok(TokenRow {
+            id,
+            kind: r.get(1)?,
+            client_key: r.get(2)?,
+            user_id: r.get(3)?,
+            host_app: r.get(4)?,
+            scopes: r.get(5)?,
+            family_id: r.get(6)?,
+            expires_at: r.get(7)?,
+            revoked_at: r.get(8)?,
         })
-        .optional()?;
-    Ok(row.flatten())
+    })
 }
 
 struct CodeRow {
@@ -214,30 +205,21 @@ struct CodeRow {
 }
 
 fn code_row(conn: &Connection, code: &str) -> rusqlite::Result<Option<CodeRow>> {
-    let Some((id, hash)) = ids::parse_secret(code) else {
-        return Ok(None);
-    };
-    let row = conn
-        .prepare_cached(
-            "SELECT id, client_key, user_id, host_app, scopes, redirect_uri, code_challenge, \
-             expires_at, used_at, secret_hash FROM auth_codes WHERE id = ?1",
-        )?
-        .query_row([id], |r| {
-            let stored: Vec<u8> = r.get(9)?;
-            Ok(ids::constant_time_eq(&stored, &hash).then_some(CodeRow {
-                id: r.get(0)?,
-                client_key: r.get(1)?,
-                user_id: r.get(2)?,
-                host: r.get(3)?,
-                scopes: r.get(4)?,
-                redirect_uri: r.get(5)?,
-                challenge: r.get(6)?,
-                expires_at: r.get(7)?,
-                used_at: r.get(8)?,
-            }))
+    let query = "SELECT secret_hash, client_key, user_id, host_app, scopes, redirect_uri, code_challenge, expires_at, \
+                 used_at FROM auth_codes WHERE id = ?1";
+    secrets::find(conn, code, query, |id, r| {
+        Ok(CodeRow {
+            id,
+            client_key: r.get(1)?,
+            user_id: r.get(2)?,
+            host: r.get(3)?,
+            scopes: r.get(4)?,
+            redirect_uri: r.get(5)?,
+            challenge: r.get(6)?,
+            expires_at: r.get(7)?,
+            used_at: r.get(8)?,
         })
-        .optional()?;
-    Ok(row.flatten())
+    })
 }
 
 #[derive(Clone, Copy)]
@@ -252,7 +234,7 @@ struct NewToken<'a> {
 }
 
 fn insert_token(conn: &Connection, t: NewToken<'_>, now: i64) -> rusqlite::Result<String> {
-    let secret = ids::NewSecret::generate(t.kind.prefix());
+    let secret = secrets::NewSecret::generate(t.kind.prefix());
     let expires_at = now.saturating_add(i64::try_from(t.ttl).unwrap_or(i64::MAX));
     conn.prepare_cached(
         "INSERT INTO tokens (secret_hash, kind, client_key, user_id, host_app, scopes, family_id, \
@@ -283,7 +265,7 @@ fn authenticate(conn: &Connection, client_key: &str, secret: Option<&str>) -> Re
     let app =
         app_by_key(conn, client_key)?.ok_or_else(|| OAuthError::invalid_client(format!("client_key {client_key:?} is not registered")))?;
     if let Some(secret) = secret {
-        if !ids::constant_time_eq(secret.as_bytes(), app.client_secret.as_bytes()) {
+        if !secrets::same(secret.as_bytes(), app.client_secret.as_bytes()) {
             return Err(OAuthError::invalid_client(format!(
                 "client_secret is wrong for client_key {client_key:?}"
             )));
