@@ -3,21 +3,17 @@
 //! tokens, advance the clock, and list recent requests. JSON in, JSON out; errors are flat and
 //! name the bad field.
 
-use axum::body::Body;
-use axum::extract::{FromRequest, RawQuery, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::http::{read_body, LogId, Params};
+use super::http::{finish, FlatError, FlatResult, JsonBody, LogId, Params};
 use super::loopback_only::{loopback_only, Guard, Surface};
-use minihost_platform_api::monetization::DeclineReason;
-
 use super::webhooks::DeliveryStatus;
 use super::{scopes, CodeRequest, HostApp, NewApp, NewUser, Platform, PlatformError};
 
@@ -52,137 +48,6 @@ pub(crate) fn routes(platform: &Platform) -> Router<Platform> {
         ))
 }
 
-/// An admin error: flat, with the offending field when there is one.
-pub(crate) struct AdminError {
-    status: StatusCode,
-    error: &'static str,
-    description: String,
-    field: Option<String>,
-    /// Why a payment or subscription was declined (409 answers).
-    reason: Option<DeclineReason>,
-}
-
-impl AdminError {
-    pub(crate) fn bad_request(description: impl Into<String>) -> AdminError {
-        AdminError {
-            status: StatusCode::BAD_REQUEST,
-            error: "invalid_request",
-            description: description.into(),
-            field: None,
-            reason: None,
-        }
-    }
-
-    pub(crate) fn response(self, log_id: &str) -> Response {
-        let mut body = json!({
-            "error": self.error,
-            "error_description": self.description,
-            "log_id": log_id,
-        });
-        if let Some(field) = self.field {
-            body["field"] = json!(field);
-        }
-        if let Some(reason) = self.reason {
-            body["reason"] = json!(reason);
-        }
-        (self.status, Json(body)).into_response()
-    }
-}
-
-impl From<PlatformError> for AdminError {
-    fn from(err: PlatformError) -> AdminError {
-        let reason = match &err {
-            PlatformError::Declined { reason, .. } => Some(*reason),
-            _ => None,
-        };
-        let (status, error, field) = match &err {
-            PlatformError::InvalidInput { field, .. } => (StatusCode::BAD_REQUEST, "invalid_request", Some(field.to_string())),
-            PlatformError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found", None),
-            PlatformError::AlreadyExists { .. } | PlatformError::Conflict(_) => (StatusCode::CONFLICT, "conflict", None),
-            PlatformError::Declined { .. } => (StatusCode::CONFLICT, "declined", None),
-            e if e.is_busy() => (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", None),
-            _ => {
-                tracing::error!(error = %err, "admin request failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "server_error", None)
-            }
-        };
-        AdminError {
-            status,
-            error,
-            description: err.to_string(),
-            field,
-            reason,
-        }
-    }
-}
-
-pub(crate) type AdminResult = Result<Value, AdminError>;
-
-pub(crate) fn finish(result: AdminResult, log_id: &str) -> Response {
-    match result {
-        Ok(value) => Json(value).into_response(),
-        Err(err) => err.response(log_id),
-    }
-}
-
-/// A JSON object body of an admin call. A bad body is answered at once with a flat error that
-/// names the member at fault.
-pub(crate) struct AdminJson<T>(pub(crate) T);
-
-impl<T: DeserializeOwned> FromRequest<Platform> for AdminJson<T> {
-    type Rejection = Response;
-
-    async fn from_request(req: Request, platform: &Platform) -> Result<Self, Response> {
-        let log_id = LogId::of(&req);
-        let (parts, body) = req.into_parts();
-        json_body(platform, &parts.headers, body)
-            .await
-            .map(AdminJson)
-            .map_err(|e| e.response(&log_id))
-    }
-}
-
-/// The content type is already checked: every route taking one sits behind `loopback_only`,
-/// which wants `application/json` on every write.
-async fn json_body<T: DeserializeOwned>(platform: &Platform, headers: &HeaderMap, body: Body) -> Result<T, AdminError> {
-    let bytes = read_body(headers, body, platform.options().max_body_bytes)
-        .await
-        .map_err(|msg| AdminError {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            ..AdminError::bad_request(msg)
-        })?;
-    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) {
-        &b"{}"[..]
-    } else {
-        &bytes[..]
-    };
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| AdminError::bad_request(format!("bad JSON body: {e}")))?;
-    // serde would also read a struct from an array, positionally; admin bodies are objects.
-    if !value.is_object() {
-        return Err(AdminError::bad_request("the body must be a JSON object"));
-    }
-    serde_json::from_value::<T>(value.clone()).map_err(|e| match blame_member::<T>(&value) {
-        Some(member) => AdminError {
-            field: Some(member.clone()),
-            ..AdminError::bad_request(format!("bad JSON body: {member}: {e}"))
-        },
-        None => AdminError::bad_request(format!("bad JSON body: {e}")),
-    })
-}
-
-/// The member of `body` that `T` rejects, found by reading each member alone (serde_json's
-/// type errors do not say where they are). Missing-member errors are what reading one member
-/// alone is expected to give, so they do not count.
-fn blame_member<T: DeserializeOwned>(body: &Value) -> Option<String> {
-    body.as_object()?.iter().find_map(|(key, member)| {
-        let alone = Value::Object(serde_json::Map::from_iter([(key.clone(), member.clone())]));
-        match serde_json::from_value::<T>(alone) {
-            Err(e) if !e.to_string().starts_with("missing field") => Some(key.clone()),
-            _ => None,
-        }
-    })
-}
-
 /// A user named by id or username.
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -192,7 +57,7 @@ struct UserRef {
 }
 
 impl UserRef {
-    fn resolve(&self, platform: &Platform) -> Result<i64, AdminError> {
+    fn resolve(&self, platform: &Platform) -> Result<i64, FlatError> {
         match (self.user_id, self.username.as_deref()) {
             (Some(id), _) => platform
                 .user(id)?
@@ -202,10 +67,7 @@ impl UserRef {
                 .user_by_username(name)?
                 .map(|u| u.id)
                 .ok_or_else(|| PlatformError::not_found("user", name).into()),
-            (None, None) => Err(AdminError {
-                field: Some("user_id".into()),
-                ..AdminError::bad_request("user_id or username is required")
-            }),
+            (None, None) => Err(FlatError::bad_field("user_id", "user_id or username is required")),
         }
     }
 }
@@ -236,7 +98,7 @@ async fn list_users(State(platform): State<Platform>, Extension(LogId(log_id)): 
 async fn create_user(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    AdminJson(new): AdminJson<NewUser>,
+    JsonBody(new): JsonBody<NewUser>,
 ) -> Response {
     finish(
         platform
@@ -255,7 +117,7 @@ async fn list_apps(State(platform): State<Platform>, Extension(LogId(log_id)): E
 async fn create_app(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    AdminJson(new): AdminJson<NewApp>,
+    JsonBody(new): JsonBody<NewApp>,
 ) -> Response {
     let result = platform
         .ensure_app_async(new)
@@ -265,20 +127,19 @@ async fn create_app(
 }
 
 async fn show_grant(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, RawQuery(query): RawQuery) -> Response {
-    let result = (|| -> AdminResult {
+    let result = (|| -> FlatResult {
         let params = Params::from_query(query.as_deref());
-        let param = |name| params.get(name).map_err(|e| AdminError::bad_request(e.to_string()));
+        let param = |name| params.get(name).map_err(|e| FlatError::bad_request(e.to_string()));
         let user = UserRef {
             user_id: param("user_id")?
-                .map(|v| v.parse().map_err(|_| AdminError::bad_request("user_id must be a number")))
+                .map(|v| v.parse().map_err(|_| FlatError::bad_request("user_id must be a number")))
                 .transpose()?,
             username: param("username")?.map(str::to_string),
         };
         let user_id = user.resolve(&platform)?;
-        let client_key = params.require("client_key").map_err(|e| AdminError {
-            field: Some("client_key".into()),
-            ..AdminError::bad_request(e.to_string())
-        })?;
+        let client_key = params
+            .require("client_key")
+            .map_err(|e| FlatError::bad_field("client_key", e.to_string()))?;
         let granted = platform.granted_scopes(user_id, client_key)?;
         Ok(json!({ "user_id": user_id, "client_key": client_key, "scopes": granted }))
     })();
@@ -297,7 +158,7 @@ struct RevokeGrants {
 async fn revoke_grants(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    AdminJson(req): AdminJson<RevokeGrants>,
+    JsonBody(req): JsonBody<RevokeGrants>,
 ) -> Response {
     let result = async {
         let user_id = req.user.resolve(&platform)?;
@@ -333,9 +194,9 @@ struct MintCode {
 async fn mint_code(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    AdminJson(req): AdminJson<MintCode>,
+    JsonBody(req): JsonBody<MintCode>,
 ) -> Response {
-    let result: AdminResult = async {
+    let result: FlatResult = async {
         let user_id = req.user.resolve(&platform)?;
         let host_app = match req.host_app.as_deref() {
             Some(h) => h.parse::<HostApp>().map_err(PlatformError::from)?,
@@ -374,19 +235,13 @@ struct ExpireToken {
 async fn expire_token(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    AdminJson(req): AdminJson<ExpireToken>,
+    JsonBody(req): JsonBody<ExpireToken>,
 ) -> Response {
     let result = async {
         if platform.expire_token_async(&req.token).await? {
             Ok(json!({ "expired": true, "now": platform.clock().now() }))
         } else {
-            Err(AdminError {
-                status: StatusCode::NOT_FOUND,
-                error: "not_found",
-                description: "no such token".into(),
-                field: Some("token".into()),
-                reason: None,
-            })
+            Err(FlatError::new(StatusCode::NOT_FOUND, "not_found", "no such token").with_field("token"))
         }
     }
     .await;
@@ -407,12 +262,12 @@ struct Advance {
 async fn advance_clock(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    AdminJson(req): AdminJson<Advance>,
+    JsonBody(req): JsonBody<Advance>,
 ) -> Response {
     // What the new time makes due happens before the answer, so tests see it at once.
     let (now, processed) = match platform.advance_clock(req.seconds).await {
         Ok(done) => done,
-        Err(e) => return AdminError::from(e).response(&log_id),
+        Err(e) => return FlatError::from(e).response(&log_id),
     };
     tracing::info!(seconds = req.seconds, now, processed, log_id, "platform clock advanced");
     platform.wake_webhooks();
@@ -420,13 +275,12 @@ async fn advance_clock(
 }
 
 async fn requests(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, RawQuery(query): RawQuery) -> Response {
-    let result = (|| -> AdminResult {
+    let result = (|| -> FlatResult {
         let params = Params::from_query(query.as_deref());
-        let limit = match params.get("limit").map_err(|e| AdminError::bad_request(e.to_string()))? {
-            Some(v) => v.parse::<usize>().map_err(|_| AdminError {
-                field: Some("limit".into()),
-                ..AdminError::bad_request("limit must be a non-negative integer")
-            })?,
+        let limit = match params.get("limit").map_err(|e| FlatError::bad_request(e.to_string()))? {
+            Some(v) => v
+                .parse::<usize>()
+                .map_err(|_| FlatError::bad_field("limit", "limit must be a non-negative integer"))?,
             None => 50,
         };
         Ok(json!({ "requests": platform.recent_requests(limit) }))
@@ -434,19 +288,12 @@ async fn requests(State(platform): State<Platform>, Extension(LogId(log_id)): Ex
     finish(result, &log_id)
 }
 
-fn missing(field: &str, description: &str) -> AdminError {
-    AdminError {
-        field: Some(field.into()),
-        ..AdminError::bad_request(description)
-    }
-}
-
 /// An optional query parameter, or a 400 naming it.
-fn query_param(params: &Params, name: &'static str) -> Result<Option<String>, AdminError> {
+fn query_param(params: &Params, name: &'static str) -> Result<Option<String>, FlatError> {
     params
         .get(name)
         .map(|v| v.map(str::to_string))
-        .map_err(|e| missing(name, &e.to_string()))
+        .map_err(|e| FlatError::bad_field(name, e.to_string()))
 }
 
 #[derive(Deserialize)]
@@ -459,7 +306,7 @@ struct SetWebhook {
 async fn set_webhook(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    AdminJson(req): AdminJson<SetWebhook>,
+    JsonBody(req): JsonBody<SetWebhook>,
 ) -> Response {
     let result = platform
         .set_webhook_url_async(&req.client_key, req.webhook_url)
@@ -478,7 +325,7 @@ struct SetBeans {
 async fn set_beans(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    AdminJson(req): AdminJson<SetBeans>,
+    JsonBody(req): JsonBody<SetBeans>,
 ) -> Response {
     let result = async {
         let user_id = req.user.resolve(&platform)?;
@@ -489,10 +336,10 @@ async fn set_beans(
     finish(result, &log_id)
 }
 
-fn user_from_query(platform: &Platform, params: &Params) -> Result<i64, AdminError> {
+fn user_from_query(platform: &Platform, params: &Params) -> Result<i64, FlatError> {
     let user = UserRef {
         user_id: query_param(params, "user_id")?
-            .map(|v| v.parse().map_err(|_| missing("user_id", "user_id must be a number")))
+            .map(|v| v.parse().map_err(|_| FlatError::bad_field("user_id", "user_id must be a number")))
             .transpose()?,
         username: query_param(params, "username")?,
     };
@@ -500,7 +347,7 @@ fn user_from_query(platform: &Platform, params: &Params) -> Result<i64, AdminErr
 }
 
 async fn ledger(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, RawQuery(query): RawQuery) -> Response {
-    let result = (|| -> AdminResult {
+    let result = (|| -> FlatResult {
         let user_id = user_from_query(&platform, &Params::from_query(query.as_deref()))?;
         let beans = platform.user(user_id)?.map(|u| u.beans).unwrap_or_default();
         Ok(json!({ "user_id": user_id, "beans": beans, "entries": platform.ledger(user_id)? }))
@@ -509,7 +356,7 @@ async fn ledger(State(platform): State<Platform>, Extension(LogId(log_id)): Exte
 }
 
 async fn list_orders(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, RawQuery(query): RawQuery) -> Response {
-    let result = (|| -> AdminResult {
+    let result = (|| -> FlatResult {
         let client_key = query_param(&Params::from_query(query.as_deref()), "client_key")?;
         Ok(json!({ "orders": platform.orders(client_key.as_deref())? }))
     })();
@@ -525,7 +372,7 @@ struct OrderRef {
 async fn refund_order(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    AdminJson(req): AdminJson<OrderRef>,
+    JsonBody(req): JsonBody<OrderRef>,
 ) -> Response {
     let result = platform
         .refund_order_async(&req.trade_order_id)
@@ -539,7 +386,7 @@ async fn list_subscriptions(
     Extension(LogId(log_id)): Extension<LogId>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let result = (|| -> AdminResult {
+    let result = (|| -> FlatResult {
         let client_key = query_param(&Params::from_query(query.as_deref()), "client_key")?;
         Ok(json!({ "subscriptions": platform.subscriptions(client_key.as_deref(), None)? }))
     })();
@@ -555,7 +402,7 @@ struct SubscriptionRef {
 async fn cancel_subscription(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    AdminJson(req): AdminJson<SubscriptionRef>,
+    JsonBody(req): JsonBody<SubscriptionRef>,
 ) -> Response {
     let result = platform
         .cancel_subscription_async(&req.subscription_id)
@@ -569,11 +416,13 @@ async fn list_webhooks(
     Extension(LogId(log_id)): Extension<LogId>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let result = (|| -> AdminResult {
+    let result = (|| -> FlatResult {
         let params = Params::from_query(query.as_deref());
         let client_key = query_param(&params, "client_key")?;
         let status = match query_param(&params, "status")? {
-            Some(s) => Some(DeliveryStatus::parse(&s).ok_or_else(|| missing("status", "status must be pending, delivered or failed"))?),
+            Some(s) => Some(
+                DeliveryStatus::parse(&s).ok_or_else(|| FlatError::bad_field("status", "status must be pending, delivered or failed"))?,
+            ),
             None => None,
         };
         Ok(json!({ "webhooks": platform.webhook_deliveries(client_key.as_deref(), status)? }))
@@ -590,7 +439,7 @@ struct DeliveryRef {
 async fn resend_webhook(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    AdminJson(req): AdminJson<DeliveryRef>,
+    JsonBody(req): JsonBody<DeliveryRef>,
 ) -> Response {
     let result = platform.resend_webhook_async(req.id).await.map(|d| json!({ "webhook": d }));
     finish(result.map_err(Into::into), &log_id)

@@ -18,8 +18,7 @@ use minihost_platform_api::loopback::is_loopback_ip;
 use minihost_platform_api::monetization::{AdView, PayRequest, TopUp};
 use serde_json::json;
 
-use super::admin::{finish, AdminError, AdminJson, AdminResult};
-use super::http::{bearer_token, flat_error, LogId};
+use super::http::{bearer_token, finish, flat_error, FlatError, FlatResult, JsonBody, LogId};
 use super::loopback_only::{host_is_loopback, loopback_only, Guard, Surface};
 use super::{CodeRequest, NewApp, Platform, PlatformError};
 
@@ -53,7 +52,7 @@ async fn paired_only(State(platform): State<Platform>, req: Request, next: Next)
     let token = bearer_token(req.headers()).map(str::to_string);
     let device = match token.as_deref().map(|t| platform.device_by_token(t)) {
         Some(Ok(Some(device))) => device,
-        Some(Err(e)) => return AdminError::from(e).response(&log_id),
+        Some(Err(e)) => return FlatError::from(e).response(&log_id),
         _ => {
             tracing::warn!(target: "minihost::platform", path = req.uri().path(), "host API call without a valid device token");
             return flat_error(
@@ -78,7 +77,7 @@ async fn pair(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     uri: Uri,
-    AdminJson(req): AdminJson<PairRequest>,
+    JsonBody(req): JsonBody<PairRequest>,
 ) -> Response {
     // A loopback peer under a foreign Host is a DNS-rebinding page, not this machine.
     let loopback = peer.is_some_and(|Extension(ConnectInfo(addr))| is_loopback_ip(addr.ip())) && host_is_loopback(&headers, &uri);
@@ -92,7 +91,7 @@ async fn pair(
             &log_id,
         );
     }
-    let result: AdminResult = async {
+    let result: FlatResult = async {
         let device_token = platform.pair_device(&req.device_name, loopback).await?;
         tracing::info!(target: "minihost::platform", device = req.device_name, loopback, "host paired");
         Ok(json!(PairResponse { device_token }))
@@ -117,7 +116,7 @@ async fn user(State(platform): State<Platform>, Extension(LogId(log_id)): Extens
 async fn ensure_app(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    AdminJson(new): AdminJson<NewApp>,
+    JsonBody(new): JsonBody<NewApp>,
 ) -> Response {
     let result = platform.ensure_app_async(new).await.map(|(app, created)| {
         json!(minihost_platform_api::EnsuredApp {
@@ -139,7 +138,7 @@ async fn granted(
             .granted_scopes(q.user_id, &q.client_key)
             .map(|scopes| json!(Scopes { scopes }))
             .map_err(Into::into),
-        Err(e) => Err(AdminError::bad_request(format!("user_id and client_key are required: {e}"))),
+        Err(e) => Err(FlatError::bad_request(format!("user_id and client_key are required: {e}"))),
     };
     finish(result, &log_id)
 }
@@ -147,7 +146,7 @@ async fn granted(
 async fn grant(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    AdminJson(req): AdminJson<GrantRequest>,
+    JsonBody(req): JsonBody<GrantRequest>,
 ) -> Response {
     let result = platform
         .grant_async(req.user_id, &req.client_key, &req.scopes)
@@ -159,7 +158,7 @@ async fn grant(
 async fn mint_code(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    AdminJson(req): AdminJson<CodeRequest>,
+    JsonBody(req): JsonBody<CodeRequest>,
 ) -> Response {
     let result = platform.mint_code_async(req).await.map(|code| json!(Code { code }));
     finish(result.map_err(Into::into), &log_id)
@@ -181,7 +180,7 @@ async fn order(
 async fn pay(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    AdminJson(req): AdminJson<PayRequest>,
+    JsonBody(req): JsonBody<PayRequest>,
 ) -> Response {
     finish(platform.pay_order_async(req).await.map(|p| json!(p)).map_err(Into::into), &log_id)
 }
@@ -189,23 +188,19 @@ async fn pay(
 async fn subscribe(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    AdminJson(req): AdminJson<PayRequest>,
+    JsonBody(req): JsonBody<PayRequest>,
 ) -> Response {
     finish(platform.subscribe_async(req).await.map(|s| json!(s)).map_err(Into::into), &log_id)
 }
 
-async fn top_up(
-    State(platform): State<Platform>,
-    Extension(LogId(log_id)): Extension<LogId>,
-    AdminJson(req): AdminJson<TopUp>,
-) -> Response {
+async fn top_up(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, JsonBody(req): JsonBody<TopUp>) -> Response {
     finish(platform.top_up_async(req).await.map(|b| json!(b)).map_err(Into::into), &log_id)
 }
 
 async fn admit_ad(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
-    AdminJson(view): AdminJson<AdView>,
+    JsonBody(view): JsonBody<AdView>,
 ) -> Response {
     finish(platform.admit_ad_async(view).await.map(|a| json!(a)).map_err(Into::into), &log_id)
 }

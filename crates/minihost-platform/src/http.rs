@@ -1,18 +1,19 @@
-//! HTTP plumbing shared by every API: the router, log ids on every response, the recent-request
-//! log, body size limits, and parameter parsing that names the bad field.
+//! The helper kit of every HTTP API: log ids, body size limits, parameter parsing that names
+//! the bad field, and the flat JSON errors and bodies of the OAuth, admin and host APIs, with the
+//! one mapping of [`PlatformError`] to a flat error. It imports no API module; `router` does.
 
 use std::fmt;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::middleware::{self, Next};
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json, Router};
-use serde::Serialize;
-use serde_json::json;
+use axum::Json;
+use minihost_platform_api::monetization::DeclineReason;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
 
-use super::{admin, authorize_page, host_api, ids, legacy_v1, minis_api, oauth, user_info, Platform};
+use super::{Platform, PlatformError};
 
 /// The header that carries every response's log id, as on TikTok's servers.
 pub(crate) const LOG_ID_HEADER: &str = "x-tt-logid";
@@ -28,120 +29,159 @@ impl LogId {
     }
 }
 
-/// One entry of `/__admin/requests`. Secrets in the query string are masked.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct RequestRecord {
-    /// Platform-clock Unix seconds.
-    pub at: u64,
-    pub method: String,
-    pub path: String,
-    pub status: u16,
-    pub log_id: String,
-}
-
-pub(crate) fn router(platform: Platform) -> Router {
-    Router::new()
-        .merge(oauth::routes())
-        .merge(user_info::routes())
-        .merge(minis_api::routes())
-        .merge(authorize_page::routes())
-        .merge(legacy_v1::routes())
-        .merge(admin::routes(&platform))
-        .merge(host_api::routes(&platform))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(platform.clone(), observe))
-        .with_state(platform)
-}
-
-async fn observe(State(platform): State<Platform>, mut req: Request, next: Next) -> Response {
-    let log_id = ids::new_log_id(platform.clock().now());
-    let method = req.method().to_string();
-    let path = redacted_path(req.uri());
-    req.extensions_mut().insert(LogId(log_id.clone()));
-    let mut response = next.run(req).await;
-    if let Ok(value) = HeaderValue::from_str(&log_id) {
-        response.headers_mut().insert(LOG_ID_HEADER, value);
-    }
-    let status = response.status().as_u16();
-    tracing::debug!(%method, %path, status, %log_id, "platform request");
-    platform.record(RequestRecord {
-        at: platform.clock().now(),
-        method,
-        path,
-        status,
-        log_id,
-    });
-    response
-}
-
-impl Platform {
-    fn record(&self, entry: RequestRecord) {
-        let capacity = self.inner.opts.request_log_capacity;
-        if capacity == 0 {
-            return;
-        }
-        let mut log = self.inner.requests.lock().unwrap_or_else(|p| p.into_inner());
-        while log.len() >= capacity {
-            log.pop_front();
-        }
-        log.push_back(entry);
-    }
-
-    /// The most recent requests the HTTP server answered, oldest first.
-    pub fn recent_requests(&self, limit: usize) -> Vec<RequestRecord> {
-        let log = self.inner.requests.lock().unwrap_or_else(|p| p.into_inner());
-        log.iter().skip(log.len().saturating_sub(limit)).cloned().collect()
-    }
-}
-
-const SECRET_PARAMS: [&str; 7] = [
-    "client_secret",
-    "code",
-    "code_verifier",
-    "access_token",
-    "refresh_token",
-    "token",
-    "open_id",
-];
-
-fn redacted_path(uri: &http::Uri) -> String {
-    let Some(query) = uri.query() else {
-        return uri.path().to_string();
-    };
-    let mut out = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-        let masked = SECRET_PARAMS.contains(&k.as_ref());
-        out.append_pair(&k, if masked { "***" } else { &v });
-    }
-    format!("{}?{}", uri.path(), out.finish())
-}
-
 /// A flat `{error, error_description, log_id}` body, the shape of v2 OAuth and admin errors.
-pub(crate) fn flat_error(status: StatusCode, error: &str, description: &str, log_id: &str) -> Response {
-    (
-        status,
-        Json(json!({ "error": error, "error_description": description, "log_id": log_id })),
-    )
-        .into_response()
+pub(crate) fn flat_error(status: StatusCode, error: &'static str, description: &str, log_id: &str) -> Response {
+    FlatError::new(status, error, description).response(log_id)
 }
 
-async fn not_found(Extension(LogId(log_id)): Extension<LogId>, method: Method, uri: http::Uri) -> Response {
-    flat_error(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        &format!("no platform endpoint at {method} {}", uri.path()),
-        &log_id,
-    )
+/// A flat error with the offending field and the reason of a decline when there are ones, as
+/// the admin and host APIs answer.
+pub(crate) struct FlatError {
+    pub(crate) status: StatusCode,
+    error: &'static str,
+    description: String,
+    field: Option<String>,
+    /// Why a payment or subscription was declined (409 answers).
+    reason: Option<DeclineReason>,
 }
 
-async fn method_not_allowed(Extension(LogId(log_id)): Extension<LogId>, method: Method, uri: http::Uri) -> Response {
-    flat_error(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        &format!("{} does not accept {method}", uri.path()),
-        &log_id,
-    )
+impl FlatError {
+    pub(crate) fn new(status: StatusCode, error: &'static str, description: impl Into<String>) -> FlatError {
+        FlatError {
+            status,
+            error,
+            description: description.into(),
+            field: None,
+            reason: None,
+        }
+    }
+
+    pub(crate) fn bad_request(description: impl Into<String>) -> FlatError {
+        FlatError::new(StatusCode::BAD_REQUEST, "invalid_request", description)
+    }
+
+    /// A 400 that names `field`.
+    pub(crate) fn bad_field(field: &str, description: impl Into<String>) -> FlatError {
+        FlatError {
+            field: Some(field.into()),
+            ..FlatError::bad_request(description)
+        }
+    }
+
+    /// The same error, naming `field`.
+    pub(crate) fn with_field(self, field: &str) -> FlatError {
+        FlatError {
+            field: Some(field.into()),
+            ..self
+        }
+    }
+
+    pub(crate) fn response(self, log_id: &str) -> Response {
+        let mut body = json!({
+            "error": self.error,
+            "error_description": self.description,
+            "log_id": log_id,
+        });
+        if let Some(field) = self.field {
+            body["field"] = json!(field);
+        }
+        if let Some(reason) = self.reason {
+            body["reason"] = json!(reason);
+        }
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<PlatformError> for FlatError {
+    fn from(err: PlatformError) -> FlatError {
+        let reason = match &err {
+            PlatformError::Declined { reason, .. } => Some(*reason),
+            _ => None,
+        };
+        let (status, error, field) = match &err {
+            PlatformError::InvalidInput { field, .. } => (StatusCode::BAD_REQUEST, "invalid_request", Some(field.to_string())),
+            PlatformError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found", None),
+            PlatformError::AlreadyExists { .. } | PlatformError::Conflict(_) => (StatusCode::CONFLICT, "conflict", None),
+            PlatformError::Declined { .. } => (StatusCode::CONFLICT, "declined", None),
+            e if e.is_busy() => (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", None),
+            _ => {
+                tracing::error!(error = %err, "admin request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "server_error", None)
+            }
+        };
+        FlatError {
+            status,
+            error,
+            description: err.to_string(),
+            field,
+            reason,
+        }
+    }
+}
+
+pub(crate) type FlatResult = Result<Value, FlatError>;
+
+/// The JSON answer of `result`, or its flat error.
+pub(crate) fn finish(result: FlatResult, log_id: &str) -> Response {
+    match result {
+        Ok(value) => Json(value).into_response(),
+        Err(err) => err.response(log_id),
+    }
+}
+
+/// A JSON object body of an admin or host API call. A bad body is answered at once with a flat
+/// error that names the member at fault.
+pub(crate) struct JsonBody<T>(pub(crate) T);
+
+impl<T: DeserializeOwned> FromRequest<Platform> for JsonBody<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, platform: &Platform) -> Result<Self, Response> {
+        let log_id = LogId::of(&req);
+        let (parts, body) = req.into_parts();
+        json_body(platform, &parts.headers, body)
+            .await
+            .map(JsonBody)
+            .map_err(|e| e.response(&log_id))
+    }
+}
+
+/// The content type is already checked: every route taking one sits behind `loopback_only`,
+/// which wants `application/json` on every write.
+async fn json_body<T: DeserializeOwned>(platform: &Platform, headers: &HeaderMap, body: Body) -> Result<T, FlatError> {
+    let bytes = read_body(headers, body, platform.options().max_body_bytes)
+        .await
+        .map_err(|msg| FlatError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            ..FlatError::bad_request(msg)
+        })?;
+    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) {
+        &b"{}"[..]
+    } else {
+        &bytes[..]
+    };
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| FlatError::bad_request(format!("bad JSON body: {e}")))?;
+    // serde would also read a struct from an array, positionally; admin bodies are objects.
+    if !value.is_object() {
+        return Err(FlatError::bad_request("the body must be a JSON object"));
+    }
+    serde_json::from_value::<T>(value.clone()).map_err(|e| match blame_member::<T>(&value) {
+        Some(member) => FlatError::bad_field(&member, format!("bad JSON body: {member}: {e}")),
+        None => FlatError::bad_request(format!("bad JSON body: {e}")),
+    })
+}
+
+/// The member of `body` that `T` rejects, found by reading each member alone (serde_json's
+/// type errors do not say where they are). Missing-member errors are what reading one member
+/// alone is expected to give, so they do not count.
+fn blame_member<T: DeserializeOwned>(body: &Value) -> Option<String> {
+    body.as_object()?.iter().find_map(|(key, member)| {
+        let alone = Value::Object(serde_json::Map::from_iter([(key.clone(), member.clone())]));
+        match serde_json::from_value::<T>(alone) {
+            Err(e) if !e.to_string().starts_with("missing field") => Some(key.clone()),
+            _ => None,
+        }
+    })
 }
 
 /// Reads a whole request body, refusing more than `limit` bytes.
@@ -237,6 +277,7 @@ mod tests {
 
     #[test]
     fn bearer_parsing() {
+        use axum::http::HeaderValue;
         let mut h = HeaderMap::new();
         assert_eq!(bearer_token(&h), None);
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("bearer act.x"));
@@ -245,11 +286,5 @@ mod tests {
         assert_eq!(bearer_token(&h), None);
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer "));
         assert_eq!(bearer_token(&h), None);
-    }
-
-    #[test]
-    fn request_log_masks_secrets() {
-        let uri: http::Uri = "/oauth/access_token/?client_key=k&client_secret=s3&code=c".parse().unwrap();
-        assert_eq!(redacted_path(&uri), "/oauth/access_token/?client_key=k&client_secret=***&code=***");
     }
 }

@@ -28,6 +28,7 @@ mod loopback_only;
 mod minis_api;
 mod oauth;
 mod purge;
+mod router;
 mod secrets;
 mod store;
 mod subscriptions;
@@ -52,7 +53,6 @@ pub use clock::Clock;
 pub use devices::Device;
 pub use error::PlatformError;
 pub use grants::RevokedGrant;
-pub use http::RequestRecord;
 pub use minihost_platform_api::scopes::{
     DEFAULT_ALLOWED_SCOPES, KNOWN_SCOPES, USER_INFO_BASIC, USER_INFO_OPEN_ID, USER_INFO_PROFILE, USER_INFO_STATS,
 };
@@ -60,6 +60,7 @@ pub use minihost_platform_api::{default_data_dir, CodeRequest, HostApp, NewApp, 
 #[doc(hidden)]
 pub use purge::StoredRows;
 pub use purge::{Purged, PURGE_GRACE_SECS};
+pub use router::RequestRecord;
 pub use store::Durability;
 #[doc(hidden)]
 pub use store::WriteHold;
@@ -269,7 +270,7 @@ impl Platform {
     /// `/__admin/` answers only peers known to be on loopback, which needs the connect info
     /// that [`serve`] provides; without it admin requests get 403.
     pub fn router(&self) -> axum::Router {
-        http::router(self.clone())
+        router::router(self.clone())
     }
 
     fn commit<T: Send + 'static>(&self, job: Result<WriteJob<T>, PlatformError>) -> Result<T, PlatformError> {
