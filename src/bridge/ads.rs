@@ -116,31 +116,36 @@ impl Bridge {
     pub(super) fn show_ad(&self, env: &Envelope) -> Result<Vec<Effect>, BridgeError> {
         let h: Handle = env.params()?;
         let call = Self::call_id(env)?;
-        let mut st = self.state();
-        let Some(instance) = st.ads.get_mut(&h.ad) else {
-            return Err(unknown(h.ad));
+        let (view, kind, settings, page) = {
+            let mut st = self.state();
+            let Some(instance) = st.ads.get_mut(&h.ad) else {
+                return Err(unknown(h.ad));
+            };
+            if std::mem::replace(&mut instance.shown, true) {
+                return Err(BridgeError::new(
+                    ErrorCode::AdAlreadyShown,
+                    "this ad instance was shown already; create a new one for every show",
+                ));
+            }
+            let (kind, unit) = (instance.kind, instance.unit.clone());
+            let settings = self.ad_units.get(&unit).cloned().unwrap_or_default();
+            if let Some(code) = settings.show_error {
+                return Err(BridgeError::documented(
+                    code,
+                    format!("ad unit {unit} failed to show (dev.ads.{unit}.showError)"),
+                ));
+            }
+            let view = AdView {
+                client_key: st.client_key.clone(),
+                ad_unit_id: unit,
+                user_id: st.user.as_ref().map(|u| u.id),
+                min_interval_secs: settings.min_interval_secs,
+                daily_cap: settings.daily_cap,
+            };
+            (view, kind, settings, st.page)
         };
-        if std::mem::replace(&mut instance.shown, true) {
-            return Err(BridgeError::new(
-                ErrorCode::AdAlreadyShown,
-                "this ad instance was shown already; create a new one for every show",
-            ));
-        }
-        let (kind, unit) = (instance.kind, instance.unit.clone());
-        let settings = self.ad_units.get(&unit).cloned().unwrap_or_default();
-        if let Some(code) = settings.show_error {
-            return Err(BridgeError::documented(
-                code,
-                format!("ad unit {unit} failed to show (dev.ads.{unit}.showError)"),
-            ));
-        }
-        let view = AdView {
-            client_key: st.client_key.clone(),
-            ad_unit_id: unit.clone(),
-            user_id: st.user.as_ref().map(|u| u.id),
-            min_interval_secs: settings.min_interval_secs,
-            daily_cap: settings.daily_cap,
-        };
+        // The platform admits the ad with no lock held.
+        let unit = view.ad_unit_id.clone();
         match self.platform.admit_ad(&view)? {
             AdAdmission::Admitted => {}
             AdAdmission::TooSoon { retry_after_secs } => {
@@ -160,14 +165,12 @@ impl Bridge {
             }
         }
         tracing::info!(target: "minihost::ads", ad = h.ad, unit, ?kind, "ad show");
-        Ok(self.advance(
-            &mut st,
-            FlowCall {
-                call,
-                flow: Flow::Ad { ad: h.ad, kind, unit },
-                scopes: Vec::new(),
-            },
-        ))
+        Ok(self.start(FlowCall {
+            call,
+            flow: Flow::Ad { ad: h.ad, kind, unit },
+            scopes: Vec::new(),
+            page,
+        }))
     }
 
     /// An ad's turn: its sheet, or in scripted runs (`--consent allow|deny`) watched to the

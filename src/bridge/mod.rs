@@ -33,7 +33,7 @@ use crate::shell::{NavbarState, Theme};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 /// Which IPC channel a message arrived on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +83,26 @@ struct FlowCall {
     flow: Flow,
     /// Login and authorize: the scopes asked for.
     scopes: Vec<String>,
+    /// The page it came from ([`State::page`]); a flow of a replaced page is dropped.
+    page: u64,
+}
+
+/// What a flow's platform calls read and may change: the session copied when its turn began,
+/// so that no platform call runs under the state lock.
+#[derive(Debug, Clone)]
+struct Session {
+    user: Option<User>,
+    client_key: String,
+}
+
+/// A flow's turn on the sheet queue. While it is out (its platform calls running, no lock
+/// held) [`State::busy`] keeps other flows from starting.
+struct Turn {
+    session: Session,
+    /// The page the turn's effects are owed to.
+    page: u64,
+    /// Effects already made in this turn (a sheet answer's reply).
+    owed: Vec<Effect>,
 }
 
 /// The sheet on screen and the call it holds up.
@@ -114,9 +134,22 @@ struct State {
     /// when its turn comes, so it sees what the sheets before it changed (a sign-in, a grant).
     waiting: VecDeque<FlowCall>,
     next_sheet: u64,
+    /// A flow's turn is out: its platform calls run without the lock (see [`Turn`]).
+    busy: bool,
+    /// Counts page loads; replies owed to an older page are dropped.
+    page: u64,
     /// Ad instances of the current page, by id.
     ads: HashMap<u64, ads::Instance>,
     next_ad: u64,
+}
+
+impl State {
+    fn session(&self) -> Session {
+        Session {
+            user: self.user.clone(),
+            client_key: self.client_key.clone(),
+        }
+    }
 }
 
 pub struct Bridge {
@@ -126,6 +159,8 @@ pub struct Bridge {
     /// `dev.ads` of the config.
     ad_units: BTreeMap<String, AdUnit>,
     state: Mutex<State>,
+    /// Signalled when a flow's turn ends ([`State::busy`] cleared).
+    turn_free: Condvar,
     log: Option<BridgeLog>,
 }
 
@@ -159,6 +194,8 @@ impl Bridge {
             open: None,
             waiting: VecDeque::new(),
             next_sheet: 1,
+            busy: false,
+            page: 0,
             ads: HashMap::new(),
             next_ad: 1,
         };
@@ -168,6 +205,7 @@ impl Bridge {
             opts,
             ad_units: config.dev.ads.clone(),
             state: Mutex::new(state),
+            turn_free: Condvar::new(),
             log,
         })
     }
@@ -333,14 +371,17 @@ impl Bridge {
                 return;
             }
         };
-        let mut st = self.state();
-        if page_key.as_deref() == Some(st.client_key.as_str()) {
-            tracing::info!(target: "minihost::bridge", client_key = st.client_key, "TTMinis.init");
-            return;
-        }
-        if std::mem::replace(&mut st.key_settled, true) {
-            return;
-        }
+        let config_key = {
+            let mut st = self.state();
+            if page_key.as_deref() == Some(st.client_key.as_str()) {
+                tracing::info!(target: "minihost::bridge", client_key = st.client_key, "TTMinis.init");
+                return;
+            }
+            if std::mem::replace(&mut st.key_settled, true) {
+                return;
+            }
+            st.client_key.clone()
+        };
         match page_key {
             Some(key) if self.opts.adopt_page_key => match self.platform.ensure_app(&crate::platform::minis_app(&key)) {
                 Ok(registered) => {
@@ -352,14 +393,14 @@ impl Bridge {
                     if let Some(secret) = registered.client_secret {
                         tracing::info!(target: "minihost::bridge", client_key = key, client_secret = secret, "registered app on the platform");
                     }
-                    st.client_key = key;
+                    self.state().client_key = key;
                 }
                 Err(e) => tracing::warn!(target: "minihost::bridge", client_key = key, "cannot register the page's clientKey: {e}"),
             },
             page => tracing::warn!(
                 target: "minihost::bridge",
                 page = ?page,
-                config = st.client_key,
+                config = config_key,
                 "TTMinis.init clientKey differs from the app's; TikTok would reject this app's login"
             ),
         }
@@ -428,34 +469,93 @@ impl Bridge {
             _ => (Flow::Authorize, "user.info.basic"),
         };
         let scopes = scopes::parse(p.scope.as_deref().unwrap_or(default_scope))?;
-        let mut st = self.state();
-        Ok(self.advance(&mut st, FlowCall { call, flow, scopes }))
+        let page = self.state().page;
+        Ok(self.start(FlowCall { call, flow, scopes, page }))
     }
 
-    /// Moves a flow forward: sign in, then its own sheet (consent, pay, ...), then its reply.
-    /// While another sheet is open, a flow waits its turn.
-    fn advance(&self, st: &mut State, p: FlowCall) -> Vec<Effect> {
-        if st.open.is_some() {
-            tracing::debug!(target: "minihost::bridge", queued = st.waiting.len() + 1, "a sheet is open; the call waits its turn");
-            st.waiting.push_back(p);
-            return vec![];
-        }
-        match self.step(st, &p) {
-            Ok(Step::Show(sheet)) => {
-                let id = st.next_sheet;
-                st.next_sheet += 1;
-                let owes_show_reply = matches!(p.flow, Flow::Ad { .. });
-                st.open = Some(OpenSheet {
-                    id,
-                    flow: p,
-                    sheet: sheet.clone(),
-                    owes_show_reply,
-                });
-                vec![Effect::ShowSheet { id, sheet }]
+    /// Starts a flow: it runs now if the sheet queue is free, else waits its turn.
+    fn start(&self, p: FlowCall) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        self.run_flows(None, Some(p), &mut effects);
+        effects
+    }
+
+    /// Runs flow `next` when the sheet queue is free (else it waits in line behind the open
+    /// sheet), then the flows waiting in line, in call order, until one opens a sheet or none
+    /// is left. A flow moves on by its own steps: sign in, its sheet, its reply. Its platform
+    /// calls run outside the state lock while [`State::busy`] holds the queue for it; a call
+    /// from another thread waits for that turn (never a UI thread's calls, which take only the
+    /// state lock). `held` is a turn the caller took already (a sheet answer).
+    fn run_flows(&self, held: Option<Turn>, next: Option<FlowCall>, effects: &mut Vec<Effect>) {
+        let (mut turn, mut next) = match held {
+            Some(turn) => (turn, next),
+            None => {
+                let Some(p) = next else { return };
+                let mut st = self.state();
+                while st.busy && st.open.is_none() {
+                    st = self.turn_free.wait(st).unwrap_or_else(|p| p.into_inner());
+                }
+                if p.page != st.page {
+                    tracing::debug!(target: "minihost::bridge", call = %p.call, "dropped a call of a replaced page");
+                    return;
+                }
+                st.waiting.push_back(p);
+                if st.open.is_some() {
+                    tracing::debug!(target: "minihost::bridge", queued = st.waiting.len(), "a sheet is open; the call waits its turn");
+                    return;
+                }
+                let next = st.waiting.pop_front();
+                st.busy = true;
+                let turn = Turn {
+                    session: st.session(),
+                    page: next.as_ref().map_or(st.page, |p| p.page),
+                    owed: Vec::new(),
+                };
+                (turn, next)
             }
-            Ok(Step::Done(effects)) => effects,
-            Err(e) => vec![self.fail(&p, e)],
+        };
+        loop {
+            let step = next.as_ref().map(|p| self.step(&mut turn.session, p));
+            let mut st = self.state();
+            st.user = turn.session.user.clone();
+            if turn.page == st.page {
+                effects.append(&mut turn.owed);
+                if let (Some(p), Some(step)) = (next.take(), step) {
+                    match step {
+                        Ok(Step::Show(sheet)) => effects.push(self.open(&mut st, p, sheet)),
+                        Ok(Step::Done(done)) => effects.extend(done),
+                        Err(e) => effects.push(self.fail(&p, e)),
+                    }
+                }
+            } else {
+                tracing::debug!(target: "minihost::bridge", "the page was replaced during a flow; its replies are dropped");
+            }
+            next = st.open.is_none().then(|| st.waiting.pop_front()).flatten();
+            let Some(p) = &next else {
+                st.busy = false;
+                self.turn_free.notify_all();
+                return;
+            };
+            turn = Turn {
+                session: st.session(),
+                page: p.page,
+                owed: Vec::new(),
+            };
         }
+    }
+
+    /// Puts `sheet` on screen for flow `p`.
+    fn open(&self, st: &mut State, p: FlowCall, sheet: Sheet) -> Effect {
+        let id = st.next_sheet;
+        st.next_sheet += 1;
+        let owes_show_reply = matches!(p.flow, Flow::Ad { .. });
+        st.open = Some(OpenSheet {
+            id,
+            flow: p,
+            sheet: sheet.clone(),
+            owes_show_reply,
+        });
+        Effect::ShowSheet { id, sheet }
     }
 
     /// The error reply of a flow, in the codes its method documents.
@@ -467,8 +567,9 @@ impl Bridge {
         Effect::reply(Some(p.call.clone()), Err(e))
     }
 
-    fn step(&self, st: &mut State, p: &FlowCall) -> Result<Step, BridgeError> {
-        if p.flow.needs_user() && st.user.is_none() {
+    /// The flow's next step from `s`; platform calls happen here, with no lock held.
+    fn step(&self, s: &mut Session, p: &FlowCall) -> Result<Step, BridgeError> {
+        if p.flow.needs_user() && s.user.is_none() {
             match self.opts.consent {
                 ConsentMode::Ask => {
                     return Ok(Step::Show(Sheet::Login {
@@ -478,7 +579,7 @@ impl Bridge {
                 }
                 ConsentMode::Allow => {
                     let first = self.platform.users()?.into_iter().next();
-                    st.user = Some(first.ok_or_else(|| BridgeError::new(ErrorCode::NotLoggedIn, "the platform has no test users"))?);
+                    s.user = Some(first.ok_or_else(|| BridgeError::new(ErrorCode::NotLoggedIn, "the platform has no test users"))?);
                 }
                 ConsentMode::Deny => {
                     return Err(BridgeError::new(
@@ -489,21 +590,21 @@ impl Bridge {
             }
         }
         match &p.flow {
-            Flow::Login { .. } | Flow::Authorize => self.consent_step(st, p),
-            Flow::Pay { trade_order_id } => self.pay_step(st, p, trade_order_id),
-            Flow::Subscribe { trade_order_id } => self.subscribe_step(st, p, trade_order_id),
-            Flow::Wallet => self.wallet_step(st, p),
+            Flow::Login { .. } | Flow::Authorize => self.consent_step(s, p),
+            Flow::Pay { trade_order_id } => self.pay_step(s, p, trade_order_id),
+            Flow::Subscribe { trade_order_id } => self.subscribe_step(s, p, trade_order_id),
+            Flow::Wallet => self.wallet_step(s, p),
             Flow::Ad { kind, unit, .. } => Ok(self.ad_step(p, *kind, unit)),
         }
     }
 
     /// Login and authorize once signed in: ask for scopes not granted yet, then mint a code.
-    fn consent_step(&self, st: &mut State, p: &FlowCall) -> Result<Step, BridgeError> {
-        let user = st.user.clone().expect("signed in by step");
-        let granted = self.platform.granted_scopes(user.id, &st.client_key)?;
+    fn consent_step(&self, s: &Session, p: &FlowCall) -> Result<Step, BridgeError> {
+        let user = s.user.clone().expect("signed in by step");
+        let granted = self.platform.granted_scopes(user.id, &s.client_key)?;
         let missing: Vec<&String> = p.scopes.iter().filter(|s| *s != SILENT_SCOPE && !granted.contains(s)).collect();
         if missing.is_empty() {
-            return Ok(Step::Done(vec![self.finish(st, p)]));
+            return Ok(Step::Done(vec![self.finish(s, p)]));
         }
         match self.opts.consent {
             ConsentMode::Ask => Ok(Step::Show(Sheet::Consent {
@@ -518,31 +619,23 @@ impl Bridge {
                     .collect(),
             })),
             ConsentMode::Allow => {
-                self.platform.grant(user.id, &st.client_key, &p.scopes)?;
-                Ok(Step::Done(vec![self.finish(st, p)]))
+                self.platform.grant(user.id, &s.client_key, &p.scopes)?;
+                Ok(Step::Done(vec![self.finish(s, p)]))
             }
             ConsentMode::Deny => Err(denied()),
         }
     }
 
-    /// Moves waiting flows on until one opens a sheet or none is left.
-    fn next_in_line(&self, st: &mut State, effects: &mut Vec<Effect>) {
-        while st.open.is_none() {
-            let Some(flow) = st.waiting.pop_front() else { break };
-            effects.extend(self.advance(st, flow));
-        }
-    }
-
     /// All consent is in place: grant the silent scope and mint a code.
-    fn finish(&self, st: &State, p: &FlowCall) -> Effect {
+    fn finish(&self, s: &Session, p: &FlowCall) -> Effect {
         let outcome = (|| -> Outcome {
-            let user = st
+            let user = s
                 .user
                 .as_ref()
                 .ok_or_else(|| BridgeError::new(ErrorCode::NotLoggedIn, "no user is signed in"))?;
-            let granted = self.platform.grant(user.id, &st.client_key, &[SILENT_SCOPE.to_owned()])?;
+            let granted = self.platform.grant(user.id, &s.client_key, &[SILENT_SCOPE.to_owned()])?;
             let code = self.platform.mint_code(&CodeRequest {
-                client_key: st.client_key.clone(),
+                client_key: s.client_key.clone(),
                 user_id: user.id,
                 scopes: granted.clone(),
                 redirect_uri: None,
@@ -597,49 +690,87 @@ impl Bridge {
         }
     }
 
-    /// A sheet was answered (by a person, a test or automation).
+    /// A sheet was answered (by a person, a test or automation). The answer's platform calls
+    /// (sign-in, grant, pay, top-up) run in the answered flow's turn, outside the state lock.
     pub fn answer(&self, sheet: u64, answer: SheetAnswer) -> Vec<Effect> {
-        let mut st = self.state();
-        let Some(open) = st.open.take_if(|o| o.id == sheet) else {
-            tracing::warn!(target: "minihost::bridge", sheet, "answer for a sheet that is not open");
-            return vec![];
+        let (open, session) = {
+            let mut st = self.state();
+            let Some(open) = st.open.take_if(|o| o.id == sheet) else {
+                tracing::warn!(target: "minihost::bridge", sheet, "answer for a sheet that is not open");
+                return vec![];
+            };
+            st.busy = true;
+            (open, st.session())
         };
         let mut effects = vec![Effect::CloseSheet { id: sheet }];
-        if open.owes_show_reply {
+        let OpenSheet {
+            flow: p,
+            sheet: shown,
+            owes_show_reply,
+            ..
+        } = open;
+        let mut turn = Turn {
+            session,
+            page: p.page,
+            owed: Vec::new(),
+        };
+        if owes_show_reply {
             // Closed while loading: show() still resolved, onClose says it did not end.
-            effects.push(Effect::reply(Some(open.flow.call.clone()), Ok(json!({}))));
+            turn.owed.push(Effect::reply(Some(p.call.clone()), Ok(json!({}))));
         }
-        let OpenSheet { flow: p, sheet: shown, .. } = open;
-        match (&shown, answer) {
+        let again = match (&shown, answer) {
             (Sheet::Login { .. }, SheetAnswer::SignIn { username }) => match self.platform.user_by_username(&username) {
                 Ok(Some(user)) => {
                     tracing::info!(target: "minihost::bridge", user = user.username, "signed in from the login sheet");
-                    st.user = Some(user);
-                    effects.extend(self.advance(&mut st, p));
+                    turn.session.user = Some(user);
+                    Some(p)
                 }
-                Ok(None) => effects.push(self.fail(&p, BridgeError::new(ErrorCode::NotLoggedIn, format!("no test user `{username}`")))),
-                Err(e) => effects.push(self.fail(&p, e.into())),
+                Ok(None) => self.failed(
+                    &mut turn,
+                    &p,
+                    BridgeError::new(ErrorCode::NotLoggedIn, format!("no test user `{username}`")),
+                ),
+                Err(e) => self.failed(&mut turn, &p, e.into()),
             },
-            (Sheet::Login { .. }, _) => {
-                effects.push(self.fail(&p, BridgeError::new(ErrorCode::NotLoggedIn, "login cancelled by the user")))
-            }
+            (Sheet::Login { .. }, _) => self.failed(
+                &mut turn,
+                &p,
+                BridgeError::new(ErrorCode::NotLoggedIn, "login cancelled by the user"),
+            ),
             (Sheet::Consent { scopes, .. }, SheetAnswer::Allow) => {
                 let scopes: Vec<String> = scopes.iter().map(|s| s.scope.clone()).collect();
-                let user = st.user.as_ref().map(|u| u.id);
-                match user.map(|u| self.platform.grant(u, &st.client_key, &scopes)) {
-                    Some(Ok(_)) => effects.push(self.finish(&st, &p)),
-                    Some(Err(e)) => effects.push(self.fail(&p, e.into())),
-                    None => effects.push(self.fail(&p, BridgeError::new(ErrorCode::NotLoggedIn, "no user is signed in"))),
+                let s = &turn.session;
+                let reply = match s.user.as_ref().map(|u| self.platform.grant(u.id, &s.client_key, &scopes)) {
+                    Some(Ok(_)) => self.finish(s, &p),
+                    Some(Err(e)) => self.fail(&p, e.into()),
+                    None => self.fail(&p, BridgeError::new(ErrorCode::NotLoggedIn, "no user is signed in")),
+                };
+                turn.owed.push(reply);
+                None
+            }
+            (Sheet::Consent { .. }, _) => self.failed(&mut turn, &p, denied()),
+            (Sheet::Pay { .. } | Sheet::Subscribe { .. } | Sheet::Wallet { .. }, answer) => {
+                match self.answer_purchase(&turn.session, p, &shown, answer) {
+                    purchases::Answered::Again(p) => Some(p),
+                    purchases::Answered::Done(done) => {
+                        turn.owed.extend(done);
+                        None
+                    }
                 }
             }
-            (Sheet::Consent { .. }, _) => effects.push(self.fail(&p, denied())),
-            (Sheet::Pay { .. } | Sheet::Subscribe { .. } | Sheet::Wallet { .. }, answer) => {
-                effects.extend(self.answer_purchase(&mut st, p, &shown, answer))
+            (Sheet::Ad { .. }, answer) => {
+                turn.owed.push(ads::closed(&p, answer == SheetAnswer::AdEnded));
+                None
             }
-            (Sheet::Ad { .. }, answer) => effects.push(ads::closed(&p, answer == SheetAnswer::AdEnded)),
-        }
-        self.next_in_line(&mut st, &mut effects);
+        };
+        self.run_flows(Some(turn), again, &mut effects);
         effects
+    }
+
+    /// Owes `p`'s error reply in `turn`; the flow goes no further.
+    fn failed(&self, turn: &mut Turn, p: &FlowCall, e: BridgeError) -> Option<FlowCall> {
+        turn.owed.push(self.fail(p, e));
+        None
     }
 
     /// A sheet's page has loaded and focused its default action (an ad: it is playing).
@@ -661,6 +792,7 @@ impl Bridge {
     /// waiting calls are dropped.
     pub fn page_changed(&self) -> Vec<Effect> {
         let mut st = self.state();
+        st.page += 1;
         st.waiting.clear();
         st.ads.clear();
         st.open.take().map(|o| Effect::CloseSheet { id: o.id }).into_iter().collect()

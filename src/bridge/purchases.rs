@@ -2,7 +2,7 @@
 //! shown on a sheet, and paid only when the signed-in user confirms. The client's result is
 //! not proof of payment; the app's server confirms through `trade_order/query` or a webhook.
 
-use super::{choice, Bridge, BridgeError, Effect, ErrorCode, Flow, FlowCall, State, Step};
+use super::{choice, Bridge, BridgeError, Effect, ErrorCode, Flow, FlowCall, Session, Step};
 use crate::platform::monetization::{
     beans_tier, format_price, subscription_tier, OrderKind, OrderStatus, PayRequest, TopUp, TradeOrder, BEANS_TIERS, SANDBOX_RENEWAL_SECS,
 };
@@ -99,19 +99,17 @@ impl Bridge {
                 Flow::Wallet
             }
         };
-        let mut st = self.state();
-        Ok(self.advance(
-            &mut st,
-            FlowCall {
-                call,
-                flow,
-                scopes: Vec::new(),
-            },
-        ))
+        let page = self.state().page;
+        Ok(self.start(FlowCall {
+            call,
+            flow,
+            scopes: Vec::new(),
+            page,
+        }))
     }
 
     /// The order, if `user` may pay it with `kind`'s method now.
-    fn payable(&self, st: &State, user: &User, trade_order_id: &str, kind: OrderKind) -> Result<TradeOrder, BridgeError> {
+    fn payable(&self, s: &Session, user: &User, trade_order_id: &str, kind: OrderKind) -> Result<TradeOrder, BridgeError> {
         let order = self
             .platform
             .trade_order(trade_order_id)?
@@ -122,8 +120,8 @@ impl Bridge {
                 format!("trade order {trade_order_id} {why}"),
             ))
         };
-        if order.client_key != st.client_key {
-            return refuse(format!("belongs to app {}, not {}", order.client_key, st.client_key));
+        if order.client_key != s.client_key {
+            return refuse(format!("belongs to app {}, not {}", order.client_key, s.client_key));
         }
         if order.user_id != user.id {
             return refuse(format!("was created for another user, not @{}", user.username));
@@ -147,9 +145,9 @@ impl Bridge {
         Ok(self.platform.user_by_username(&user.username)?.map_or(0, |u| u.beans))
     }
 
-    pub(super) fn pay_step(&self, st: &mut State, p: &FlowCall, trade_order_id: &str) -> Result<Step, BridgeError> {
-        let user = st.user.clone().expect("signed in by step");
-        let order = self.payable(st, &user, trade_order_id, OrderKind::Beans)?;
+    pub(super) fn pay_step(&self, s: &Session, p: &FlowCall, trade_order_id: &str) -> Result<Step, BridgeError> {
+        let user = s.user.clone().expect("signed in by step");
+        let order = self.payable(s, &user, trade_order_id, OrderKind::Beans)?;
         match self.opts.consent {
             ConsentMode::Ask => {
                 let balance = self.balance(&user)?;
@@ -161,14 +159,14 @@ impl Bridge {
                     balance,
                 }))
             }
-            ConsentMode::Allow => Ok(Step::Done(vec![self.pay_now(st, p, &user)])),
+            ConsentMode::Allow => Ok(Step::Done(vec![self.pay_now(s, p, &user)])),
             ConsentMode::Deny => Err(BridgeError::new(ErrorCode::UserDenied, "payment cancelled (--consent deny)")),
         }
     }
 
-    pub(super) fn subscribe_step(&self, st: &mut State, p: &FlowCall, trade_order_id: &str) -> Result<Step, BridgeError> {
-        let user = st.user.clone().expect("signed in by step");
-        let order = self.payable(st, &user, trade_order_id, OrderKind::Subscription)?;
+    pub(super) fn subscribe_step(&self, s: &Session, p: &FlowCall, trade_order_id: &str) -> Result<Step, BridgeError> {
+        let user = s.user.clone().expect("signed in by step");
+        let order = self.payable(s, &user, trade_order_id, OrderKind::Subscription)?;
         let tier = order.tier_id.as_deref().and_then(subscription_tier);
         match self.opts.consent {
             ConsentMode::Ask => Ok(Step::Show(Sheet::Subscribe {
@@ -186,13 +184,13 @@ impl Bridge {
                 sandbox: tier.is_none_or(|t| t.is_sandbox),
                 order: line(&order),
             })),
-            ConsentMode::Allow => Ok(Step::Done(vec![self.subscribe_now(st, p, &user)])),
+            ConsentMode::Allow => Ok(Step::Done(vec![self.subscribe_now(s, p, &user)])),
             ConsentMode::Deny => Err(BridgeError::new(ErrorCode::UserDenied, "subscription cancelled (--consent deny)")),
         }
     }
 
-    pub(super) fn wallet_step(&self, st: &mut State, p: &FlowCall) -> Result<Step, BridgeError> {
-        let user = st.user.clone().expect("signed in by step");
+    pub(super) fn wallet_step(&self, s: &Session, p: &FlowCall) -> Result<Step, BridgeError> {
+        let user = s.user.clone().expect("signed in by step");
         match self.opts.consent {
             ConsentMode::Ask => Ok(Step::Show(Sheet::Wallet {
                 user: choice(&user),
@@ -206,7 +204,7 @@ impl Bridge {
         }
     }
 
-    fn order_request(st: &State, p: &FlowCall, user: &User) -> PayRequest {
+    fn order_request(s: &Session, p: &FlowCall, user: &User) -> PayRequest {
         let trade_order_id = match &p.flow {
             Flow::Pay { trade_order_id } | Flow::Subscribe { trade_order_id } => trade_order_id.clone(),
             _ => String::new(),
@@ -214,14 +212,14 @@ impl Bridge {
         PayRequest {
             trade_order_id,
             user_id: user.id,
-            client_key: st.client_key.clone(),
+            client_key: s.client_key.clone(),
         }
     }
 
     /// Pays the flow's order; the platform debits, marks it paid and queues its webhook in one
     /// transaction.
-    fn pay_now(&self, st: &State, p: &FlowCall, user: &User) -> Effect {
-        let req = Self::order_request(st, p, user);
+    fn pay_now(&self, s: &Session, p: &FlowCall, user: &User) -> Effect {
+        let req = Self::order_request(s, p, user);
         match self.platform.pay_order(&req) {
             Ok(paid) => {
                 tracing::info!(target: "minihost::bridge", trade_order_id = paid.trade_order_id, balance = paid.balance, user = user.username, "trade order paid");
@@ -234,8 +232,8 @@ impl Bridge {
         }
     }
 
-    fn subscribe_now(&self, st: &State, p: &FlowCall, user: &User) -> Effect {
-        let req = Self::order_request(st, p, user);
+    fn subscribe_now(&self, s: &Session, p: &FlowCall, user: &User) -> Effect {
+        let req = Self::order_request(s, p, user);
         match self.platform.subscribe(&req) {
             Ok(sub) => {
                 tracing::info!(target: "minihost::bridge", trade_order_id = sub.trade_order_id, subscription_id = sub.subscription_id, user = user.username, "subscription started");
@@ -248,14 +246,18 @@ impl Bridge {
         }
     }
 
-    /// Buys tier `tier_id` for the signed-in user, then shows the flow's sheet again with the
-    /// new balance.
-    fn top_up_and_again(&self, st: &mut State, p: FlowCall, tier_id: &str) -> Vec<Effect> {
+    /// Buys tier `tier_id` for the signed-in user; the flow's sheet is then shown again with
+    /// the new balance.
+    fn top_up(&self, s: &Session, p: FlowCall, tier_id: &str) -> Answered {
         let Some(tier) = beans_tier(tier_id) else {
-            return vec![self.fail(&p, BridgeError::new(ErrorCode::InvalidParams, format!("no Beans tier {tier_id:?}")))];
+            return Answered::failed(
+                self,
+                &p,
+                BridgeError::new(ErrorCode::InvalidParams, format!("no Beans tier {tier_id:?}")),
+            );
         };
-        let Some(user) = st.user.clone() else {
-            return vec![self.fail(&p, BridgeError::new(ErrorCode::NotLoggedIn, "no user is signed in"))];
+        let Some(user) = &s.user else {
+            return Answered::failed(self, &p, BridgeError::new(ErrorCode::NotLoggedIn, "no user is signed in"));
         };
         match self.platform.top_up(&TopUp {
             user_id: user.id,
@@ -263,20 +265,20 @@ impl Bridge {
         }) {
             Ok(balance) => {
                 tracing::info!(target: "minihost::bridge", user = user.username, beans = tier.token_amount, balance = balance.beans, "wallet topped up");
-                self.advance(st, p)
+                Answered::Again(p)
             }
-            Err(e) => vec![self.fail(&p, e.into())],
+            Err(e) => Answered::failed(self, &p, e.into()),
         }
     }
 
     /// A pay, subscribe or wallet sheet was answered.
-    pub(super) fn answer_purchase(&self, st: &mut State, p: FlowCall, shown: &Sheet, answer: SheetAnswer) -> Vec<Effect> {
-        let Some(user) = st.user.clone() else {
-            return vec![self.fail(&p, BridgeError::new(ErrorCode::NotLoggedIn, "no user is signed in"))];
+    pub(super) fn answer_purchase(&self, s: &Session, p: FlowCall, shown: &Sheet, answer: SheetAnswer) -> Answered {
+        let Some(user) = s.user.clone() else {
+            return Answered::failed(self, &p, BridgeError::new(ErrorCode::NotLoggedIn, "no user is signed in"));
         };
-        match (shown, answer) {
-            (Sheet::Pay { .. } | Sheet::Wallet { .. }, SheetAnswer::TopUp { tier_id }) => self.top_up_and_again(st, p, &tier_id),
-            (Sheet::Pay { .. }, SheetAnswer::Allow) => vec![self.pay_now(st, &p, &user)],
+        Answered::Done(match (shown, answer) {
+            (Sheet::Pay { .. } | Sheet::Wallet { .. }, SheetAnswer::TopUp { tier_id }) => return self.top_up(s, p, &tier_id),
+            (Sheet::Pay { .. }, SheetAnswer::Allow) => vec![self.pay_now(s, &p, &user)],
             (Sheet::Pay { balance, order, .. }, _) if *balance < order.beans => vec![self.fail(
                 &p,
                 BridgeError::new(
@@ -288,12 +290,26 @@ impl Bridge {
                 ),
             )],
             (Sheet::Pay { .. }, _) => vec![self.fail(&p, BridgeError::new(ErrorCode::UserDenied, "payment cancelled by the user"))],
-            (Sheet::Subscribe { .. }, SheetAnswer::Allow) => vec![self.subscribe_now(st, &p, &user)],
+            (Sheet::Subscribe { .. }, SheetAnswer::Allow) => vec![self.subscribe_now(s, &p, &user)],
             (Sheet::Subscribe { .. }, _) => {
                 vec![self.fail(&p, BridgeError::new(ErrorCode::UserDenied, "subscription cancelled by the user"))]
             }
             // The wallet is closed however it is left: opening it succeeded.
             _ => vec![Effect::reply(Some(p.call.clone()), Ok(json!({ "is_success": true })))],
-        }
+        })
+    }
+}
+
+/// What answering a purchase sheet leads to.
+pub(super) enum Answered {
+    /// The flow is over with these effects.
+    Done(Vec<Effect>),
+    /// The flow's sheet again (after a top-up).
+    Again(FlowCall),
+}
+
+impl Answered {
+    fn failed(bridge: &Bridge, p: &FlowCall, e: BridgeError) -> Answered {
+        Answered::Done(vec![bridge.fail(p, e)])
     }
 }

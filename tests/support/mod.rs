@@ -7,9 +7,11 @@ use minihost::bridge::{Effect, Reply};
 use minihost::host::Host;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Condvar, Mutex};
 use std::time::Duration;
 
 /// `minihost platform serve` on a free loopback port, its base URL read from its first line.
@@ -103,4 +105,68 @@ pub fn reply(effects: &[Effect], id: u64) -> Result<Value, (u32, String)> {
     assert_eq!(replies.len(), 1, "one reply expected in {effects:?}");
     assert_eq!(replies[0].id, Some(json!(id)));
     replies[0].result.clone().map_err(|e| (e.error_code, e.error_msg))
+}
+
+/// A TCP proxy in front of a platform server that holds every request naming `path` until the
+/// test releases it: a platform that stalls mid-call.
+pub struct StallingProxy {
+    pub url: String,
+    /// (holding the request now, released)
+    state: Arc<(Mutex<(bool, bool)>, Condvar)>,
+}
+
+impl StallingProxy {
+    pub fn start(upstream: &str, path: &'static str) -> StallingProxy {
+        let upstream = upstream.trim_start_matches("http://").to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let state: Arc<(Mutex<(bool, bool)>, Condvar)> = Arc::default();
+        let s = state.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { break };
+                let server = TcpStream::connect(&upstream).unwrap();
+                let (mut from_server, mut to_client) = (server.try_clone().unwrap(), client.try_clone().unwrap());
+                std::thread::spawn(move || std::io::copy(&mut from_server, &mut to_client));
+                let (mut from_client, mut to_server, s) = (client, server, s.clone());
+                std::thread::spawn(move || {
+                    let mut buf = vec![0u8; 64 * 1024];
+                    while let Ok(n @ 1..) = from_client.read(&mut buf) {
+                        let names = buf[..n].windows(path.len()).any(|w| w == path.as_bytes());
+                        let (lock, cv) = &*s;
+                        let mut st = lock.lock().unwrap();
+                        if names && !st.1 {
+                            st.0 = true;
+                            cv.notify_all();
+                            st = cv.wait_while(st, |st| !st.1).unwrap();
+                            st.0 = false;
+                        }
+                        drop(st);
+                        if to_server.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        StallingProxy { url, state }
+    }
+
+    pub fn wait_holding(&self) {
+        let (lock, cv) = &*self.state;
+        let (st, timeout) = cv
+            .wait_timeout_while(lock.lock().unwrap(), Duration::from_secs(60), |st| !st.0)
+            .unwrap();
+        assert!(!timeout.timed_out() && st.0, "no request was held within 60 s");
+    }
+
+    pub fn holding(&self) -> bool {
+        self.state.0.lock().unwrap().0
+    }
+
+    pub fn release(&self) {
+        let (lock, cv) = &*self.state;
+        lock.lock().unwrap().1 = true;
+        cv.notify_all();
+    }
 }
