@@ -1,23 +1,8 @@
-//! minihost: a host runtime for TikTok Minis mini dramas.
-//!
-//! The core (everything except `desktop`) knows nothing about webviews; shells adapt it.
+//! minihost, the command: it assembles the layers, each its own crate. `minihost-core` (the
+//! `Host` every shell drives; no webview, no emulator), `minihost-desktop` (the wry + tao
+//! shell), `minihost-devtools` (check, init, build), `minihost-platform` (the emulator) and
+//! `minihost-backend` (the sample drama's server). This library is what `main.rs` and the
+//! integration tests share: the emulator opened in process and the sample's backend.
 
-pub mod app;
-pub mod app_origin;
-pub mod assets;
-pub mod bridge;
-pub mod config;
-#[cfg(feature = "desktop")]
-pub mod desktop;
-pub mod dev_server;
-#[cfg(feature = "devtools")]
-pub mod devtools;
-pub mod host;
-pub mod media_server;
-pub mod platform;
-pub mod policy;
-#[cfg(feature = "emulator")]
+pub mod embedded;
 pub mod sample_backend;
-pub mod sdk;
-pub mod shell;
-pub mod startup;

@@ -4,13 +4,13 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use minihost::app::AppError;
-use minihost::config::ConfigError;
-use minihost::host::{AppSource, Host, HostError, HostOptions, PlatformChoice};
-use minihost::platform::{default_data_dir, HostApp};
-use minihost::policy::rules;
-use minihost::shell::sheets::ConsentMode;
-use minihost::shell::{Theme, DEVICES};
+use minihost_core::app::AppError;
+use minihost_core::config::ConfigError;
+use minihost_core::host::{AppSource, Host, HostError, PlatformChoice};
+use minihost_core::platform::{default_data_dir, HostApp};
+use minihost_core::policy::rules;
+use minihost_core::shell::sheets::ConsentMode;
+use minihost_core::shell::{Theme, DEVICES};
 use std::path::PathBuf;
 
 /// A host runtime for TikTok Minis mini dramas: runs an H5 mini app as TikTok would, with
@@ -27,6 +27,38 @@ struct Cli {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum ThemeArg {
+    Light,
+    Dark,
+}
+
+impl From<ThemeArg> for Theme {
+    fn from(t: ThemeArg) -> Theme {
+        match t {
+            ThemeArg::Light => Theme::Light,
+            ThemeArg::Dark => Theme::Dark,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ConsentArg {
+    Ask,
+    Allow,
+    Deny,
+}
+
+impl From<ConsentArg> for ConsentMode {
+    fn from(c: ConsentArg) -> ConsentMode {
+        match c {
+            ConsentArg::Ask => ConsentMode::Ask,
+            ConsentArg::Allow => ConsentMode::Allow,
+            ConsentArg::Deny => ConsentMode::Deny,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum LogFormat {
     Text,
     Json,
@@ -37,19 +69,15 @@ enum Command {
     /// Run a mini app in a phone-shaped window (the bundled sample drama without DIR).
     Run(RunArgs),
     /// The local TikTok platform: serve it, add apps and test users.
-    #[cfg(feature = "emulator")]
     #[command(subcommand)]
     Platform(minihost_platform::cli::PlatformCommand),
     /// List the device profiles `run --device` accepts.
     Devices,
     /// Check a build output (or a project, or one file) against the platform's rules.
-    #[cfg(feature = "devtools")]
     Check(CheckArgs),
     /// Write minis.config.json and add the SDK and console tags to the HTML entry.
-    #[cfg(feature = "devtools")]
     Init(InitArgs),
     /// Check the build output and package it: minis.manifest.json and minis.zip.
-    #[cfg(feature = "devtools")]
     Build(BuildArgs),
     /// Run the app from its dev server (dev.host:dev.port) in the host, under the same policy as
     /// `run`; with --build, serve the build output and reload the page when it changes.
@@ -61,7 +89,6 @@ enum Command {
     },
 }
 
-#[cfg(feature = "devtools")]
 #[derive(Args)]
 struct CheckArgs {
     /// A project (minis.config.json and its build output), a build output folder, or a file.
@@ -75,7 +102,6 @@ struct CheckArgs {
     allow: Vec<String>,
 }
 
-#[cfg(feature = "devtools")]
 #[derive(Clone, Copy, ValueEnum)]
 enum CheckFormat {
     Human,
@@ -83,7 +109,6 @@ enum CheckFormat {
     Sarif,
 }
 
-#[cfg(feature = "devtools")]
 #[derive(Args)]
 struct InitArgs {
     /// The project folder.
@@ -100,7 +125,6 @@ struct InitArgs {
     no_console: bool,
 }
 
-#[cfg(feature = "devtools")]
 #[derive(Args)]
 struct BuildArgs {
     /// The project folder.
@@ -111,7 +135,7 @@ struct BuildArgs {
     allow: Vec<String>,
     /// Warn when minis.zip is larger than this many bytes (default 50 MB, the lower of two
     /// secondary sources; UNCONFIRMED).
-    #[arg(long, value_name = "BYTES", default_value_t = minihost::devtools::build::PACKAGE_LIMIT)]
+    #[arg(long, value_name = "BYTES", default_value_t = minihost_devtools::build::PACKAGE_LIMIT)]
     size_limit: u64,
 }
 
@@ -150,14 +174,14 @@ struct RunArgs {
     #[arg(long, value_name = "FILE")]
     log_bridge: Option<PathBuf>,
     /// Device profile (see `minihost devices`).
-    #[arg(long, default_value = minihost::shell::devices::DEFAULT_DEVICE)]
+    #[arg(long, default_value = minihost_core::shell::devices::DEFAULT_DEVICE)]
     device: String,
     /// Colour theme; switch at runtime from the capsule menu.
-    #[arg(long, value_enum, default_value_t = Theme::Light)]
-    theme: Theme,
+    #[arg(long, value_enum, default_value_t = ThemeArg::Light)]
+    theme: ThemeArg,
     /// How consent and login sheets are answered: shown to you, or answered for scripted runs.
-    #[arg(long, value_enum, default_value_t = ConsentMode::Ask)]
-    consent: ConsentMode,
+    #[arg(long, value_enum, default_value_t = ConsentArg::Ask)]
+    consent: ConsentArg,
     /// The app's client key, over minis.config.json's dev.clientKey and the key the page passes
     /// to TTMinis.init.
     #[arg(long, value_name = "KEY")]
@@ -168,15 +192,14 @@ struct RunArgs {
     /// Allow the WebKit inspector (right click → Inspect).
     #[arg(long)]
     devtools: bool,
-    /// Log each phase of the start path with its time since start (target minihost::startup).
+    /// Log each phase of the start path with its time since start (target minihost_core::startup).
     #[arg(long)]
     trace_startup: bool,
 }
 
 fn main() -> ExitCode {
-    minihost::startup::begin();
-    #[cfg(feature = "desktop")]
-    minihost::desktop::web_process::preload_for_children();
+    minihost_core::startup::begin();
+    minihost_desktop::web_process::preload_for_children();
     let cli = Cli::parse();
     init_tracing(cli.log_format);
     // User-facing errors: the message and its causes, never a backtrace (RUST_BACKTRACE is often
@@ -221,34 +244,30 @@ fn dispatch(cli: Cli) -> Result<()> {
             run(args, app)
         }
         Command::Dev(args) => dev(args),
-        #[cfg(feature = "emulator")]
         Command::Platform(cmd) => {
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(minihost_platform::cli::run(cmd)).map_err(Into::into)
         }
-        #[cfg(feature = "devtools")]
         Command::Check(args) => check(args),
-        #[cfg(feature = "devtools")]
         Command::Init(args) => {
-            let opts = minihost::devtools::init::InitOptions {
+            let opts = minihost_devtools::init::InitOptions {
                 client_key: args.client_key,
                 yes: args.yes,
                 console: !args.no_console,
             };
-            let done = minihost::devtools::init::init(&args.dir, &opts)?;
+            let done = minihost_devtools::init::init(&args.dir, &opts)?;
             for line in done {
                 println!("{line}");
             }
             Ok(())
         }
-        #[cfg(feature = "devtools")]
         Command::Build(args) => {
-            let opts = minihost::devtools::build::BuildOptions {
+            let opts = minihost_devtools::build::BuildOptions {
                 allow: args.allow,
                 progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
                 size_limit: args.size_limit,
             };
-            minihost::devtools::build::build(&args.dir, &opts).map(|_| ())
+            minihost_devtools::build::build(&args.dir, &opts).map(|_| ())
         }
         Command::Explain { rule: None } => {
             for r in rules::RULES {
@@ -292,9 +311,8 @@ fn dispatch(cli: Cli) -> Result<()> {
 }
 
 /// Prints the report; findings with error severity make the command fail.
-#[cfg(feature = "devtools")]
 fn check(args: CheckArgs) -> Result<()> {
-    use minihost::devtools::check::{self, report};
+    use minihost_devtools::check::{self, report};
     let opts = check::CheckOptions { allow: args.allow };
     let r = check::check_path(&args.dir, &opts)?;
     let format = match args.format {
@@ -330,8 +348,8 @@ fn dev(args: DevArgs) -> Result<()> {
         );
         return run(args.run, AppSource::DevBuild(dir));
     }
-    let config = minihost::config::AppConfig::load(&dir.join(minihost::config::CONFIG_FILE))?;
-    let server = minihost::dev_server::DevServer::new(&config.config.dev.host, config.config.dev.port);
+    let config = minihost_core::config::AppConfig::load(&dir.join(minihost_core::config::CONFIG_FILE))?;
+    let server = minihost_core::dev_server::DevServer::new(&config.config.dev.host, config.config.dev.port);
     if server.is_up() {
         println!("dev: pages from {} through minihost://app", server.origin());
     } else {
@@ -351,20 +369,20 @@ fn dev(args: DevArgs) -> Result<()> {
 
 fn run(args: RunArgs, app: AppSource) -> Result<()> {
     if args.trace_startup {
-        minihost::startup::enable();
+        minihost_core::startup::enable();
     }
-    minihost::startup::phase("arguments parsed");
+    minihost_core::startup::phase("arguments parsed");
     let data_dir = args.data_dir.clone().unwrap_or_else(default_data_dir);
-    let mut opts = HostOptions::new(app, data_dir.clone());
+    let mut opts = minihost::embedded::host_options(app, data_dir.clone());
     opts.device = args.device.clone();
-    opts.theme = args.theme;
-    opts.consent = args.consent;
+    opts.theme = args.theme.into();
+    opts.consent = args.consent.into();
     opts.user = (!args.signed_out).then(|| args.user.clone());
     opts.host_app = args.host_app;
     opts.client_key = args.client_key.clone();
     opts.bridge_log = args.log_bridge.clone();
     // WebKitGTK plays media only over http(s): <video>/<audio> go through a loopback server.
-    opts.media_server = true;
+    opts.media_server = Some(minihost_desktop::serve_media);
     if let Some(url) = &args.platform {
         opts.platform = PlatformChoice::Remote {
             url: url.clone(),
@@ -372,12 +390,10 @@ fn run(args: RunArgs, app: AppSource) -> Result<()> {
         };
     }
     // The sample drama runs with its server, against the embedded platform.
-    #[cfg(feature = "emulator")]
     let backend = match (&opts.app, &opts.platform) {
         (AppSource::Sample, PlatformChoice::Embedded) => Some(minihost::sample_backend::SampleBackend::bind(&data_dir)?),
         _ => None,
     };
-    #[cfg(feature = "emulator")]
     {
         opts.backend_origin = backend.as_ref().map(|b| b.url.clone());
     }
@@ -385,12 +401,10 @@ fn run(args: RunArgs, app: AppSource) -> Result<()> {
     // this thread, which runs the event loop). The host's errors come first: the app and
     // config do not depend on where minihost runs.
     let starting = std::thread::spawn(move || Host::start(opts));
-    #[cfg(feature = "desktop")]
-    let display = minihost::desktop::check_display();
+    let display = minihost_desktop::check_display();
     let host = starting.join().map_err(|_| anyhow::anyhow!("the host panicked while starting"))??;
-    #[cfg(feature = "desktop")]
     display?;
-    minihost::startup::phase("display checked");
+    minihost_core::startup::phase("display checked");
     for warning in host.config_warnings() {
         eprintln!("{warning}");
     }
@@ -407,7 +421,6 @@ fn run(args: RunArgs, app: AppSource) -> Result<()> {
         host.client_key(),
         host.platform_description()
     );
-    #[cfg(feature = "emulator")]
     if let Some(backend) = backend {
         let url = backend.url.clone();
         let webhook = backend.start(&host)?;
@@ -419,13 +432,7 @@ fn run(args: RunArgs, app: AppSource) -> Result<()> {
     run_desktop(host, &args)
 }
 
-#[cfg(feature = "desktop")]
 fn run_desktop(host: Host, args: &RunArgs) -> Result<()> {
-    minihost::desktop::run(std::sync::Arc::new(host), minihost::desktop::RunOptions { devtools: args.devtools })?;
+    minihost_desktop::run(std::sync::Arc::new(host), minihost_desktop::RunOptions { devtools: args.devtools })?;
     Ok(())
-}
-
-#[cfg(not(feature = "desktop"))]
-fn run_desktop(_: Host, _: &RunArgs) -> Result<()> {
-    anyhow::bail!("this minihost was built without the `desktop` feature, so it cannot open a window")
 }

@@ -3,9 +3,9 @@
 //! host trusts its loopback origin for this app only, and the page learns its URL from
 //! `backend-url.js` in the unpacked sample.
 
-use crate::app::{App, AppError};
-use crate::host::Host;
 use minihost_backend::{Backend, BackendError, Config, WEBHOOK_PATH};
+use minihost_core::app::{App, AppError};
+use minihost_core::host::Host;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,5 @@
 //! `minihost build`: the zip holds exactly what the manifest lists, with those sizes and
 //! hashes; a package over the size limit warns; check errors stop the build.
-#![cfg(feature = "devtools")]
 
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -56,7 +55,7 @@ fn the_zip_matches_its_manifest_and_carries_the_config() {
         std::fs::read(dist.join("minis.config.json")).unwrap(),
         std::fs::read(dir.path().join("minis.config.json")).unwrap()
     );
-    let manifest: minihost::devtools::build::Manifest =
+    let manifest: minihost_devtools::build::Manifest =
         serde_json::from_slice(&std::fs::read(dist.join("minis.manifest.json")).unwrap()).unwrap();
     let paths: Vec<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(paths, ["assets/app.js", "assets/img/poster.png", "index.html", "minis.config.json"]);

@@ -1,8 +1,7 @@
 //! `minihost check`: the fixtures under tests/fixtures/check mark each line that must be
 //! reported with `expect: RULE`; every other line must stay silent.
-#![cfg(feature = "devtools")]
 
-use minihost::devtools::check::{check_path, CheckOptions, Finding, Severity};
+use minihost_devtools::check::{check_path, CheckOptions, Finding, Severity};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -203,7 +202,7 @@ fn one_file_is_checked_with_its_projects_trusted_domains() {
     let app = fixtures().join("app");
     let one = check_path(&app.join("dist/assets/app.js"), &CheckOptions::default()).unwrap();
     let whole = check_path(&app, &CheckOptions::default()).unwrap();
-    let of_file = |r: &minihost::devtools::check::Report, file: &str| -> Vec<(u32, String)> {
+    let of_file = |r: &minihost_devtools::check::Report, file: &str| -> Vec<(u32, String)> {
         let mut v: Vec<(u32, String)> = r
             .findings
             .iter()

@@ -1,6 +1,5 @@
 //! `minihost init` on a Vite project, a Create React App project and a plain folder; a second
 //! run changes nothing; a broken config is reported with its position and left untouched.
-#![cfg(feature = "devtools")]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -79,7 +78,7 @@ fn vite_project_gets_dist_and_its_root_index_html() {
     let injected = "    <script src=\"https://connect.tiktok-minis.com/drama/sdk.js\"></script>\n    <script>\n      TTMinis.init({ clientKey: \"ck_vite\" });\n    </script>\n    <script src=\"https://connect.tiktok-minis.com/libs/eruda.js\"></script>\n    <script>\n      eruda.init();\n    </script>\n";
     assert_eq!(html, before.replacen(head, &format!("{head}{injected}"), 1));
     // The config it wrote is one the host accepts.
-    minihost::config::AppConfig::load(&dir.join("minis.config.json")).unwrap();
+    minihost_core::config::AppConfig::load(&dir.join("minis.config.json")).unwrap();
 }
 
 #[test]
@@ -116,7 +115,7 @@ fn plain_folder_is_its_own_output_and_a_second_run_changes_nothing() {
     assert!(out.contains("left unchanged"), "{out}");
     assert_eq!(snapshot(&dir), once, "byte-identical after the second run");
     // The plain folder runs as it is: the host resolves it to itself.
-    let app = minihost::app::App::resolve(&dir).unwrap();
+    let app = minihost_core::app::App::resolve(&dir).unwrap();
     assert_eq!(app.root.canonicalize().unwrap(), dir.canonicalize().unwrap());
 }
 

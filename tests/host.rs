@@ -2,10 +2,10 @@
 //! messages in, structured effects out; on the embedded platform and over the remote client
 //! against a real `minihost platform serve` process.
 
-use minihost::bridge::{Effect, ErrorCode, Reply};
-use minihost::host::{AppSource, Host, HostError, HostOptions, PlatformChoice};
-use minihost::platform::HostPlatformError;
-use minihost::shell::sheets::{ConsentMode, Sheet, SheetAnswer};
+use minihost_core::bridge::{Effect, ErrorCode, Reply};
+use minihost_core::host::{AppSource, Host, HostError, HostOptions, PlatformChoice};
+use minihost_core::platform::HostPlatformError;
+use minihost_core::shell::sheets::{ConsentMode, Sheet, SheetAnswer};
 use serde_json::{json, Value};
 
 mod support;
@@ -27,7 +27,7 @@ fn app_dir() -> tempfile::TempDir {
 }
 
 fn options(app: &Path, data: &Path) -> HostOptions {
-    HostOptions::new(AppSource::Dir(app.into()), data.into())
+    minihost::embedded::host_options(AppSource::Dir(app.into()), data.into())
 }
 
 /// Seed 000: getLoginStatus before and after TTMinis.login, with returnScopes.

@@ -2,9 +2,9 @@
 //! server creates trade orders over the platform's real HTTP API (`/v2/minis/...`), the page
 //! calls `pay` / `createSubscription` / `openBalance`, and sheets are answered as a shell would.
 
-use minihost::bridge::{Effect, ErrorCode};
-use minihost::host::{AppSource, Host, HostOptions, PlatformChoice};
-use minihost::shell::sheets::{ConsentMode, Sheet, SheetAnswer};
+use minihost_core::bridge::{Effect, ErrorCode};
+use minihost_core::host::{AppSource, Host, HostOptions, PlatformChoice};
+use minihost_core::shell::sheets::{ConsentMode, Sheet, SheetAnswer};
 use serde_json::{json, Value};
 
 mod support;
@@ -57,7 +57,7 @@ fn sheet(effects: &[Effect]) -> (u64, Sheet) {
 impl Shop {
     fn open(consent: ConsentMode, beans: i64) -> Shop {
         let (app, data) = (app_dir(), tempfile::tempdir().unwrap());
-        let mut opts = HostOptions::new(AppSource::Dir(app.path().into()), data.path().into());
+        let mut opts = minihost::embedded::host_options(AppSource::Dir(app.path().into()), data.path().into());
         opts.consent = consent;
         opts.user = Some("alice".into());
         Shop::start(opts, beans, (app, data))
@@ -256,7 +256,7 @@ fn two_hosts_paying_one_order_at_once_debit_it_once() {
     let toid = first.order("ep-7", 100);
     // A second host process-alike on the same platform, over the remote client.
     let (app, data) = (app_dir(), tempfile::tempdir().unwrap());
-    let mut opts = HostOptions::new(AppSource::Dir(app.path().into()), data.path().into());
+    let mut opts = minihost::embedded::host_options(AppSource::Dir(app.path().into()), data.path().into());
     opts.consent = ConsentMode::Allow;
     opts.user = Some("alice".into());
     opts.platform = PlatformChoice::Remote {
@@ -355,7 +355,7 @@ fn ads_are_capped_per_platform_day() {
         format!(r#"{{"dev":{{"clientKey":"{CLIENT_KEY}","ads":{{"daily":{{"dailyCap":1}}}}}},"domain":{{"trustedDomains":[]}}}}"#),
     )
     .unwrap();
-    let mut opts = HostOptions::new(AppSource::Dir(app.path().into()), data.path().into());
+    let mut opts = minihost::embedded::host_options(AppSource::Dir(app.path().into()), data.path().into());
     opts.consent = ConsentMode::Allow;
     let shop = Shop::start(opts, 0, (app, data));
     let show = |n: u64| {

@@ -2,8 +2,8 @@
 //! checked by measuring screenshots, not by eye.
 
 use crate::harness::{close, fixture, fixture_with, serial, Collector, Host, Screenshot};
-use minihost::config::NavbarStyle;
-use minihost::shell::{Device, Layout, DEVICES, TITLE_CAPSULE_GAP};
+use minihost_core::config::NavbarStyle;
+use minihost_core::shell::{Device, Layout, DEVICES, TITLE_CAPSULE_GAP};
 use serde_json::{json, Value};
 
 const ORANGE: [u8; 3] = [0xff, 0x88, 0x00];

@@ -72,11 +72,11 @@ fn dev_runs_pages_from_the_dev_server_under_the_app_policy() {
     write_config(dir.path(), "e2e-dev", port, &collector);
 
     // The static check of the same page names the fetch's rule.
-    let report = minihost::devtools::check::check_path(dir.path(), &Default::default()).unwrap();
+    let report = minihost_devtools::check::check_path(dir.path(), &Default::default()).unwrap();
     let static_rules: Vec<(&str, u32)> = report
         .findings
         .iter()
-        .filter(|f| f.severity == minihost::devtools::check::Severity::Error)
+        .filter(|f| f.severity == minihost_devtools::check::Severity::Error)
         .map(|f| (f.rule, f.at.line))
         .collect();
     assert_eq!(static_rules, [("trusted-domains", 7)], "{:#?}", report.findings);

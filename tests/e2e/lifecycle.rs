@@ -95,8 +95,8 @@ fn the_capsule_opens_the_menu_and_closes_the_app() {
     assert_eq!(collector.wait("event-1", &host)["name"], "minis.launch");
     assert_eq!(collector.wait("event-2", &host)["name"], "minis.show");
 
-    let device = minihost::shell::Device::find("iphone-14").unwrap();
-    let c = minihost::shell::Layout::new(device, minihost::config::NavbarStyle::Default).capsule;
+    let device = minihost_core::shell::Device::find("iphone-14").unwrap();
+    let c = minihost_core::shell::Layout::new(device, minihost_core::config::NavbarStyle::Default).capsule;
     let row = c.top + c.height / 2;
     host.click(c.left + c.width / 4, row);
     host.wait_windows(2, "capsule menu");
@@ -120,7 +120,7 @@ fn the_web_process_starts_with_the_voice_preloaded() {
     assert_eq!(collector.wait("event-1", &host)["name"], "minis.launch");
 
     let ldd = Command::new("ldd").arg(env!("CARGO_BIN_EXE_minihost")).output().expect("ldd");
-    let voice = minihost::desktop::web_process::VOICE;
+    let voice = minihost_desktop::web_process::VOICE;
     let linked = String::from_utf8_lossy(&ldd.stdout).contains(voice);
     let children = std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", host.pid())).unwrap();
     let web = children

@@ -61,7 +61,7 @@ fn forbidden_things_are_blocked_and_reported() {
     let fetch = csp("connect-src", "untrusted.example");
     assert!(field(&fetch, "source").contains("test.js:"), "{fetch}");
     ruled(&fetch, "trusted-domains");
-    let origin = minihost::policy::origin_of(field(&fetch, "blocked_url")).unwrap();
+    let origin = minihost_core::policy::origin_of(field(&fetch, "blocked_url")).unwrap();
     assert_eq!(
         field(&fetch, "hint"),
         format!("add \"{origin}\" to domain.trustedDomains in minis.config.json"),

@@ -121,7 +121,7 @@ fn trace_startup_logs_each_phase_once_in_order() {
         })
         .collect();
     let names: Vec<&str> = phases.iter().map(|(n, _)| n.as_str()).collect();
-    let mut expected = minihost::startup::PHASES.to_vec();
+    let mut expected = minihost_core::startup::PHASES.to_vec();
     let mut sorted = names.clone();
     sorted.sort_unstable();
     expected.sort_unstable();
@@ -129,7 +129,7 @@ fn trace_startup_logs_each_phase_once_in_order() {
     let at = |name: &str| phases.iter().find(|(n, _)| n == name).unwrap().1;
     // The chain that is causal; the asset, init and load phases race the webview's build.
     for pair in [
-        [minihost::startup::MAIN_ENTERED, "arguments parsed"],
+        [minihost_core::startup::MAIN_ENTERED, "arguments parsed"],
         ["arguments parsed", "app resolved"],
         ["app resolved", "platform opened"],
         ["platform opened", "platform server bound"],

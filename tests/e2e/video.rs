@@ -30,7 +30,7 @@ fn large_video_is_served_by_ranges_with_bounded_memory() {
     assert_eq!(r["mid"]["range"], format!("bytes 50000000-50000099/{BIG}"));
     assert_eq!(r["mid"]["length"], 100);
     assert_eq!(r["openEnded"]["status"], 206);
-    let chunk = minihost::assets::MAX_CHUNK;
+    let chunk = minihost_core::assets::MAX_CHUNK;
     assert_eq!(
         r["openEnded"]["range"],
         format!("bytes 1000-{}/{BIG}", 1000 + chunk - 1),

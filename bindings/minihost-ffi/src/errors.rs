@@ -1,6 +1,6 @@
 //! The one public error of the bindings, mapped from the core's errors in one place.
 
-use minihost::host::HostError;
+use minihost_core::host::HostError;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error, uniffi::Error)]

@@ -12,10 +12,10 @@ mod errors;
 pub use conformance::{conformance_match, conformance_substitute, ConformanceMatch};
 pub use errors::MinihostError;
 
-use minihost::bridge::{page_script, Effect as CoreEffect};
-use minihost::host::{AppSource, Host, HostOptions, PlatformChoice, RequestRoute};
-use minihost::shell::devices::{Device, Os, Rect as CoreRect};
-use minihost::shell::sheets::{ConsentMode, SheetAnswer as CoreAnswer};
+use minihost_core::bridge::{page_script, Effect as CoreEffect};
+use minihost_core::host::{AppSource, Host, HostOptions, PlatformChoice, RequestRoute};
+use minihost_core::shell::devices::{Device, Os, Rect as CoreRect};
+use minihost_core::shell::sheets::{ConsentMode, SheetAnswer as CoreAnswer};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -256,8 +256,8 @@ impl HostCore {
         };
         opts.app_origin = config.app_origin.unwrap_or_else(|| {
             let origin = match config.transport {
-                Transport::Android => minihost::policy::HTTPS_APP_ORIGIN,
-                Transport::Ios | Transport::Ipc => minihost::policy::APP_ORIGIN,
+                Transport::Android => minihost_core::policy::HTTPS_APP_ORIGIN,
+                Transport::Ios | Transport::Ipc => minihost_core::policy::APP_ORIGIN,
             };
             origin.to_string()
         });
@@ -275,7 +275,7 @@ impl HostCore {
         opts.user = config.user;
         opts.client_key = config.client_key;
         if config.dark {
-            opts.theme = minihost::shell::Theme::Dark;
+            opts.theme = minihost_core::shell::Theme::Dark;
         }
         let host = Host::start(opts)?;
         Ok(Arc::new(HostCore { host, ui }))
@@ -437,7 +437,7 @@ impl HostCore {
 
     /// The capsule's ••• menu to show, in order.
     pub fn capsule_menu(&self) -> Vec<MenuItem> {
-        minihost::host::CAPSULE_MENU
+        minihost_core::host::CAPSULE_MENU
             .iter()
             .map(|m| MenuItem {
                 id: m.id.into(),
@@ -483,7 +483,7 @@ impl HostCore {
                     CoreEffect::ShowSheet { id, sheet } => ui.show_sheet(*id, serde_json::to_string(sheet).unwrap_or_default()),
                     CoreEffect::CloseSheet { id } => ui.close_sheet(*id),
                     CoreEffect::Navbar(n) => ui.redraw_navbar(serde_json::to_string(n).unwrap_or_default()),
-                    CoreEffect::Theme(t) => ui.set_theme(*t == minihost::shell::Theme::Dark),
+                    CoreEffect::Theme(t) => ui.set_theme(*t == minihost_core::shell::Theme::Dark),
                     CoreEffect::Reply(_) | CoreEffect::Event { .. } => {}
                 }
             }
