@@ -2,10 +2,10 @@
 //! messages in, structured effects out; on the embedded platform and over the remote client
 //! against a real `minihost platform serve` process.
 
-use minihost_core::bridge::{Effect, ErrorCode, Reply};
-use minihost_core::host::{AppSource, Host, HostError, HostOptions, PlatformChoice};
-use minihost_core::platform::HostPlatformError;
-use minihost_core::shell::sheets::{ConsentMode, Sheet, SheetAnswer};
+use minihost_core::shell_api::HostPlatformError;
+use minihost_core::shell_api::{AppSource, Host, HostError, HostOptions, PlatformChoice};
+use minihost_core::shell_api::{ConsentMode, Sheet, SheetAnswer};
+use minihost_core::shell_api::{Effect, ErrorCode, Reply};
 use serde_json::{json, Value};
 
 mod support;

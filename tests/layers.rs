@@ -162,3 +162,44 @@ fn the_cli_links_every_layer() {
         assert!(cli.contains(layer), "minihost links {layer}");
     }
 }
+
+/// Shells and the tests that drive a `Host` as a shell would come in through one door:
+/// `minihost_core::shell_api`, never another module of the core.
+#[test]
+fn shells_reach_the_core_only_through_the_shell_api() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shells = [
+        "crates/minihost-desktop/src",
+        "bindings/minihost-ffi/src",
+        "tests/support",
+        "tests/host.rs",
+        "tests/purchases.rs",
+        "tests/stalled_platform.rs",
+        "tests/toy_shell.rs",
+    ];
+    let mut files = Vec::new();
+    for path in shells.map(|p| root.join(p)) {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            files.push(path);
+        }
+    }
+    let mut reached = 0;
+    for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "rs")) {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            for (at, _) in line.match_indices("minihost_core::") {
+                reached += 1;
+                let path = &line[at + "minihost_core::".len()..];
+                assert!(
+                    path.starts_with("shell_api"),
+                    "{}:{}: reaches minihost_core::{path} around the shell API",
+                    file.display(),
+                    n + 1
+                );
+            }
+        }
+    }
+    assert!(reached >= shells.len(), "each of them uses the core ({reached} uses found)");
+}

@@ -2,9 +2,9 @@
 //! server creates trade orders over the platform's real HTTP API (`/v2/minis/...`), the page
 //! calls `pay` / `createSubscription` / `openBalance`, and sheets are answered as a shell would.
 
-use minihost_core::bridge::{Effect, ErrorCode};
-use minihost_core::host::{AppSource, Host, HostOptions, PlatformChoice};
-use minihost_core::shell::sheets::{ConsentMode, Sheet, SheetAnswer};
+use minihost_core::shell_api::{AppSource, Host, HostOptions, PlatformChoice};
+use minihost_core::shell_api::{ConsentMode, Sheet, SheetAnswer};
+use minihost_core::shell_api::{Effect, ErrorCode};
 use serde_json::{json, Value};
 
 mod support;

@@ -4,11 +4,11 @@
 //! answered, and the held call completes once the platform answers. A page replaced
 //! meanwhile gets none of the old page's replies, and its own calls go on.
 
-use minihost_core::bridge::Effect;
-use minihost_core::host::{AppSource, Host, HostOptions, PlatformChoice};
-use minihost_core::platform::host_api::{ADS_ADMIT, CODES, ORDERS_PAY};
-use minihost_core::shell::sheets::ConsentMode;
-use minihost_core::shell::Theme;
+use minihost_core::shell_api::ConsentMode;
+use minihost_core::shell_api::Effect;
+use minihost_core::shell_api::Theme;
+use minihost_core::shell_api::{AppSource, Host, HostOptions, PlatformChoice};
+use minihost_platform_api::host_api::{ADS_ADMIT, CODES, ORDERS_PAY};
 use serde_json::{json, Value};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;

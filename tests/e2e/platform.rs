@@ -74,7 +74,7 @@ fn a_stalled_remote_platform_does_not_freeze_the_window() {
     let _g = serial();
     let data = tempfile::tempdir().unwrap();
     let (_server, url) = platform_server(data.path());
-    let proxy = crate::support::StallingProxy::start(&url, minihost_core::platform::host_api::GRANTS);
+    let proxy = crate::support::StallingProxy::start(&url, minihost_platform_api::host_api::GRANTS);
     let collector = Collector::start();
     let app = fixture_with("chrome", &collector, &[("NAVBAR_STYLE", "default")]);
     let build = app.path().join("build");

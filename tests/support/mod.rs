@@ -3,8 +3,8 @@
 //! `Host` with page messages.
 #![allow(dead_code)]
 
-use minihost_core::bridge::{Effect, Reply};
-use minihost_core::host::Host;
+use minihost_core::shell_api::Host;
+use minihost_core::shell_api::{Effect, Reply};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::io::{Read, Write};

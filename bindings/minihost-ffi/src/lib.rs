@@ -12,10 +12,10 @@ mod errors;
 pub use conformance::{conformance_match, conformance_substitute, ConformanceMatch};
 pub use errors::MinihostError;
 
-use minihost_core::bridge::{page_script, Effect as CoreEffect};
-use minihost_core::host::{AppSource, Host, HostOptions, PlatformChoice, RequestRoute};
-use minihost_core::shell::devices::{Device, Os, Rect as CoreRect};
-use minihost_core::shell::sheets::{ConsentMode, SheetAnswer as CoreAnswer};
+use minihost_core::shell_api::{
+    page_script, AppSource, Body, ConsentMode, Device, Effect as CoreEffect, Host, HostOptions, Os, PlatformChoice, Rect as CoreRect,
+    SheetAnswer as CoreAnswer, Theme, Transport as CoreTransport, CAPSULE_MENU,
+};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -153,6 +153,24 @@ pub struct AssetResponse {
     pub body: Vec<u8>,
 }
 
+impl From<http::Response<Body>> for AssetResponse {
+    fn from(response: http::Response<Body>) -> AssetResponse {
+        AssetResponse {
+            status: response.status().as_u16(),
+            reason: response.status().canonical_reason().unwrap_or("Unknown").into(),
+            headers: response
+                .headers()
+                .iter()
+                .map(|(k, v)| Header {
+                    name: k.as_str().to_string(),
+                    value: String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                })
+                .collect(),
+            body: response.into_body().into_owned(),
+        }
+    }
+}
+
 /// A sheet drawn as a web page (for shells that use a webview for sheets).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SheetPage {
@@ -242,31 +260,29 @@ impl HostCore {
         let data_dir = PathBuf::from(&config.data_dir);
         let app = match (&config.app_dir, &config.app_package) {
             (Some(dir), None) => AppSource::Dir(dir.into()),
-            (None, Some(bytes)) => AppSource::Dir(errors::unpack(bytes, &data_dir)?),
+            (None, Some(bytes)) => AppSource::Package(bytes.clone()),
             _ => {
                 return Err(MinihostError::Invalid {
                     detail: "give exactly one of app_dir and app_package".into(),
                 })
             }
         };
-        let mut opts = HostOptions::new(app, data_dir);
+        let transport = match config.transport {
+            Transport::Android => CoreTransport::Android,
+            Transport::Ios => CoreTransport::Ios,
+            Transport::Ipc => CoreTransport::Ipc,
+        };
+        let mut opts = HostOptions::for_shell(app, data_dir, transport);
         opts.platform = PlatformChoice::Remote {
             url: config.platform_url,
             pairing_token: config.pairing_token,
         };
-        opts.app_origin = config.app_origin.unwrap_or_else(|| {
-            let origin = match config.transport {
-                Transport::Android => minihost_core::policy::HTTPS_APP_ORIGIN,
-                Transport::Ios | Transport::Ipc => minihost_core::policy::APP_ORIGIN,
-            };
-            origin.to_string()
-        });
-        opts.start_script_in_html = config.start_script_in_html.unwrap_or(config.transport == Transport::Android);
-        opts.transport = match config.transport {
-            Transport::Android => "android",
-            Transport::Ios => "ios",
-            Transport::Ipc => "ipc",
-        };
+        if let Some(origin) = config.app_origin {
+            opts.app_origin = origin;
+        }
+        if let Some(inline) = config.start_script_in_html {
+            opts.start_script_in_html = inline;
+        }
         opts.consent = match config.consent {
             Consent::Ask => ConsentMode::Ask,
             Consent::Allow => ConsentMode::Allow,
@@ -275,7 +291,7 @@ impl HostCore {
         opts.user = config.user;
         opts.client_key = config.client_key;
         if config.dark {
-            opts.theme = minihost_core::shell::Theme::Dark;
+            opts.theme = Theme::Dark;
         }
         let host = Host::start(opts)?;
         Ok(Arc::new(HostCore { host, ui }))
@@ -311,62 +327,14 @@ impl HostCore {
     /// A request to the app's origin ([`HostCore::app_origin`]), with its `Range` header if
     /// any. Other URLs are 404: use [`HostCore::intercept_request`] for every request.
     pub fn resolve_asset(&self, url: String, range: Option<String>) -> AssetResponse {
-        if !self.host.is_app_url(&url) {
-            return AssetResponse {
-                status: 404,
-                reason: "Not Found".into(),
-                headers: vec![],
-                body: format!("{url:?} is not on the app's origin {}", self.host.app_origin()).into_bytes(),
-            };
-        }
-        let mut req = http::Request::get(url.as_str());
-        if let Some(range) = range {
-            req = req.header(http::header::RANGE, range);
-        }
-        let response = match req.body(()) {
-            Ok(req) => self.host.respond_asset(&req),
-            Err(e) => {
-                return AssetResponse {
-                    status: 400,
-                    reason: "Bad Request".into(),
-                    headers: vec![],
-                    body: format!("not a request URL: {url:?}: {e}").into_bytes(),
-                }
-            }
-        };
-        AssetResponse {
-            status: response.status().as_u16(),
-            reason: response.status().canonical_reason().unwrap_or("Unknown").into(),
-            headers: response
-                .headers()
-                .iter()
-                .map(|(k, v)| Header {
-                    name: k.as_str().to_string(),
-                    value: String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                })
-                .collect(),
-            body: response.into_body().into_owned(),
-        }
+        self.host.resolve_asset(&url, range.as_deref()).into()
     }
 
     /// Every request the page makes (`shouldInterceptRequest`): the app's own answered from
     /// its files, a refused one answered 403 naming the rule, `None` for a trusted domain the
     /// webview loads itself.
     pub fn intercept_request(&self, url: String, range: Option<String>) -> Option<AssetResponse> {
-        match self.host.route_request(&url) {
-            RequestRoute::App => Some(self.resolve_asset(url, range)),
-            RequestRoute::Network => None,
-            RequestRoute::Refused => Some(AssetResponse {
-                status: 403,
-                reason: "Forbidden".into(),
-                headers: vec![Header {
-                    name: "content-type".into(),
-                    value: "text/plain; charset=utf-8".into(),
-                }],
-                body: format!("minihost: blocked request to {url}: its origin is not in domain.trustedDomains of minis.config.json")
-                    .into_bytes(),
-            }),
-        }
+        self.host.intercept_request(&url, range.as_deref()).map(Into::into)
     }
 
     /// The app's origin (`scheme://host`); the shell serves it through [`HostCore::intercept_request`].
@@ -437,7 +405,7 @@ impl HostCore {
 
     /// The capsule's ••• menu to show, in order.
     pub fn capsule_menu(&self) -> Vec<MenuItem> {
-        minihost_core::host::CAPSULE_MENU
+        CAPSULE_MENU
             .iter()
             .map(|m| MenuItem {
                 id: m.id.into(),
@@ -483,7 +451,7 @@ impl HostCore {
                     CoreEffect::ShowSheet { id, sheet } => ui.show_sheet(*id, serde_json::to_string(sheet).unwrap_or_default()),
                     CoreEffect::CloseSheet { id } => ui.close_sheet(*id),
                     CoreEffect::Navbar(n) => ui.redraw_navbar(serde_json::to_string(n).unwrap_or_default()),
-                    CoreEffect::Theme(t) => ui.set_theme(*t == minihost_core::shell::Theme::Dark),
+                    CoreEffect::Theme(t) => ui.set_theme(*t == Theme::Dark),
                     CoreEffect::Reply(_) | CoreEffect::Event { .. } => {}
                 }
             }

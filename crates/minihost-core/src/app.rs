@@ -42,6 +42,8 @@ pub enum AppError {
         command: String,
         output: PathBuf,
     },
+    #[error(transparent)]
+    Package(#[from] crate::package::PackageError),
     #[error("cannot unpack the bundled sample into {}: {source}", .dir.display())]
     Sample { dir: PathBuf, source: std::io::Error },
 }

@@ -2,7 +2,7 @@
 //! extra web process) and out of the page's reach by construction.
 
 use gtk::prelude::*;
-use minihost_core::shell::{Layout, NavbarState, Rect};
+use minihost_core::shell_api::{Layout, NavbarState, Rect};
 
 pub struct Chrome {
     css: gtk::CssProvider,

@@ -9,11 +9,9 @@ pub mod web_process;
 pub use media_server::serve_media;
 
 use gtk::prelude::*;
-use minihost_core::bridge::{cost, page_script, Effect};
-use minihost_core::host::Host;
-use minihost_core::policy::{APP_ORIGIN, APP_SCHEME, CHROME_SCHEME};
-use minihost_core::shell::sheets::SheetAnswer;
-use minihost_core::shell::Theme;
+use minihost_core::shell_api::{
+    cost, startup, Delivery, Effect, Host, Message, MessageWorker, PageOutbox, PageScript, SheetPage, Theme, CAPSULE_MENU, CHROME_SCHEME,
+};
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -53,63 +51,9 @@ struct Surfaces {
     app: Option<WebView>,
     /// The sheet on screen, by id.
     sheet: Option<u64>,
-    /// Page messages waiting for the end of this main-loop turn (see [`deliver`]).
-    outbox: Vec<String>,
-    /// Replies among them, for the start-up trace.
-    outbox_replies: usize,
-    /// A flush is scheduled for the end of this turn.
-    turn_open: bool,
+    /// Replies and events for the app's page, batched per main-loop turn (see [`deliver`]).
+    outbox: PageOutbox,
 }
-
-/// A message from the app's page or from a sheet, for [`Messages`].
-enum Message {
-    Page { url: String, body: String },
-    Sheet { url: String, body: String },
-}
-
-/// Hands page and sheet messages to one worker thread, for a host whose messages may wait on
-/// the network ([`Host::messages_may_block`]): they are handled in arrival order and their
-/// effects come back through the event loop, so a stalled platform never freezes the window.
-#[derive(Clone)]
-struct Messages(std::sync::mpsc::Sender<Message>);
-
-impl Messages {
-    /// `None` when the host's messages answer at once, or when no thread can be started (then
-    /// they are handled on the UI thread, as for an embedded platform).
-    fn start(host: &Arc<Host>, proxy: &EventLoopProxy<UserEvent>) -> Option<Messages> {
-        if !host.messages_may_block() {
-            return None;
-        }
-        let (tx, rx) = std::sync::mpsc::channel::<Message>();
-        let (host, proxy) = (host.clone(), proxy.clone());
-        let started = std::thread::Builder::new().name("minihost-messages".into()).spawn(move || {
-            for message in rx {
-                let effects = match message {
-                    Message::Page { url, body } => host.handle_message(&url, &body),
-                    Message::Sheet { url, body } => host.handle_sheet_message(&url, &body),
-                };
-                if !effects.is_empty() && proxy.send_event(UserEvent::Effects(effects)).is_err() {
-                    break; // the event loop is gone
-                }
-            }
-        });
-        match started {
-            Ok(_) => Some(Messages(tx)),
-            Err(e) => {
-                tracing::warn!(target: "minihost::desktop", "cannot start the message thread: {e}; platform calls run on the UI thread");
-                None
-            }
-        }
-    }
-
-    fn send(&self, message: Message) {
-        // The thread ends only with the process (it holds its own `Arc<Host>`).
-        let _ = self.0.send(message);
-    }
-}
-
-/// Most page messages one script carries; a longer turn flushes early.
-const MAX_BATCH: usize = 256;
 
 /// Checks that a window can be opened, before anything else starts: GTK (and tao after it)
 /// would otherwise panic. Call it on the thread that will run the event loop.
@@ -132,7 +76,7 @@ pub fn check_display() -> Result<(), DesktopError> {
 pub fn run(host: Arc<Host>, opts: RunOptions) -> Result<(), DesktopError> {
     let event_loop = EventLoopBuilder::<UserEvent>::with_user_event().build();
     let proxy = event_loop.create_proxy();
-    minihost_core::startup::phase("event loop built");
+    startup::phase("event loop built");
     let d = host.device();
     let window = WindowBuilder::new()
         .with_title(host.window_title())
@@ -140,7 +84,7 @@ pub fn run(host: Arc<Host>, opts: RunOptions) -> Result<(), DesktopError> {
         .with_resizable(false)
         .build(&event_loop)
         .map_err(|e| DesktopError::Window(e.to_string()))?;
-    minihost_core::startup::phase("window created");
+    startup::phase("window created");
     set_dark(host.theme() == Theme::Dark);
 
     let vbox = window
@@ -158,17 +102,18 @@ pub fn run(host: Arc<Host>, opts: RunOptions) -> Result<(), DesktopError> {
     let surfaces = Rc::new(RefCell::new(Surfaces {
         app: None,
         sheet: None,
-        outbox: Vec::new(),
-        outbox_replies: 0,
-        turn_open: false,
+        outbox: PageOutbox::default(),
     }));
-    let messages = Messages::start(&host, &proxy);
+    let worker_proxy = proxy.clone();
+    let messages = MessageWorker::start(host.clone(), move |effects| {
+        worker_proxy.send_event(UserEvent::Effects(effects)).is_ok()
+    });
     let app = build_app_webview(&host, opts.devtools, &fixed, proxy.clone(), surfaces.clone(), messages.clone())?;
     surfaces.borrow_mut().app = Some(app);
-    minihost_core::startup::phase("webview created");
+    startup::phase("webview created");
 
     let chrome = chrome::Chrome::build(&fixed, &overlay, host.layout(), &host.navbar());
-    minihost_core::startup::phase("chrome built");
+    startup::phase("chrome built");
     overlay.show_all();
 
     let sheet_host = gtk::Box::new(gtk::Orientation::Vertical, 0);
@@ -227,7 +172,7 @@ struct Shell {
     sheet_view: Option<(WebView, WebContext)>,
     host: Arc<Host>,
     proxy: EventLoopProxy<UserEvent>,
-    messages: Option<Messages>,
+    messages: Option<MessageWorker>,
 }
 
 impl Shell {
@@ -244,8 +189,7 @@ impl Shell {
                         self.surfaces.borrow_mut().sheet = Some(*id);
                     }
                     Err(err) => {
-                        tracing::error!(target: "minihost::desktop", "cannot show a sheet: {err}; treating it as dismissed");
-                        let effects = self.host.answer_sheet(*id, SheetAnswer::Dismiss);
+                        let effects = self.host.sheet_failed(*id, &err);
                         let _ = self.proxy.send_event(UserEvent::Effects(effects));
                     }
                 },
@@ -305,7 +249,7 @@ fn build_app_webview(
     fixed: &gtk::Fixed,
     proxy: EventLoopProxy<UserEvent>,
     surfaces: Rc<RefCell<Surfaces>>,
-    messages: Option<Messages>,
+    messages: Option<MessageWorker>,
 ) -> Result<WebView, DesktopError> {
     let a = host.layout().app;
     let (assets, ipc, nav, win, load, title) = (host.clone(), host.clone(), host.clone(), host.clone(), host.clone(), host.clone());
@@ -319,12 +263,12 @@ fn build_app_webview(
         .with_user_agent(host.user_agent())
         .with_devtools(devtools)
         .with_initialization_script(host.init_script())
-        .with_asynchronous_custom_protocol(APP_SCHEME.into(), move |_id, request, responder| {
+        .with_asynchronous_custom_protocol(host.app_scheme().into(), move |_id, request, responder| {
             let host = assets.clone();
             // Blocking file reads run off the UI thread.
             assets.runtime().spawn_blocking(move || {
                 responder.respond(host.respond_asset(&request));
-                minihost_core::startup::phase("first asset served");
+                startup::phase("first asset served");
             });
         })
         .with_ipc_handler(move |request| {
@@ -364,69 +308,54 @@ fn build_app_webview(
         .with_document_title_changed_handler(move |t| {
             let _ = title_proxy.send_event(UserEvent::Effects(title.title_changed(&t)));
         })
-        .with_url(format!("{APP_ORIGIN}/"))
+        .with_url(host.start_url())
         .build_gtk(fixed)?;
     Ok(webview)
 }
 
-/// Evaluates page effects (replies, events) in the app's webview, in order. The first of a
-/// main-loop turn goes out at once; later ones in the same turn wait for its end and go out
-/// together as one script, so a burst of calls costs one evaluation per turn, not per reply.
+/// Evaluates page effects (replies, events) in the app's webview, in order, as the core's
+/// [`PageOutbox`] batches them: the first of a main-loop turn at once, the rest at its end.
 fn deliver(surfaces: &Rc<RefCell<Surfaces>>, effects: &[Effect]) {
     let mut s = surfaces.borrow_mut();
-    let t = cost::start();
-    for effect in effects {
-        if let Some(message) = page_script::message(effect) {
-            s.outbox.push(message);
-            s.outbox_replies += usize::from(matches!(effect, Effect::Reply(_)));
+    match s.outbox.push(effects) {
+        Delivery::Wait => {}
+        Delivery::Flush => {
+            let batch = s.outbox.take();
+            flush(&s, batch);
         }
-    }
-    cost::add(cost::Stage::Render, t);
-    if s.outbox.is_empty() {
-        return;
-    }
-    if !s.turn_open {
-        s.turn_open = true;
-        let end = surfaces.clone();
-        gtk::glib::idle_add_local_full(gtk::glib::Priority::DEFAULT, move || {
-            let mut s = end.borrow_mut();
-            s.turn_open = false;
-            flush(&mut s);
-            gtk::glib::ControlFlow::Break
-        });
-        flush(&mut s);
-    } else if s.outbox.len() >= MAX_BATCH {
-        flush(&mut s);
+        Delivery::FlushAndWatchTurn => {
+            let end = surfaces.clone();
+            gtk::glib::idle_add_local_full(gtk::glib::Priority::DEFAULT, move || {
+                let mut s = end.borrow_mut();
+                let rest = s.outbox.turn_ended();
+                flush(&s, rest);
+                gtk::glib::ControlFlow::Break
+            });
+            let first = s.outbox.take();
+            flush(&s, first);
+        }
     }
 }
 
-fn flush(s: &mut Surfaces) {
-    if s.outbox.is_empty() {
-        return;
-    }
+fn flush(s: &Surfaces, script: Option<PageScript>) {
+    let (Some(script), Some(app)) = (script, &s.app) else { return };
     let t = cost::start();
-    let script = page_script::batch(&s.outbox);
-    cost::add(cost::Stage::Render, t);
-    s.outbox.clear();
-    let replies = std::mem::take(&mut s.outbox_replies);
-    let Some(app) = &s.app else { return };
-    let t = cost::start();
-    let evaluated = app.evaluate_script(&script);
+    let evaluated = app.evaluate_script(&script.script);
     cost::add(cost::Stage::Evaluate, t);
     if let Err(err) = evaluated {
         tracing::error!(target: "minihost::desktop", "cannot deliver a reply: {err}");
-    } else if replies > 0 {
-        minihost_core::startup::phase("first reply delivered");
+    } else if script.replies > 0 {
+        startup::phase("first reply delivered");
     }
 }
 
 fn build_sheet(
     container: &gtk::Box,
     context: &mut WebContext,
-    page: minihost_core::host::SheetPage,
+    page: SheetPage,
     host: Arc<Host>,
     proxy: EventLoopProxy<UserEvent>,
-    messages: Option<Messages>,
+    messages: Option<MessageWorker>,
 ) -> Result<WebView, wry::Error> {
     let csp = page.csp;
     let html: Cow<'static, [u8]> = Cow::Owned(page.html.into_bytes());
@@ -468,7 +397,7 @@ fn wire_capsule(chrome: &chrome::Chrome, proxy: EventLoopProxy<UserEvent>) {
     let p = proxy;
     chrome.more.connect_clicked(move |button| {
         let menu = gtk::Menu::new();
-        for entry in minihost_core::host::CAPSULE_MENU {
+        for entry in CAPSULE_MENU {
             let label = match entry.id {
                 THEME_MENU_ITEM => format!("{} (Ctrl+Shift+D)", entry.label),
                 _ => entry.label.to_string(),

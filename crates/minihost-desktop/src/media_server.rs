@@ -8,8 +8,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use http::{header, StatusCode};
-use minihost_core::assets::Assets;
-use minihost_core::host::MediaRoute;
+use minihost_core::shell_api::{Assets, MediaRoute};
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
@@ -53,7 +52,7 @@ impl MediaServer {
     }
 }
 
-/// The [`minihost_core::host::MediaServer`] the desktop gives its host: bound and served on the
+/// The [`minihost_core::shell_api::MediaServer`] the desktop gives its host: bound and served on the
 /// host's runtime.
 pub fn serve_media(assets: Assets, runtime: &tokio::runtime::Runtime) -> std::io::Result<MediaRoute> {
     let media = runtime.block_on(MediaServer::bind(assets))?;

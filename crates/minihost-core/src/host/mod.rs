@@ -7,7 +7,7 @@
 mod lifecycle;
 mod options;
 
-pub use options::{AppSource, EmbeddedPlatform, HostOptions, MediaRoute, MediaServer, PlatformChoice};
+pub use options::{AppSource, EmbeddedPlatform, HostOptions, MediaRoute, MediaServer, PlatformChoice, Transport};
 
 use crate::app::{App, AppError};
 use crate::app_origin::AppOrigin;
@@ -133,6 +133,7 @@ impl Host {
             AppSource::Dir(dir) | AppSource::DevBuild(dir) => App::resolve(dir)?,
             AppSource::Sample => App::sample(&opts.data_dir.join("cache"))?,
             AppSource::DevServer(dir) => App::dev_server(dir)?,
+            AppSource::Package(bytes) => App::resolve(&crate::package::unpack(bytes, &opts.data_dir).map_err(AppError::from)?)?,
         };
         crate::startup::phase("app resolved");
         let config = &app.config.config;
@@ -218,7 +219,7 @@ impl Host {
             source: HostPlatformError::Internal(e.error_msg),
         })?;
         let layout = Layout::new(device, config.navbar.style);
-        let mut context = HostContext::new(opts.transport, Some(client_key.clone()), device, &layout);
+        let mut context = HostContext::new(opts.transport.name(), Some(client_key.clone()), device, &layout);
         context.media_base = media_base;
         context.app_origin = app_origin;
         let origin = match &opts.app {
@@ -352,6 +353,44 @@ impl Host {
         self.policy.app_origin()
     }
 
+    /// The scheme the shell registers for the app's origin (`minihost`, or `https`).
+    pub fn app_scheme(&self) -> &str {
+        self.app_origin().split_once("://").map_or("", |(scheme, _)| scheme)
+    }
+
+    /// A request for `url` with its `Range` header, if any, answered from the app's origin:
+    /// 404 for a URL elsewhere, 400 for one that is no URL.
+    pub fn resolve_asset(&self, url: &str, range: Option<&str>) -> http::Response<Body> {
+        if !self.is_app_url(url) {
+            return plain(
+                http::StatusCode::NOT_FOUND,
+                format!("{url:?} is not on the app's origin {}", self.app_origin()),
+            );
+        }
+        let mut req = http::Request::get(url);
+        if let Some(range) = range {
+            req = req.header(http::header::RANGE, range);
+        }
+        match req.body(()) {
+            Ok(req) => self.respond_asset(&req),
+            Err(e) => plain(http::StatusCode::BAD_REQUEST, format!("not a request URL: {url:?}: {e}")),
+        }
+    }
+
+    /// Every request the page makes, for shells that see them all (Android's
+    /// `shouldInterceptRequest`): the app's own answered from its files, a refused one answered
+    /// 403 naming the rule, `None` for a trusted domain the webview loads itself.
+    pub fn intercept_request(&self, url: &str, range: Option<&str>) -> Option<http::Response<Body>> {
+        match self.route_request(url) {
+            RequestRoute::App => Some(self.resolve_asset(url, range)),
+            RequestRoute::Network => None,
+            RequestRoute::Refused => Some(plain(
+                http::StatusCode::FORBIDDEN,
+                format!("minihost: blocked request to {url}: its origin is not in domain.trustedDomains of minis.config.json"),
+            )),
+        }
+    }
+
     /// The URL the app's webview loads first.
     pub fn start_url(&self) -> String {
         format!("{}/", self.policy.app_origin())
@@ -416,6 +455,12 @@ impl Host {
     /// A sheet was answered natively (a shell's dialog, a test, automation).
     pub fn answer_sheet(&self, id: u64, answer: SheetAnswer) -> Vec<Effect> {
         self.bridge.answer(id, answer)
+    }
+
+    /// The shell could not draw sheet `id`: the user never saw it, so it counts as dismissed.
+    pub fn sheet_failed(&self, id: u64, why: &str) -> Vec<Effect> {
+        tracing::error!(target: "minihost::shell", sheet = id, "cannot show a sheet: {why}; treating it as dismissed");
+        self.bridge.answer(id, SheetAnswer::Dismiss)
     }
 
     /// The open sheet is drawn and takes input (an ad sheet: its ad plays, which answers
@@ -553,6 +598,15 @@ fn with_backend<'c>(
     let origins = config.trusted_domains.iter().cloned().chain([origin]).collect();
     config.trusted_domains = TrustedDomains::new(origins);
     Ok(std::borrow::Cow::Owned(config))
+}
+
+/// A plain-text answer of the host's own.
+fn plain(status: http::StatusCode, text: String) -> http::Response<Body> {
+    http::Response::builder()
+        .status(status)
+        .header(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")
+        .body(Body::Owned(text.into_bytes()))
+        .expect("static headers are valid")
 }
 
 fn slug(s: &str) -> String {

@@ -26,6 +26,56 @@ pub struct MediaRoute {
     pub base: String,
 }
 
+/// How bridge-js in the app's page reaches the shell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Transport {
+    /// `window.ipc.postMessage` (wry).
+    #[default]
+    Ipc,
+    /// `window.MinihostAndroid.postMessage` (`addJavascriptInterface`).
+    Android,
+    /// `window.webkit.messageHandlers.minihost.postMessage` (`WKScriptMessageHandler`).
+    Ios,
+}
+
+impl Transport {
+    /// The name bridge-js knows it by.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Ipc => "ipc",
+            Transport::Android => "android",
+            Transport::Ios => "ios",
+        }
+    }
+
+    /// Where a shell of this transport serves the app: Android's WebView gives custom schemes
+    /// an opaque origin (no storage, no same-origin fetch), so it gets an https one.
+    pub fn app_origin(self) -> &'static str {
+        match self {
+            Transport::Android => crate::policy::HTTPS_APP_ORIGIN,
+            Transport::Ipc | Transport::Ios => crate::policy::APP_ORIGIN,
+        }
+    }
+
+    /// Whether its webview has no document-start injection of its own (Android's framework
+    /// WebView), so the start script goes inline at the top of every HTML page.
+    pub fn inlines_start_script(self) -> bool {
+        self == Transport::Android
+    }
+}
+
+impl HostOptions {
+    /// [`HostOptions::new`] with the defaults of a shell on `transport`: its app origin and
+    /// where its start script goes.
+    pub fn for_shell(app: AppSource, data_dir: PathBuf, transport: Transport) -> HostOptions {
+        let mut opts = HostOptions::new(app, data_dir);
+        opts.transport = transport;
+        opts.app_origin = transport.app_origin().to_string();
+        opts.start_script_in_html = transport.inlines_start_script();
+        opts
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppSource {
     /// A project root (served from `build.outputDir`) or a build output folder.
@@ -37,6 +87,8 @@ pub enum AppSource {
     DevServer(PathBuf),
     /// `minihost dev --build`: a project's build output, the page reloaded when it changes.
     DevBuild(PathBuf),
+    /// A packaged app (the bytes of a `minis.zip`), unpacked into the data dir once.
+    Package(Vec<u8>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,8 +122,8 @@ pub struct HostOptions {
     pub embedded: Option<EmbeddedPlatform>,
     /// Serve `<video>`/`<audio>` from a loopback HTTP server (WebKitGTK plays no custom scheme).
     pub media_server: Option<MediaServer>,
-    /// bridge-js's transport: `ipc` (wry), `android` or `ios`.
-    pub transport: &'static str,
+    /// How bridge-js reaches the shell.
+    pub transport: Transport,
     /// Where the shell serves the app: [`policy::APP_ORIGIN`](crate::policy::APP_ORIGIN) on
     /// a custom scheme, [`HTTPS_APP_ORIGIN`](crate::policy::HTTPS_APP_ORIGIN) on Android.
     pub app_origin: String,
@@ -100,7 +152,7 @@ impl HostOptions {
             bridge_log: None,
             embedded: None,
             media_server: None,
-            transport: "ipc",
+            transport: Transport::Ipc,
             app_origin: crate::policy::APP_ORIGIN.to_string(),
             start_script_in_html: false,
             backend_origin: None,
