@@ -90,6 +90,7 @@ async fn main() {
             scopes: vec![USER_INFO_OPEN_ID.into()],
             ..CodeRequest::default()
         })
+        .wait()
         .unwrap();
     let access = platform
         .exchange_code(CodeExchange {
@@ -99,6 +100,7 @@ async fn main() {
             redirect_uri: None,
             code_verifier: None,
         })
+        .wait()
         .unwrap()
         .access_token;
     let (base, _server) = minihost_platform::spawn_on_loopback(platform.clone()).await.unwrap();

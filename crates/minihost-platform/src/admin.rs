@@ -101,11 +101,7 @@ async fn create_user(
     JsonBody(new): JsonBody<NewUser>,
 ) -> Response {
     finish(
-        platform
-            .add_user_async(new)
-            .await
-            .map(|user| json!({ "user": user }))
-            .map_err(Into::into),
+        platform.add_user(new).await.map(|user| json!({ "user": user })).map_err(Into::into),
         &log_id,
     )
 }
@@ -120,7 +116,7 @@ async fn create_app(
     JsonBody(new): JsonBody<NewApp>,
 ) -> Response {
     let result = platform
-        .ensure_app_async(new)
+        .register_app(new)
         .await
         .map(|(app, created)| json!({ "app": app, "created": created }));
     finish(result.map_err(Into::into), &log_id)
@@ -162,7 +158,7 @@ async fn revoke_grants(
 ) -> Response {
     let result = async {
         let user_id = req.user.resolve(&platform)?;
-        let revoked = platform.revoke_grants_async(user_id, req.client_key.as_deref()).await?;
+        let revoked = platform.revoke_grants(user_id, req.client_key.as_deref()).await?;
         Ok(serde_json::to_value(revoked).expect("RevokedGrant serialises"))
     }
     .await;
@@ -207,7 +203,7 @@ async fn mint_code(
             ScopeList::Joined(text) => scopes::parse_list(&text),
         };
         let code = platform
-            .mint_code_async(CodeRequest {
+            .mint_code(CodeRequest {
                 client_key: req.client_key.clone(),
                 user_id,
                 scopes,
@@ -238,7 +234,7 @@ async fn expire_token(
     JsonBody(req): JsonBody<ExpireToken>,
 ) -> Response {
     let result = async {
-        if platform.expire_token_async(&req.token).await? {
+        if platform.expire_token(&req.token).await? {
             Ok(json!({ "expired": true, "now": platform.clock().now() }))
         } else {
             Err(FlatError::new(StatusCode::NOT_FOUND, "not_found", "no such token").with_field("token"))
@@ -309,7 +305,7 @@ async fn set_webhook(
     JsonBody(req): JsonBody<SetWebhook>,
 ) -> Response {
     let result = platform
-        .set_webhook_url_async(&req.client_key, req.webhook_url)
+        .set_webhook_url(&req.client_key, req.webhook_url)
         .await
         .map(|app| json!({ "app": app }));
     finish(result.map_err(Into::into), &log_id)
@@ -329,7 +325,7 @@ async fn set_beans(
 ) -> Response {
     let result = async {
         let user_id = req.user.resolve(&platform)?;
-        let (balance, delta) = platform.set_beans_async(user_id, req.beans).await?;
+        let (balance, delta) = platform.set_beans(user_id, req.beans).await?;
         Ok(json!({ "user_id": balance.user_id, "beans": balance.beans, "delta": delta }))
     }
     .await;
@@ -375,7 +371,7 @@ async fn refund_order(
     JsonBody(req): JsonBody<OrderRef>,
 ) -> Response {
     let result = platform
-        .refund_order_async(&req.trade_order_id)
+        .refund_order(&req.trade_order_id)
         .await
         .map(|(order, beans)| json!({ "order": order, "beans": beans }));
     finish(result.map_err(Into::into), &log_id)
@@ -405,7 +401,7 @@ async fn cancel_subscription(
     JsonBody(req): JsonBody<SubscriptionRef>,
 ) -> Response {
     let result = platform
-        .cancel_subscription_async(&req.subscription_id)
+        .cancel_subscription(&req.subscription_id)
         .await
         .map(|sub| json!({ "subscription": sub }));
     finish(result.map_err(Into::into), &log_id)
@@ -441,6 +437,6 @@ async fn resend_webhook(
     Extension(LogId(log_id)): Extension<LogId>,
     JsonBody(req): JsonBody<DeliveryRef>,
 ) -> Response {
-    let result = platform.resend_webhook_async(req.id).await.map(|d| json!({ "webhook": d }));
+    let result = platform.resend_webhook(req.id).await.map(|d| json!({ "webhook": d }));
     finish(result.map_err(Into::into), &log_id)
 }

@@ -161,7 +161,7 @@ fn validate(platform: &Platform, params: &Params, legacy: bool) -> Result<AuthRe
 /// Mints a code for `user_id` and redirects back with `code`, `scopes` and `state`.
 async fn approve(platform: &Platform, req: &AuthRequest, user_id: i64, legacy: bool) -> Result<Response, Failure> {
     let code = platform
-        .mint_code_async(CodeRequest {
+        .mint_code(CodeRequest {
             client_key: req.app.client_key.clone(),
             user_id,
             scopes: req.scopes.clone(),

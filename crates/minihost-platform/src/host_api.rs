@@ -118,7 +118,7 @@ async fn ensure_app(
     Extension(LogId(log_id)): Extension<LogId>,
     JsonBody(new): JsonBody<NewApp>,
 ) -> Response {
-    let result = platform.ensure_app_async(new).await.map(|(app, created)| {
+    let result = platform.register_app(new).await.map(|(app, created)| {
         json!(minihost_platform_api::EnsuredApp {
             client_key: app.client_key,
             created,
@@ -149,7 +149,7 @@ async fn grant(
     JsonBody(req): JsonBody<GrantRequest>,
 ) -> Response {
     let result = platform
-        .grant_async(req.user_id, &req.client_key, &req.scopes)
+        .grant(req.user_id, &req.client_key, &req.scopes)
         .await
         .map(|scopes| json!(Scopes { scopes }));
     finish(result.map_err(Into::into), &log_id)
@@ -160,7 +160,7 @@ async fn mint_code(
     Extension(LogId(log_id)): Extension<LogId>,
     JsonBody(req): JsonBody<CodeRequest>,
 ) -> Response {
-    let result = platform.mint_code_async(req).await.map(|code| json!(Code { code }));
+    let result = platform.mint_code(req).await.map(|code| json!(Code { code }));
     finish(result.map_err(Into::into), &log_id)
 }
 
@@ -182,7 +182,7 @@ async fn pay(
     Extension(LogId(log_id)): Extension<LogId>,
     JsonBody(req): JsonBody<PayRequest>,
 ) -> Response {
-    finish(platform.pay_order_async(req).await.map(|p| json!(p)).map_err(Into::into), &log_id)
+    finish(platform.pay_order(req).await.map(|p| json!(p)).map_err(Into::into), &log_id)
 }
 
 async fn subscribe(
@@ -190,11 +190,11 @@ async fn subscribe(
     Extension(LogId(log_id)): Extension<LogId>,
     JsonBody(req): JsonBody<PayRequest>,
 ) -> Response {
-    finish(platform.subscribe_async(req).await.map(|s| json!(s)).map_err(Into::into), &log_id)
+    finish(platform.subscribe(req).await.map(|s| json!(s)).map_err(Into::into), &log_id)
 }
 
 async fn top_up(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, JsonBody(req): JsonBody<TopUp>) -> Response {
-    finish(platform.top_up_async(req).await.map(|b| json!(b)).map_err(Into::into), &log_id)
+    finish(platform.top_up(req).await.map(|b| json!(b)).map_err(Into::into), &log_id)
 }
 
 async fn admit_ad(
@@ -202,5 +202,5 @@ async fn admit_ad(
     Extension(LogId(log_id)): Extension<LogId>,
     JsonBody(view): JsonBody<AdView>,
 ) -> Response {
-    finish(platform.admit_ad_async(view).await.map(|a| json!(a)).map_err(Into::into), &log_id)
+    finish(platform.admit_ad(view).await.map(|a| json!(a)).map_err(Into::into), &log_id)
 }

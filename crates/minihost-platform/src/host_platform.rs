@@ -52,11 +52,11 @@ impl HostPlatform for Platform {
     }
 
     fn grant(&self, user_id: i64, client_key: &str, scopes: &[String]) -> Result<Vec<String>, HostPlatformError> {
-        Ok(Platform::grant(self, user_id, client_key, scopes)?)
+        Ok(Platform::grant(self, user_id, client_key, scopes).wait()?)
     }
 
     fn mint_code(&self, req: &CodeRequest) -> Result<String, HostPlatformError> {
-        Ok(Platform::mint_code(self, req.clone())?)
+        Ok(Platform::mint_code(self, req.clone()).wait()?)
     }
 
     fn trade_order(&self, trade_order_id: &str) -> Result<Option<TradeOrder>, HostPlatformError> {
@@ -64,18 +64,18 @@ impl HostPlatform for Platform {
     }
 
     fn pay_order(&self, req: &PayRequest) -> Result<PaidOrder, HostPlatformError> {
-        Ok(Platform::pay_order(self, req.clone())?)
+        Ok(Platform::pay_order(self, req.clone()).wait()?)
     }
 
     fn subscribe(&self, req: &PayRequest) -> Result<Subscribed, HostPlatformError> {
-        Ok(Platform::subscribe(self, req.clone())?)
+        Ok(Platform::subscribe(self, req.clone()).wait()?)
     }
 
     fn top_up(&self, req: &TopUp) -> Result<Balance, HostPlatformError> {
-        Ok(Platform::top_up(self, req.clone())?)
+        Ok(Platform::top_up(self, req.clone()).wait()?)
     }
 
     fn admit_ad(&self, view: &AdView) -> Result<AdAdmission, HostPlatformError> {
-        Ok(Platform::admit_ad(self, view.clone())?)
+        Ok(Platform::admit_ad(self, view.clone()).wait()?)
     }
 }

@@ -195,10 +195,7 @@ async fn access_token(
             redirect_uri: None,
             code_verifier: None,
         };
-        platform
-            .exchange_code_async(exchange)
-            .await
-            .map_err(|e| V1Error::from_oauth(e, BAD_CODE))
+        platform.exchange_code(exchange).await.map_err(|e| V1Error::from_oauth(e, BAD_CODE))
     }
     .await;
     token_reply(result, &log_id)
@@ -216,7 +213,7 @@ async fn refresh_token(
         // v1 refresh does not send client_secret; when it is sent, it must be right.
         let secret = params.get("client_secret")?;
         platform
-            .refresh_tokens_async(client_key, secret, refresh)
+            .refresh_tokens(client_key, secret, refresh)
             .await
             .map_err(|e| V1Error::from_oauth(e, BAD_REFRESH_TOKEN))
     }
@@ -239,7 +236,7 @@ async fn revoke(State(platform): State<Platform>, Extension(LogId(log_id)): Exte
             ));
         }
         platform
-            .revoke_token_async(subject.client_key(), None, token)
+            .revoke_token(subject.client_key(), None, token)
             .await
             .map_err(|e| V1Error::from_oauth(e, BAD_ACCESS_TOKEN))
     }

@@ -264,7 +264,7 @@ async fn dispatch(platform: &Platform, buyer: Buyer, req: &Req<'_>, endpoint: En
                 tier_id: None,
                 subscription_id: None,
             };
-            let trade_order_id = platform.create_order_async(buyer, new).await?;
+            let trade_order_id = platform.create_order(buyer, new).await?;
             Ok(json!({ "trade_order_id": trade_order_id }))
         }
         Endpoint::QueryOrder => {
@@ -280,13 +280,13 @@ async fn dispatch(platform: &Platform, buyer: Buyer, req: &Req<'_>, endpoint: En
                 return Err(MinisError::TierInvalid(format!("{tier_id:?} is not a subscription tier")));
             }
             let new = subscription_order(req, Some(tier_id), None)?;
-            let trade_order_id = platform.create_subscription_order_async(buyer, new).await?;
+            let trade_order_id = platform.create_subscription_order(buyer, new).await?;
             Ok(json!({ "trade_order_id": trade_order_id }))
         }
         Endpoint::Reactivate => {
             let subscription_id = req.string("subscription_id")?;
             let new = subscription_order(req, None, Some(subscription_id.clone()))?;
-            let trade_order_id = platform.reactivate_order_async(buyer, subscription_id, new).await?;
+            let trade_order_id = platform.reactivate_order(buyer, subscription_id, new).await?;
             Ok(json!({ "trade_order_id": trade_order_id }))
         }
         Endpoint::ActiveList => {

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::beans::{self, change_beans, Reason};
 use super::minis_api::MinisError;
 use super::webhooks::{self, Event};
-use super::{ids, Platform, PlatformError, WriteJob};
+use super::{ids, Commit, Platform, PlatformError};
 
 pub(crate) const EVENT_REDEEM_SUCCESS: &str = "minis.trade_order.redeem.success";
 pub(crate) const EVENT_REFUND_SUCCESS: &str = "minis.trade_order.refund_success";
@@ -185,12 +185,9 @@ pub(crate) fn mark_paid(conn: &Connection, trade_order_id: &str, subscription_id
 }
 
 impl Platform {
-    pub(crate) async fn create_order_async(&self, buyer: Buyer, new: NewOrder) -> Result<String, MinisError> {
+    pub(crate) fn create_order(&self, buyer: Buyer, new: NewOrder) -> Commit<String, MinisError> {
         let now = self.now();
-        self.inner
-            .store
-            .write_async(move |conn| insert_order(conn, &buyer, &new, now))
-            .await
+        self.write(move |conn| insert_order(conn, &buyer, &new, now))
     }
 
     /// One order with its platform-side details.
@@ -211,22 +208,10 @@ impl Platform {
 
     /// Pays a PENDING Beans order from the user's wallet. Declined (nothing changed) when the
     /// order is another's, not a Beans order, not PENDING, or costs more than the balance.
-    pub fn pay_order(&self, req: PayRequest) -> Result<PaidOrder, PlatformError> {
-        let paid = self.commit(self.pay_job(req))?;
-        self.wake_webhooks();
-        Ok(paid)
-    }
-
-    pub(crate) async fn pay_order_async(&self, req: PayRequest) -> Result<PaidOrder, PlatformError> {
-        let paid = self.commit_async(self.pay_job(req)).await?;
-        self.wake_webhooks();
-        Ok(paid)
-    }
-
-    fn pay_job(&self, req: PayRequest) -> Result<WriteJob<PaidOrder>, PlatformError> {
+    pub fn pay_order(&self, req: PayRequest) -> Commit<PaidOrder> {
         let now = self.now();
         let ids = self.inner.ids.clone();
-        Ok(Box::new(move |conn| {
+        let pay = self.write(move |conn| {
             let tx = conn.savepoint()?;
             let record = payable(&tx, &req, OrderKind::Beans)?;
             let order = &record.order;
@@ -272,63 +257,58 @@ impl Platform {
                 trade_order_id: req.trade_order_id,
                 balance: after,
             })
-        }))
+        });
+        pay.waking_webhooks()
     }
 
     /// Refunds a SUCCESS Beans order: REFUNDED, the Beans back with a ledger row, and the
     /// `minis.trade_order.refund_success` webhook. Returns the refunded order and the balance.
-    pub async fn refund_order_async(&self, trade_order_id: &str) -> Result<(OrderRecord, i64), PlatformError> {
+    pub fn refund_order(&self, trade_order_id: &str) -> Commit<(OrderRecord, i64)> {
         let now = self.now();
         let ids = self.inner.ids.clone();
         let trade_order_id = trade_order_id.to_string();
-        let refunded = self
-            .inner
-            .store
-            .write_async(move |conn| {
-                let tx = conn.savepoint()?;
-                let record = order_by_id(&tx, &trade_order_id)?.ok_or_else(|| PlatformError::not_found("trade order", &trade_order_id))?;
-                let order = &record.order;
-                if order.kind != OrderKind::Beans {
-                    return Err(PlatformError::Conflict(format!(
-                        "trade order {trade_order_id} is a subscription order; only Beans orders are refunded here"
-                    )));
-                }
-                if order.status != OrderStatus::Success {
-                    return Err(PlatformError::Conflict(format!(
-                        "trade order {trade_order_id} is {}; only a SUCCESS order can be refunded",
-                        order.status.as_str()
-                    )));
-                }
-                let balance = change_beans(&tx, order.user_id, order.token_amount, Reason::Refund, Some(&trade_order_id), now)?;
-                tx.execute(
-                    "UPDATE trade_orders SET status = 'REFUNDED', refunded_at = ?2 WHERE trade_order_id = ?1",
-                    params![trade_order_id, now],
-                )?;
-                webhooks::enqueue(
-                    &tx,
-                    &ids,
-                    Event {
-                        client_key: &order.client_key,
-                        event: EVENT_REFUND_SUCCESS,
-                        user_id: order.user_id,
-                        host_app: &record.host_app,
-                        trade_order_id: Some(&trade_order_id),
-                        content: json!({
-                            "trade_order_id": trade_order_id,
-                            "order_id": order.order_id,
-                            "is_sandbox": IS_SANDBOX,
-                            "refund_amount": order.token_amount,
-                        }),
-                        at: now,
-                    },
-                )?;
-                let refunded =
-                    order_by_id(&tx, &trade_order_id)?.ok_or_else(|| PlatformError::not_found("trade order", &trade_order_id))?;
-                tx.commit()?;
-                Ok((refunded, balance))
-            })
-            .await?;
-        self.wake_webhooks();
-        Ok(refunded)
+        let refund = self.write(move |conn| {
+            let tx = conn.savepoint()?;
+            let record = order_by_id(&tx, &trade_order_id)?.ok_or_else(|| PlatformError::not_found("trade order", &trade_order_id))?;
+            let order = &record.order;
+            if order.kind != OrderKind::Beans {
+                return Err(PlatformError::Conflict(format!(
+                    "trade order {trade_order_id} is a subscription order; only Beans orders are refunded here"
+                )));
+            }
+            if order.status != OrderStatus::Success {
+                return Err(PlatformError::Conflict(format!(
+                    "trade order {trade_order_id} is {}; only a SUCCESS order can be refunded",
+                    order.status.as_str()
+                )));
+            }
+            let balance = change_beans(&tx, order.user_id, order.token_amount, Reason::Refund, Some(&trade_order_id), now)?;
+            tx.execute(
+                "UPDATE trade_orders SET status = 'REFUNDED', refunded_at = ?2 WHERE trade_order_id = ?1",
+                params![trade_order_id, now],
+            )?;
+            webhooks::enqueue(
+                &tx,
+                &ids,
+                Event {
+                    client_key: &order.client_key,
+                    event: EVENT_REFUND_SUCCESS,
+                    user_id: order.user_id,
+                    host_app: &record.host_app,
+                    trade_order_id: Some(&trade_order_id),
+                    content: json!({
+                        "trade_order_id": trade_order_id,
+                        "order_id": order.order_id,
+                        "is_sandbox": IS_SANDBOX,
+                        "refund_amount": order.token_amount,
+                    }),
+                    at: now,
+                },
+            )?;
+            let refunded = order_by_id(&tx, &trade_order_id)?.ok_or_else(|| PlatformError::not_found("trade order", &trade_order_id))?;
+            tx.commit()?;
+            Ok((refunded, balance))
+        });
+        refund.waking_webhooks()
     }
 }
