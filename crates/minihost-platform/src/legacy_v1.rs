@@ -16,7 +16,7 @@ use axum::{Extension, Json, Router};
 use serde_json::{json, Value};
 
 use super::authorize_page::{decide, show};
-use super::http::{media_type, read_body, LogId, ParamError, Params};
+use super::http::{media_type, oauth_status, read_body, LogId, ParamError, Params};
 use super::user_info::{self, Api, UserInfoError, V1_DEFAULT_FIELDS};
 use super::{scopes, IssuedTokens, OAuthError, OAuthErrorKind, Platform};
 
@@ -68,7 +68,7 @@ impl V1Error {
             OAuthErrorKind::ServerError | OAuthErrorKind::TemporarilyUnavailable => SYSTEM_ERROR,
             _ => INVALID_PARAM,
         };
-        V1Error::new(err.kind.http_status(), code, err.description)
+        V1Error::new(oauth_status(err.kind), code, err.description)
     }
 
     /// The `/oauth/*` shape: `{data: {captcha, desc_url, description, error_code}, message}`.

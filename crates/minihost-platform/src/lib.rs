@@ -36,6 +36,7 @@ mod subscriptions;
 mod tokens;
 mod trade_orders;
 mod user_info;
+mod user_info_api;
 mod users;
 mod webhooks;
 

@@ -10,7 +10,7 @@ use axum::routing::post;
 use axum::{Extension, Json, Router};
 use serde_json::{json, Value};
 
-use super::http::{flat_error, media_type, read_body, LogId, ParamError, Params};
+use super::http::{flat_error, media_type, oauth_status, read_body, LogId, ParamError, Params};
 use super::{scopes, CodeExchange, IssuedTokens, OAuthError, OAuthErrorKind, Platform};
 
 pub(crate) fn routes() -> Router<Platform> {
@@ -28,7 +28,7 @@ impl From<ParamError> for OAuthError {
 }
 
 pub(crate) fn error_response(err: &OAuthError, log_id: &str) -> Response {
-    flat_error(err.kind.http_status(), err.kind.as_str(), &err.description, log_id)
+    flat_error(oauth_status(err.kind), err.kind.as_str(), &err.description, log_id)
 }
 
 /// Reads a form body as the v2 endpoints require, answering bad bodies in the flat error shape.

@@ -9,11 +9,10 @@ use minihost_platform_api::monetization::{
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::ids::IdSecret;
-use super::minis_api::MinisError;
-use super::trade_orders::{insert_order, mark_paid, order_by_id, payable, Buyer, NewOrder};
+use super::trade_orders::{insert_order, mark_paid, order_by_id, payable, Buyer, NewOrder, OrderError};
 use super::webhooks::{self, Event};
 use super::{ids, Commit, Platform, PlatformError};
 
@@ -51,23 +50,6 @@ pub struct Subscription {
 impl Subscription {
     pub(crate) fn active(&self) -> bool {
         self.status == "active"
-    }
-
-    /// The item shape of `get_active_list/` and `get_subscription_info/` (`next_duduct_time`
-    /// is the docs' spelling).
-    pub(crate) fn item(&self, now: i64) -> Value {
-        json!({
-            "subscription_id": self.subscription_id,
-            "tier_id": self.tier_id,
-            "is_subscription_rights_valid": self.active() && now < self.end_time,
-            "is_renewal_normal": self.active() && self.renewal_on,
-            "trade_order_id": self.trade_order_id,
-            "is_sandbox": self.is_sandbox,
-            "begin_time": self.begin_time,
-            "end_time": self.end_time,
-            "next_duduct_time": self.next_deduct_time,
-            "pay_type": "IAP",
-        })
     }
 }
 
@@ -192,30 +174,26 @@ fn process_batch(conn: &mut Connection, ids: &IdSecret, now: i64) -> Result<usiz
 }
 
 impl Platform {
-    pub(crate) fn create_subscription_order(&self, buyer: Buyer, new: NewOrder) -> Commit<String, MinisError> {
+    pub(crate) fn create_subscription_order(&self, buyer: Buyer, new: NewOrder) -> Commit<String, OrderError> {
         let now = self.now();
         self.write(move |conn| {
             let tier = new.tier_id.clone().unwrap_or_default();
             if let Some(existing) = active_of_tier(conn, buyer.user_id, &buyer.client_key, &tier)? {
-                return Err(MinisError::AlreadySubscribed(format!(
-                    "the user already has active subscription {existing} of tier {tier}"
-                )));
+                return Err(OrderError::AlreadySubscribed { existing, tier });
             }
             insert_order(conn, &buyer, &new, now)
         })
     }
 
     /// A reactivation order for a subscription whose renewal is off or that expired.
-    pub(crate) fn reactivate_order(&self, buyer: Buyer, subscription_id: String, mut new: NewOrder) -> Commit<String, MinisError> {
+    pub(crate) fn reactivate_order(&self, buyer: Buyer, subscription_id: String, mut new: NewOrder) -> Commit<String, OrderError> {
         let now = self.now();
         self.write(move |conn| {
             let sub = sub_by_id(conn, &subscription_id)?
                 .filter(|s| s.user_id == buyer.user_id && s.client_key == buyer.client_key)
-                .ok_or_else(|| MinisError::SubscriptionNotFound(subscription_id.clone()))?;
+                .ok_or_else(|| OrderError::NoSuchSubscription(subscription_id.clone()))?;
             if sub.active() && sub.renewal_on {
-                return Err(MinisError::CannotReactivate(format!(
-                    "subscription {subscription_id} is active and renews normally; nothing to reactivate"
-                )));
+                return Err(OrderError::NothingToReactivate(subscription_id));
             }
             new.tier_id = Some(sub.tier_id);
             new.subscription_id = Some(subscription_id);

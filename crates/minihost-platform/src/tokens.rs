@@ -36,18 +36,6 @@ impl OAuthErrorKind {
             OAuthErrorKind::TemporarilyUnavailable => "temporarily_unavailable",
         }
     }
-
-    /// The HTTP status of a v2 token-endpoint error of this class.
-    pub fn http_status(self) -> http::StatusCode {
-        use http::StatusCode;
-        match self {
-            OAuthErrorKind::InvalidClient => StatusCode::UNAUTHORIZED,
-            OAuthErrorKind::AccessDenied => StatusCode::FORBIDDEN,
-            OAuthErrorKind::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
-            OAuthErrorKind::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::BAD_REQUEST,
-        }
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -9,7 +9,6 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::beans::{self, change_beans, Reason};
-use super::minis_api::MinisError;
 use super::webhooks::{self, Event};
 use super::{ids, Commit, Platform, PlatformError};
 
@@ -29,6 +28,29 @@ pub struct OrderRecord {
     pub order_info: Value,
     pub paid_at: Option<i64>,
     pub refunded_at: Option<i64>,
+}
+
+/// Why the platform did not create an order; nothing was stored.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum OrderError {
+    /// The app used this order id (`order_info.order_id`) before.
+    #[error("order id {0} is taken")]
+    OrderIdTaken(String),
+    #[error("the user already has active subscription {existing} of tier {tier}")]
+    AlreadySubscribed { existing: String, tier: String },
+    /// No subscription of the buyer's has this id.
+    #[error("no subscription {0} of this user and app")]
+    NoSuchSubscription(String),
+    #[error("subscription {0} is active and renews normally; nothing to reactivate")]
+    NothingToReactivate(String),
+    #[error(transparent)]
+    Platform(#[from] PlatformError),
+}
+
+impl From<rusqlite::Error> for OrderError {
+    fn from(e: rusqlite::Error) -> OrderError {
+        OrderError::Platform(e.into())
+    }
 }
 
 /// Who an order is created for: the user and app of the access token.
@@ -104,8 +126,8 @@ pub(crate) fn order_by_id(conn: &Connection, trade_order_id: &str) -> rusqlite::
         .optional()
 }
 
-/// Inserts a PENDING order and returns its `TOID…`; a reused developer order id is 20021002.
-pub(crate) fn insert_order(conn: &Connection, buyer: &Buyer, new: &NewOrder, now: i64) -> Result<String, MinisError> {
+/// Inserts a PENDING order and returns its `TOID…`.
+pub(crate) fn insert_order(conn: &Connection, buyer: &Buyer, new: &NewOrder, now: i64) -> Result<String, OrderError> {
     let trade_order_id = ids::new_public_id("TOID");
     let inserted = conn
         .prepare_cached(
@@ -130,7 +152,7 @@ pub(crate) fn insert_order(conn: &Connection, buyer: &Buyer, new: &NewOrder, now
             now
         ])?;
     if inserted == 0 {
-        return Err(MinisError::OrderIdExists(new.order_id.clone()));
+        return Err(OrderError::OrderIdTaken(new.order_id.clone()));
     }
     Ok(trade_order_id)
 }
@@ -185,7 +207,7 @@ pub(crate) fn mark_paid(conn: &Connection, trade_order_id: &str, subscription_id
 }
 
 impl Platform {
-    pub(crate) fn create_order(&self, buyer: Buyer, new: NewOrder) -> Commit<String, MinisError> {
+    pub(crate) fn create_order(&self, buyer: Buyer, new: NewOrder) -> Commit<String, OrderError> {
         let now = self.now();
         self.write(move |conn| insert_order(conn, &buyer, &new, now))
     }
