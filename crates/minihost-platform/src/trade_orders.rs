@@ -157,37 +157,14 @@ pub(crate) fn insert_order(conn: &Connection, buyer: &Buyer, new: &NewOrder, now
     Ok(trade_order_id)
 }
 
-/// The checks every pay and subscribe makes, in order: the order exists, is the caller's, is
-/// of the expected kind and is still PENDING.
+/// The order of a pay or subscribe, if the caller may pay it with `kind`'s method now
+/// ([`TradeOrder::check_payable`]); declined otherwise.
 pub(crate) fn payable(conn: &Connection, req: &PayRequest, kind: OrderKind) -> Result<OrderRecord, PlatformError> {
     let record = order_by_id(conn, &req.trade_order_id)?.ok_or_else(|| PlatformError::not_found("trade order", &req.trade_order_id))?;
-    let order = &record.order;
-    if order.user_id != req.user_id || order.client_key != req.client_key {
-        return Err(PlatformError::declined(
-            DeclineReason::NotYours,
-            format!("trade order {} belongs to another user or app", order.trade_order_id),
-        ));
-    }
-    if order.kind != kind {
-        let (is, wants) = match order.kind {
-            OrderKind::Beans => ("a Beans order", "TTMinis.pay"),
-            OrderKind::Subscription => ("a subscription order", "TTMinis.createSubscription"),
-        };
-        return Err(PlatformError::declined(
-            DeclineReason::WrongKind,
-            format!("trade order {} is {is}; pay it with {wants}", order.trade_order_id),
-        ));
-    }
-    if order.status != OrderStatus::Pending {
-        return Err(PlatformError::declined(
-            DeclineReason::AlreadyPaid,
-            format!(
-                "trade order {} is {}; each trade order is paid at most once",
-                order.trade_order_id,
-                order.status.as_str()
-            ),
-        ));
-    }
+    record
+        .order
+        .check_payable(&req.client_key, req.user_id, kind)
+        .map_err(|why| PlatformError::declined(why.reason(), format!("trade order {} {why}", req.trade_order_id)))?;
     Ok(record)
 }
 
