@@ -6,15 +6,17 @@
 use std::fmt;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::routing::{post, MethodRouter};
+use axum::{Extension, Json};
 use minihost_platform_api::monetization::DeclineReason;
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::{OAuthErrorKind, Platform, PlatformError};
+use super::{Commit, OAuthErrorKind, Platform, PlatformError};
 
 /// The header that carries every response's log id, as on TikTok's servers.
 pub(crate) const LOG_ID_HEADER: &str = "x-tt-logid";
@@ -159,6 +161,20 @@ pub(crate) fn finish(result: FlatResult, log_id: &str) -> Response {
         Ok(value) => Json(value).into_response(),
         Err(err) => err.response(log_id),
     }
+}
+
+/// A `POST` route that commits `op` of the JSON body and answers its value as JSON: the writes
+/// of the admin and host APIs.
+pub(crate) fn post_commit<Req, T>(op: fn(&Platform, Req) -> Commit<T>) -> MethodRouter<Platform>
+where
+    Req: DeserializeOwned + Send + 'static,
+    T: Serialize + Send + 'static,
+{
+    post(
+        move |State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, JsonBody(req): JsonBody<Req>| async move {
+            finish(op(&platform, req).await.map(|value| json!(value)).map_err(Into::into), &log_id)
+        },
+    )
 }
 
 /// A JSON object body of an admin or host API call. A bad body is answered at once with a flat

@@ -273,6 +273,12 @@ impl Platform {
         Ok(self.inner.store.read(|conn| user_by_id(conn, id))?)
     }
 
+    /// The user named `username` (ignoring case), or `NotFound`.
+    pub fn user_named(&self, username: &str) -> Result<User, PlatformError> {
+        self.user_by_username(username)?
+            .ok_or_else(|| PlatformError::not_found("user", username))
+    }
+
     /// Looks a user up by username, ignoring case.
     pub fn user_by_username(&self, username: &str) -> Result<Option<User>, PlatformError> {
         let found = self.inner.store.read(|conn| {
