@@ -415,35 +415,27 @@ mod tests {
 
     #[test]
     fn refusals_say_why_and_what_to_do() {
+        use {DeclineReason as R, NotPayable as N, OrderKind as K, OrderStatus as S};
+        let other_app = N::OtherApp {
+            order_app: "app".into(),
+            app: "other".into(),
+        };
         let cases = [
+            (other_app, "belongs to app app, not other", R::NotYours),
+            (N::OtherUser, "was created for another user", R::NotYours),
             (
-                order(OrderKind::Beans, OrderStatus::Pending).check_payable("other", 7, OrderKind::Beans),
-                "belongs to app app, not other",
-                DeclineReason::NotYours,
-            ),
-            (
-                order(OrderKind::Beans, OrderStatus::Pending).check_payable("app", 8, OrderKind::Beans),
-                "was created for another user",
-                DeclineReason::NotYours,
-            ),
-            (
-                order(OrderKind::Subscription, OrderStatus::Pending).check_payable("app", 7, OrderKind::Beans),
+                N::WrongKind(K::Subscription),
                 "is a subscription order; start it with createSubscription",
-                DeclineReason::WrongKind,
+                R::WrongKind,
             ),
+            (N::WrongKind(K::Beans), "is a Beans order; pay it with pay", R::WrongKind),
             (
-                order(OrderKind::Beans, OrderStatus::Pending).check_payable("app", 7, OrderKind::Subscription),
-                "is a Beans order; pay it with pay",
-                DeclineReason::WrongKind,
-            ),
-            (
-                order(OrderKind::Beans, OrderStatus::Refunded).check_payable("app", 7, OrderKind::Beans),
+                N::NotPending(S::Refunded),
                 "is REFUNDED; each trade order is paid once, create a new one",
-                DeclineReason::AlreadyPaid,
+                R::AlreadyPaid,
             ),
         ];
-        for (result, text, reason) in cases {
-            let refusal = result.unwrap_err();
+        for (refusal, text, reason) in cases {
             assert_eq!((refusal.to_string().as_str(), refusal.reason()), (text, reason));
         }
         // A host names its signed-in user where the order is another user's.

@@ -2,7 +2,7 @@
 //! client credentials, revocation, expiry, and resolving a bearer token. Errors are OAuth's
 //! (`invalid_grant`, ...), independent of any wire format.
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, Row};
 
 use super::apps::{app_by_key, App};
 use super::ids::IdSecret;
@@ -151,61 +151,67 @@ impl Kind {
     }
 }
 
-struct TokenRow {
+/// What a token and a code both record: their row, app, host app, scopes and expiry.
+struct Issue {
     id: i64,
-    kind: String,
     client_key: String,
-    user_id: Option<i64>,
     host_app: String,
     scopes: String,
-    family_id: Option<i64>,
     expires_at: i64,
+}
+
+impl Issue {
+    /// Columns 1 to 4 of a [`secrets::find`] query: `client_key, host_app, scopes, expires_at`.
+    fn read(id: i64, r: &Row<'_>) -> rusqlite::Result<Issue> {
+        Ok(Issue {
+            id,
+            client_key: r.get(1)?,
+            host_app: r.get(2)?,
+            scopes: r.get(3)?,
+            expires_at: r.get(4)?,
+        })
+    }
+}
+
+struct TokenRow {
+    issue: Issue,
+    kind: String,
+    user_id: Option<i64>,
+    family_id: Option<i64>,
     revoked_at: Option<i64>,
 }
 
+struct CodeRow {
+    issue: Issue,
+    user_id: i64,
+    redirect_uri: Option<String>,
+    challenge: Option<String>,
+    used_at: Option<i64>,
+}
+
 fn token_row(conn: &Connection, token: &str) -> rusqlite::Result<Option<TokenRow>> {
-    let query = "SELECT secret_hash, kind, client_key, user_id, host_app, scopes, family_id, expires_at, revoked_at \
+    let query = "SELECT secret_hash, client_key, host_app, scopes, expires_at, kind, user_id, family_id, revoked_at \
                  FROM tokens WHERE id = ?1";
     secrets::find(conn, token, query, |id, r| {
         Ok(TokenRow {
-            id,
-            kind: r.get(1)?,
-            client_key: r.get(2)?,
-            user_id: r.get(3)?,
-            host_app: r.get(4)?,
-            scopes: r.get(5)?,
-            family_id: r.get(6)?,
-            expires_at: r.get(7)?,
+            issue: Issue::read(id, r)?,
+            kind: r.get(5)?,
+            user_id: r.get(6)?,
+            family_id: r.get(7)?,
             revoked_at: r.get(8)?,
         })
     })
 }
 
-struct CodeRow {
-    id: i64,
-    client_key: String,
-    user_id: i64,
-    host: String,
-    scopes: String,
-    redirect_uri: Option<String>,
-    challenge: Option<String>,
-    expires_at: i64,
-    used_at: Option<i64>,
-}
-
 fn code_row(conn: &Connection, code: &str) -> rusqlite::Result<Option<CodeRow>> {
-    let query = "SELECT secret_hash, client_key, user_id, host_app, scopes, redirect_uri, code_challenge, expires_at, \
+    let query = "SELECT secret_hash, client_key, host_app, scopes, expires_at, user_id, redirect_uri, code_challenge, \
                  used_at FROM auth_codes WHERE id = ?1";
     secrets::find(conn, code, query, |id, r| {
         Ok(CodeRow {
-            id,
-            client_key: r.get(1)?,
-            user_id: r.get(2)?,
-            host: r.get(3)?,
-            scopes: r.get(4)?,
-            redirect_uri: r.get(5)?,
-            challenge: r.get(6)?,
-            expires_at: r.get(7)?,
+            issue: Issue::read(id, r)?,
+            user_id: r.get(5)?,
+            redirect_uri: r.get(6)?,
+            challenge: r.get(7)?,
             used_at: r.get(8)?,
         })
     })
@@ -272,15 +278,20 @@ pub(crate) fn live_access_grant(conn: &Connection, token: &str, now: i64) -> Res
     let Some(row) = token_row(conn, token)? else {
         return Ok(None);
     };
-    let (Some(user_id), true, None, true) = (row.user_id, row.kind == Kind::Access.as_str(), row.revoked_at, now < row.expires_at) else {
+    let (Some(user_id), true, None, true) = (
+        row.user_id,
+        row.kind == Kind::Access.as_str(),
+        row.revoked_at,
+        now < row.issue.expires_at,
+    ) else {
         return Ok(None);
     };
     Ok(Some(AccessGrant {
         user_id,
-        host_app: parse_host(&row.host_app)?,
-        client_key: row.client_key,
-        scopes: scopes::split_stored(&row.scopes),
-        expires_at: row.expires_at.max(0).unsigned_abs(),
+        host_app: parse_host(&row.issue.host_app)?,
+        client_key: row.issue.client_key,
+        scopes: scopes::split_stored(&row.issue.scopes),
+        expires_at: row.issue.expires_at.max(0).unsigned_abs(),
     }))
 }
 
@@ -371,31 +382,31 @@ impl Platform {
             let Some(code) = code_row(&tx, &code)? else {
                 return Err(OAuthError::invalid_grant("code is invalid or was never issued"));
             };
-            if code.client_key != client_key {
+            if code.issue.client_key != client_key {
                 return Err(OAuthError::invalid_grant("code was issued to a different client_key"));
             }
             if code.used_at.is_some() {
-                let revoked = revoke_family(&tx, code.id, now)?;
+                let revoked = revoke_family(&tx, code.issue.id, now)?;
                 tx.commit()?;
                 tracing::warn!(client_key, revoked, "authorization code replayed; its tokens are revoked");
                 return Err(OAuthError::invalid_grant(
                     "code has already been used; the tokens issued from it are now revoked",
                 ));
             }
-            if now >= code.expires_at {
+            if now >= code.issue.expires_at {
                 return Err(OAuthError::invalid_grant("code has expired"));
             }
             check_redirect_uri(code.redirect_uri.as_deref(), redirect_uri.as_deref())?;
             check_verifier(code.challenge.as_deref(), code_verifier.as_deref())?;
             tx.prepare_cached("UPDATE auth_codes SET used_at = ?1 WHERE id = ?2")?
-                .execute(params![now, code.id])?;
+                .execute(params![now, code.issue.id])?;
             let access = NewToken {
                 kind: Kind::Access,
                 client_key: &client_key,
                 user_id: Some(code.user_id),
-                host_app: &code.host,
-                scopes: &code.scopes,
-                family_id: Some(code.id),
+                host_app: &code.issue.host_app,
+                scopes: &code.issue.scopes,
+                family_id: Some(code.issue.id),
                 ttl: life.access,
             };
             let refresh = NewToken {
@@ -414,11 +425,11 @@ impl Platform {
                     refresh_token,
                     refresh_expires_in: life.refresh,
                     open_id: String::new(),
-                    scopes: scopes::split_stored(&code.scopes),
+                    scopes: scopes::split_stored(&code.issue.scopes),
                     user_id: code.user_id,
                     client_key,
                 },
-                &code.host,
+                &code.issue.host_app,
             )
         })
     }
@@ -439,7 +450,7 @@ impl Platform {
             let row = token_row(&tx, &refresh_token)?
                 .filter(|r| r.kind == Kind::Refresh.as_str())
                 .ok_or_else(|| OAuthError::invalid_grant("refresh_token is invalid or was never issued"))?;
-            if row.client_key != client_key {
+            if row.issue.client_key != client_key {
                 return Err(OAuthError::invalid_grant("refresh_token was issued to a different client_key"));
             }
             if row.revoked_at.is_some() {
@@ -459,7 +470,7 @@ impl Platform {
                     "refresh_token has been revoked; reusing it revoked every token of its authorization",
                 ));
             }
-            if now >= row.expires_at {
+            if now >= row.issue.expires_at {
                 return Err(OAuthError::invalid_grant("refresh_token has expired"));
             }
             let user_id = row
@@ -469,15 +480,15 @@ impl Platform {
                 kind: Kind::Access,
                 client_key: &client_key,
                 user_id: Some(user_id),
-                host_app: &row.host_app,
-                scopes: &row.scopes,
+                host_app: &row.issue.host_app,
+                scopes: &row.issue.scopes,
                 family_id: row.family_id,
                 ttl: life.access,
             };
             let access_token = insert_token(&tx, access, now)?;
             let (refresh_token, refresh_expires_in) = if life.rotate {
                 tx.prepare_cached("UPDATE tokens SET revoked_at = ?1 WHERE id = ?2")?
-                    .execute(params![now, row.id])?;
+                    .execute(params![now, row.issue.id])?;
                 let next = NewToken {
                     kind: Kind::Refresh,
                     ttl: life.refresh,
@@ -485,7 +496,7 @@ impl Platform {
                 };
                 (insert_token(&tx, next, now)?, life.refresh)
             } else {
-                (refresh_token, remaining(row.expires_at, now))
+                (refresh_token, remaining(row.issue.expires_at, now))
             };
             tx.commit()?;
             with_open_id(
@@ -496,11 +507,11 @@ impl Platform {
                     refresh_token,
                     refresh_expires_in,
                     open_id: String::new(),
-                    scopes: scopes::split_stored(&row.scopes),
+                    scopes: scopes::split_stored(&row.issue.scopes),
                     user_id,
                     client_key,
                 },
-                &row.host_app,
+                &row.issue.host_app,
             )
         })
     }
@@ -546,14 +557,14 @@ impl Platform {
             let Some(row) = token_row(&tx, &token)? else {
                 return Ok(false);
             };
-            if row.client_key != client_key {
+            if row.issue.client_key != client_key {
                 return Err(OAuthError::invalid_request("token was issued to a different client_key"));
             }
             let revoked = match row.family_id {
                 Some(family) => revoke_family(&tx, family, now)?,
                 None => tx.execute(
                     "UPDATE tokens SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
-                    params![now, row.id],
+                    params![now, row.issue.id],
                 )?,
             };
             tx.commit()?;
@@ -578,7 +589,7 @@ impl Platform {
             };
             let changed = conn.execute(
                 "UPDATE tokens SET expires_at = MIN(expires_at, ?1) WHERE id = ?2",
-                params![now, row.id],
+                params![now, row.issue.id],
             )?;
             Ok(changed > 0)
         })
