@@ -1,5 +1,5 @@
-//! The deprecated v1 API that tutorials still use: authorize at `/platform/oauth/connect/` and
-//! `/auth/authorize/`, `POST /oauth/access_token/` and `/oauth/refresh_token/` with query
+//! The deprecated v1 API that tutorials still use (its consent page, at `/platform/oauth/connect/`
+//! and `/auth/authorize/`, is `authorize_page`'s): `POST /oauth/access_token/` and `/oauth/refresh_token/` with query
 //! parameters, `POST /oauth/revoke/`, and `POST /user/info/` with a JSON body; all in v1's
 //! `{data: {..., error_code}, message}` and `{data, error: {code: int}}` shapes.
 //!
@@ -11,11 +11,10 @@ use axum::body::Body;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, MethodRouter};
+use axum::routing::{post, MethodRouter};
 use axum::{Extension, Json, Router};
 use serde_json::{json, Value};
 
-use super::authorize_page::{decide, show};
 use super::http::{media_type, oauth_status, read_body, LogId, ParamError, Params};
 use super::user_info::{self, Api, UserInfoError, V1_DEFAULT_FIELDS};
 use super::{scopes, CodeExchange, Commit, IssuedTokens, OAuthError, OAuthErrorKind, Platform};
@@ -33,10 +32,6 @@ pub(crate) fn routes() -> Router<Platform> {
     let access_token = token_endpoint(BAD_CODE, exchange_code);
     let refresh_token = token_endpoint(BAD_REFRESH_TOKEN, refresh_tokens);
     Router::new()
-        .route("/platform/oauth/connect/", get(show::<true>).post(decide::<true>))
-        .route("/platform/oauth/connect", get(show::<true>).post(decide::<true>))
-        .route("/auth/authorize/", get(show::<true>).post(decide::<true>))
-        .route("/auth/authorize", get(show::<true>).post(decide::<true>))
         .route("/oauth/access_token/", access_token.clone())
         .route("/oauth/access_token", access_token)
         .route("/oauth/refresh_token/", refresh_token.clone())
