@@ -71,7 +71,7 @@ pub(crate) fn v2_token_invalid(log_id: &str) -> Response {
 /// A flat error with the offending field and the reason of a decline when there are ones, as
 /// the admin and host APIs answer.
 pub(crate) struct FlatError {
-    pub(crate) status: StatusCode,
+    status: StatusCode,
     error: &'static str,
     description: String,
     field: Option<String>,
