@@ -71,7 +71,7 @@ pub enum BackendError {
     Database {
         dir: String,
         #[source]
-        source: rusqlite::Error,
+        source: store::StoreError,
     },
     #[error("allowed origin {0:?} is not a valid header value")]
     Origin(String),

@@ -380,6 +380,7 @@ async fn a_paid_order_unlocks_by_webhook_and_forged_replayed_and_duplicate_deliv
             user_id: w.platform_user("alice"),
             client_key: CLIENT_KEY.into(),
         })
+        .wait()
         .unwrap();
     assert_eq!(w.wait_unlocked(&token, 4).await, "purchase");
     let delivered = w.platform.webhook_deliveries(Some(CLIENT_KEY), None).unwrap();
@@ -454,6 +455,7 @@ async fn without_the_webhook_the_server_confirms_with_trade_order_query() {
             user_id: w.platform_user("alice"),
             client_key: CLIENT_KEY.into(),
         })
+        .wait()
         .unwrap();
     let (_, paid) = w.get(&format!("/api/orders/{trade_order_id}"), &token).await;
     assert_eq!((&paid["status"], &paid["unlocked"]), (&json!("SUCCESS"), &json!(true)), "{paid}");

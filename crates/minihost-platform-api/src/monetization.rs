@@ -206,6 +206,67 @@ pub struct TradeOrder {
     pub created_at: i64,
 }
 
+impl TradeOrder {
+    /// Whether `user_id` in app `client_key` may pay this order with `kind`'s method now: the
+    /// order is the app's and the user's, of that kind, and still `PENDING`; checked in that
+    /// order. The one check behind the host's pay sheets and the platform's pay and subscribe.
+    pub fn check_payable(&self, client_key: &str, user_id: i64, kind: OrderKind) -> Result<(), NotPayable> {
+        if self.client_key != client_key {
+            return Err(NotPayable::OtherApp {
+                order_app: self.client_key.clone(),
+                app: client_key.to_string(),
+            });
+        }
+        if self.user_id != user_id {
+            return Err(NotPayable::OtherUser);
+        }
+        if self.kind != kind {
+            return Err(NotPayable::WrongKind(self.kind));
+        }
+        if self.status != OrderStatus::Pending {
+            return Err(NotPayable::NotPending(self.status));
+        }
+        Ok(())
+    }
+}
+
+/// Why a trade order cannot be paid as asked. `Display` completes "trade order TOID… ".
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NotPayable {
+    #[error("belongs to app {order_app}, not {app}")]
+    OtherApp { order_app: String, app: String },
+    #[error("was created for another user")]
+    OtherUser,
+    /// The order is of this kind, not the one its method pays.
+    #[error("{}", match .0 {
+        OrderKind::Subscription => "is a subscription order; start it with createSubscription",
+        OrderKind::Beans => "is a Beans order; pay it with pay",
+    })]
+    WrongKind(OrderKind),
+    #[error("is {}; each trade order is paid once, create a new one", .0.as_str())]
+    NotPending(OrderStatus),
+}
+
+impl NotPayable {
+    /// The decline the platform answers with.
+    pub fn reason(&self) -> DeclineReason {
+        match self {
+            NotPayable::OtherApp { .. } | NotPayable::OtherUser => DeclineReason::NotYours,
+            NotPayable::WrongKind(_) => DeclineReason::WrongKind,
+            NotPayable::NotPending(_) => DeclineReason::AlreadyPaid,
+        }
+    }
+
+    /// The refusal as a host tells its signed-in user `username`: the `Display` text, naming
+    /// them where the order is another user's ("was created for another user, not @alice").
+    pub fn naming(&self, username: &str) -> String {
+        match self {
+            NotPayable::OtherUser => format!("{self}, not @{username}"),
+            _ => self.to_string(),
+        }
+    }
+}
+
 /// Pay (or subscribe with) trade order `trade_order_id` as `user_id` of app `client_key`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PayRequest {
@@ -306,6 +367,81 @@ mod tests {
         }
         assert_eq!(format_price("$", 499), "$4.99");
         assert_eq!(format_price("$", 5), "$0.05");
+    }
+
+    fn order(kind: OrderKind, status: OrderStatus) -> TradeOrder {
+        TradeOrder {
+            trade_order_id: "TOID1".into(),
+            client_key: "app".into(),
+            user_id: 7,
+            kind,
+            status,
+            order_id: "o1".into(),
+            product_name: "Episode 2".into(),
+            image_url: None,
+            token_amount: 100,
+            tier_id: None,
+            subscription_id: None,
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_pending_order_is_payable_by_its_user_in_its_app_with_its_method() {
+        let beans = order(OrderKind::Beans, OrderStatus::Pending);
+        assert_eq!(beans.check_payable("app", 7, OrderKind::Beans), Ok(()));
+        let sub = order(OrderKind::Subscription, OrderStatus::Pending);
+        assert_eq!(sub.check_payable("app", 7, OrderKind::Subscription), Ok(()));
+    }
+
+    #[test]
+    fn refusals_are_checked_app_user_kind_status_in_that_order() {
+        let paid_sub = order(OrderKind::Subscription, OrderStatus::Success);
+        let refused = |client_key, user_id, kind| paid_sub.check_payable(client_key, user_id, kind).unwrap_err();
+        assert_eq!(
+            refused("other", 8, OrderKind::Beans),
+            NotPayable::OtherApp {
+                order_app: "app".into(),
+                app: "other".into()
+            }
+        );
+        assert_eq!(refused("app", 8, OrderKind::Beans), NotPayable::OtherUser);
+        assert_eq!(refused("app", 7, OrderKind::Beans), NotPayable::WrongKind(OrderKind::Subscription));
+        assert_eq!(
+            refused("app", 7, OrderKind::Subscription),
+            NotPayable::NotPending(OrderStatus::Success)
+        );
+    }
+
+    #[test]
+    fn refusals_say_why_and_what_to_do() {
+        use {DeclineReason as R, NotPayable as N, OrderKind as K, OrderStatus as S};
+        let other_app = N::OtherApp {
+            order_app: "app".into(),
+            app: "other".into(),
+        };
+        let cases = [
+            (other_app, "belongs to app app, not other", R::NotYours),
+            (N::OtherUser, "was created for another user", R::NotYours),
+            (
+                N::WrongKind(K::Subscription),
+                "is a subscription order; start it with createSubscription",
+                R::WrongKind,
+            ),
+            (N::WrongKind(K::Beans), "is a Beans order; pay it with pay", R::WrongKind),
+            (
+                N::NotPending(S::Refunded),
+                "is REFUNDED; each trade order is paid once, create a new one",
+                R::AlreadyPaid,
+            ),
+        ];
+        for (refusal, text, reason) in cases {
+            assert_eq!((refusal.to_string().as_str(), refusal.reason()), (text, reason));
+        }
+        // A host names its signed-in user where the order is another user's.
+        assert_eq!(NotPayable::OtherUser.naming("alice"), "was created for another user, not @alice");
+        let paid = NotPayable::NotPending(OrderStatus::Success);
+        assert_eq!(paid.naming("alice"), paid.to_string());
     }
 
     #[test]

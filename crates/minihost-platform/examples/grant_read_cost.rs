@@ -25,7 +25,7 @@ fn main() {
         })
         .unwrap();
     let user = platform.users().unwrap()[0].id;
-    platform.grant(user, "bench", &[USER_INFO_BASIC.to_string()]).unwrap();
+    platform.grant(user, "bench", &[USER_INFO_BASIC.to_string()]).wait().unwrap();
 
     let time = |name: &str, f: &mut dyn FnMut()| {
         for _ in 0..calls / 10 {

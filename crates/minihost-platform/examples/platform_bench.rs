@@ -247,6 +247,7 @@ fn prepare(dir: &Path, codes: usize) -> (App, Vec<String>) {
                     scopes: vec![USER_INFO_BASIC.into()],
                     ..CodeRequest::default()
                 })
+                .wait()
                 .unwrap()
         })
         .collect();

@@ -90,6 +90,7 @@ async fn main() {
             scopes: vec![USER_INFO_OPEN_ID.into()],
             ..CodeRequest::default()
         })
+        .wait()
         .unwrap();
     let access = platform
         .exchange_code(CodeExchange {
@@ -99,19 +100,12 @@ async fn main() {
             redirect_uri: None,
             code_verifier: None,
         })
+        .wait()
         .unwrap()
         .access_token;
     let (base, _server) = minihost_platform::spawn_on_loopback(platform.clone()).await.unwrap();
     let http = reqwest::Client::new();
-    let paired: Value = http
-        .post(format!("{base}/__host/v1/pair"))
-        .json(&json!({"device_name": "bench"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let paired = json_of(http.post(format!("{base}/__host/v1/pair")).json(&json!({"device_name": "bench"}))).await;
     let device = paired["device_token"].as_str().unwrap().to_string();
 
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -129,16 +123,12 @@ async fn main() {
                         return latencies;
                     }
                     let t0 = Instant::now();
-                    let created: Value = http
-                        .post(format!("{base}/v2/minis/trade_order/create/"))
-                        .bearer_auth(&access)
-                        .json(&json!({"token_type": "BEANS", "token_amount": 1, "order_info": {"order_id": format!("bench-{i}"), "product_name": "Episode"}}))
-                        .send()
-                        .await
-                        .unwrap()
-                        .json()
-                        .await
-                        .unwrap();
+                    let created = json_of(
+                        http.post(format!("{base}/v2/minis/trade_order/create/"))
+                            .bearer_auth(&access)
+                            .json(&json!({"token_type": "BEANS", "token_amount": 1, "order_info": {"order_id": format!("bench-{i}"), "product_name": "Episode"}})),
+                    )
+                    .await;
                     let id = created["data"]["trade_order_id"].as_str().unwrap().to_string();
                     let (tx, rx) = oneshot::channel();
                     arrivals.lock().unwrap().waiting.insert(id.clone(), tx);
@@ -182,4 +172,9 @@ async fn main() {
         pct(0.99).as_secs_f64() * 1e3,
     );
     println!("Dave's Beans {} -> {}", dave.beans, platform.user(dave.id).unwrap().unwrap().beans);
+}
+
+/// Sends `request` and reads its JSON answer.
+async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
 }

@@ -12,7 +12,7 @@ use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::http::{finish, FlatError, FlatResult, JsonBody, LogId, Params};
+use super::http::{finish, post_commit, FlatError, FlatResult, JsonBody, LogId, Params};
 use super::loopback_only::{loopback_only, Guard, Surface};
 use super::webhooks::DeliveryStatus;
 use super::{scopes, CodeRequest, HostApp, NewApp, NewUser, Platform, PlatformError};
@@ -21,8 +21,18 @@ pub(crate) fn routes(platform: &Platform) -> Router<Platform> {
     Router::new()
         .route("/__admin", get(index))
         .route("/__admin/", get(index))
-        .route("/__admin/users", get(list_users).post(create_user))
-        .route("/__admin/apps", get(list_apps).post(create_app))
+        .route(
+            "/__admin/users",
+            get(list_users).merge(post_commit(|p: &Platform, new: NewUser| {
+                p.add_user(new).map(|user| json!({ "user": user }))
+            })),
+        )
+        .route(
+            "/__admin/apps",
+            get(list_apps).merge(post_commit(|p: &Platform, new: NewApp| {
+                p.register_app(new).map(|(app, created)| json!({ "app": app, "created": created }))
+            })),
+        )
         .route("/__admin/grants", get(show_grant))
         .route("/__admin/grants/revoke", post(revoke_grants))
         .route("/__admin/codes", post(mint_code))
@@ -30,15 +40,35 @@ pub(crate) fn routes(platform: &Platform) -> Router<Platform> {
         .route("/__admin/clock", get(clock))
         .route("/__admin/clock/advance", post(advance_clock))
         .route("/__admin/requests", get(requests))
-        .route("/__admin/apps/webhook", post(set_webhook))
+        .route(
+            "/__admin/apps/webhook",
+            post_commit(|p: &Platform, req: SetWebhook| {
+                p.set_webhook_url(&req.client_key, req.webhook_url).map(|app| json!({ "app": app }))
+            }),
+        )
         .route("/__admin/users/beans", post(set_beans))
         .route("/__admin/ledger", get(ledger))
         .route("/__admin/orders", get(list_orders))
-        .route("/__admin/orders/refund", post(refund_order))
+        .route(
+            "/__admin/orders/refund",
+            post_commit(|p: &Platform, req: OrderRef| {
+                p.refund_order(&req.trade_order_id)
+                    .map(|(order, beans)| json!({ "order": order, "beans": beans }))
+            }),
+        )
         .route("/__admin/subscriptions", get(list_subscriptions))
-        .route("/__admin/subscriptions/cancel", post(cancel_subscription))
+        .route(
+            "/__admin/subscriptions/cancel",
+            post_commit(|p: &Platform, req: SubscriptionRef| {
+                p.cancel_subscription(&req.subscription_id)
+                    .map(|sub| json!({ "subscription": sub }))
+            }),
+        )
         .route("/__admin/webhooks", get(list_webhooks))
-        .route("/__admin/webhooks/resend", post(resend_webhook))
+        .route(
+            "/__admin/webhooks/resend",
+            post_commit(|p: &Platform, req: DeliveryRef| p.resend_webhook(req.id).map(|d| json!({ "webhook": d }))),
+        )
         .route_layer(middleware::from_fn_with_state(
             Guard {
                 platform: platform.clone(),
@@ -63,10 +93,7 @@ impl UserRef {
                 .user(id)?
                 .map(|u| u.id)
                 .ok_or_else(|| PlatformError::not_found("user", id).into()),
-            (None, Some(name)) => platform
-                .user_by_username(name)?
-                .map(|u| u.id)
-                .ok_or_else(|| PlatformError::not_found("user", name).into()),
+            (None, Some(name)) => Ok(platform.user_named(name)?.id),
             (None, None) => Err(FlatError::bad_field("user_id", "user_id or username is required")),
         }
     }
@@ -95,35 +122,8 @@ async fn list_users(State(platform): State<Platform>, Extension(LogId(log_id)): 
     finish(platform.users().map(|u| json!({ "users": u })).map_err(Into::into), &log_id)
 }
 
-async fn create_user(
-    State(platform): State<Platform>,
-    Extension(LogId(log_id)): Extension<LogId>,
-    JsonBody(new): JsonBody<NewUser>,
-) -> Response {
-    finish(
-        platform
-            .add_user_async(new)
-            .await
-            .map(|user| json!({ "user": user }))
-            .map_err(Into::into),
-        &log_id,
-    )
-}
-
 async fn list_apps(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>) -> Response {
     finish(platform.apps().map(|a| json!({ "apps": a })).map_err(Into::into), &log_id)
-}
-
-async fn create_app(
-    State(platform): State<Platform>,
-    Extension(LogId(log_id)): Extension<LogId>,
-    JsonBody(new): JsonBody<NewApp>,
-) -> Response {
-    let result = platform
-        .ensure_app_async(new)
-        .await
-        .map(|(app, created)| json!({ "app": app, "created": created }));
-    finish(result.map_err(Into::into), &log_id)
 }
 
 async fn show_grant(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, RawQuery(query): RawQuery) -> Response {
@@ -162,7 +162,7 @@ async fn revoke_grants(
 ) -> Response {
     let result = async {
         let user_id = req.user.resolve(&platform)?;
-        let revoked = platform.revoke_grants_async(user_id, req.client_key.as_deref()).await?;
+        let revoked = platform.revoke_grants(user_id, req.client_key.as_deref()).await?;
         Ok(serde_json::to_value(revoked).expect("RevokedGrant serialises"))
     }
     .await;
@@ -207,7 +207,7 @@ async fn mint_code(
             ScopeList::Joined(text) => scopes::parse_list(&text),
         };
         let code = platform
-            .mint_code_async(CodeRequest {
+            .mint_code(CodeRequest {
                 client_key: req.client_key.clone(),
                 user_id,
                 scopes,
@@ -238,7 +238,7 @@ async fn expire_token(
     JsonBody(req): JsonBody<ExpireToken>,
 ) -> Response {
     let result = async {
-        if platform.expire_token_async(&req.token).await? {
+        if platform.expire_token(&req.token).await? {
             Ok(json!({ "expired": true, "now": platform.clock().now() }))
         } else {
             Err(FlatError::new(StatusCode::NOT_FOUND, "not_found", "no such token").with_field("token"))
@@ -303,18 +303,6 @@ struct SetWebhook {
     webhook_url: Option<String>,
 }
 
-async fn set_webhook(
-    State(platform): State<Platform>,
-    Extension(LogId(log_id)): Extension<LogId>,
-    JsonBody(req): JsonBody<SetWebhook>,
-) -> Response {
-    let result = platform
-        .set_webhook_url_async(&req.client_key, req.webhook_url)
-        .await
-        .map(|app| json!({ "app": app }));
-    finish(result.map_err(Into::into), &log_id)
-}
-
 #[derive(Deserialize)]
 struct SetBeans {
     #[serde(flatten)]
@@ -329,7 +317,7 @@ async fn set_beans(
 ) -> Response {
     let result = async {
         let user_id = req.user.resolve(&platform)?;
-        let (balance, delta) = platform.set_beans_async(user_id, req.beans).await?;
+        let (balance, delta) = platform.set_beans(user_id, req.beans).await?;
         Ok(json!({ "user_id": balance.user_id, "beans": balance.beans, "delta": delta }))
     }
     .await;
@@ -369,18 +357,6 @@ struct OrderRef {
     trade_order_id: String,
 }
 
-async fn refund_order(
-    State(platform): State<Platform>,
-    Extension(LogId(log_id)): Extension<LogId>,
-    JsonBody(req): JsonBody<OrderRef>,
-) -> Response {
-    let result = platform
-        .refund_order_async(&req.trade_order_id)
-        .await
-        .map(|(order, beans)| json!({ "order": order, "beans": beans }));
-    finish(result.map_err(Into::into), &log_id)
-}
-
 async fn list_subscriptions(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
@@ -397,18 +373,6 @@ async fn list_subscriptions(
 #[serde(deny_unknown_fields)]
 struct SubscriptionRef {
     subscription_id: String,
-}
-
-async fn cancel_subscription(
-    State(platform): State<Platform>,
-    Extension(LogId(log_id)): Extension<LogId>,
-    JsonBody(req): JsonBody<SubscriptionRef>,
-) -> Response {
-    let result = platform
-        .cancel_subscription_async(&req.subscription_id)
-        .await
-        .map(|sub| json!({ "subscription": sub }));
-    finish(result.map_err(Into::into), &log_id)
 }
 
 async fn list_webhooks(
@@ -434,13 +398,4 @@ async fn list_webhooks(
 #[serde(deny_unknown_fields)]
 struct DeliveryRef {
     id: i64,
-}
-
-async fn resend_webhook(
-    State(platform): State<Platform>,
-    Extension(LogId(log_id)): Extension<LogId>,
-    JsonBody(req): JsonBody<DeliveryRef>,
-) -> Response {
-    let result = platform.resend_webhook_async(req.id).await.map(|d| json!({ "webhook": d }));
-    finish(result.map_err(Into::into), &log_id)
 }

@@ -5,7 +5,7 @@
 use minihost_platform_api::monetization::{AdAdmission, AdView};
 use rusqlite::params;
 
-use super::{Platform, PlatformError, WriteJob};
+use super::{Commit, Platform, PlatformError};
 
 const MAX_ID: usize = 128;
 
@@ -17,49 +17,43 @@ fn day_start(now: i64) -> i64 {
 impl Platform {
     /// Admits and records a view of `view.ad_unit_id` unless its interval or daily cap (per
     /// user, or per anonymous device when `user_id` is `None`) forbids it now.
-    pub fn admit_ad(&self, view: AdView) -> Result<AdAdmission, PlatformError> {
-        self.commit(self.admit_ad_job(view))
-    }
-
-    pub(crate) async fn admit_ad_async(&self, view: AdView) -> Result<AdAdmission, PlatformError> {
-        self.commit_async(self.admit_ad_job(view)).await
-    }
-
-    fn admit_ad_job(&self, view: AdView) -> Result<WriteJob<AdAdmission>, PlatformError> {
-        for (field, value) in [("client_key", &view.client_key), ("ad_unit_id", &view.ad_unit_id)] {
-            if value.trim().is_empty() || value.len() > MAX_ID {
-                return Err(PlatformError::invalid(field, format!("must be 1-{MAX_ID} characters")));
-            }
-        }
-        let now = self.now();
-        Ok(Box::new(move |conn| {
-            let tx = conn.savepoint()?;
-            let (today, last): (u32, Option<i64>) = tx
-                .prepare_cached(
-                    "SELECT COUNT(*) FILTER (WHERE at >= ?4), MAX(at) FROM ad_views \
-                     WHERE client_key = ?1 AND ad_unit_id = ?2 AND user_id IS ?3",
-                )?
-                .query_row(params![view.client_key, view.ad_unit_id, view.user_id, day_start(now)], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?;
-            if let Some(last) = last {
-                let since = now.saturating_sub(last).max(0).unsigned_abs();
-                if since < view.min_interval_secs {
-                    return Ok(AdAdmission::TooSoon {
-                        retry_after_secs: view.min_interval_secs - since,
-                    });
+    pub fn admit_ad(&self, view: AdView) -> Commit<AdAdmission> {
+        self.prepare(|| {
+            for (field, value) in [("client_key", &view.client_key), ("ad_unit_id", &view.ad_unit_id)] {
+                if value.trim().is_empty() || value.len() > MAX_ID {
+                    return Err(PlatformError::invalid(field, format!("must be 1-{MAX_ID} characters")));
                 }
             }
-            if let Some(cap) = view.daily_cap {
-                if today >= cap {
-                    return Ok(AdAdmission::CapReached { cap });
+            let now = self.now();
+            Ok(self.write(move |conn| {
+                let tx = conn.savepoint()?;
+                let (today, last): (u32, Option<i64>) = tx
+                    .prepare_cached(
+                        "SELECT COUNT(*) FILTER (WHERE at >= ?4), MAX(at) FROM ad_views \
+                         WHERE client_key = ?1 AND ad_unit_id = ?2 AND user_id IS ?3",
+                    )?
+                    .query_row(params![view.client_key, view.ad_unit_id, view.user_id, day_start(now)], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })?;
+                if let Some(last) = last {
+                    let since = now.saturating_sub(last).max(0).unsigned_abs();
+                    if since < view.min_interval_secs {
+                        return Ok(AdAdmission::TooSoon {
+                            retry_after_secs: view.min_interval_secs - since,
+                        });
+                    }
                 }
-            }
-            tx.prepare_cached("INSERT INTO ad_views (client_key, ad_unit_id, user_id, at) VALUES (?1, ?2, ?3, ?4)")?
-                .execute(params![view.client_key, view.ad_unit_id, view.user_id, now])?;
-            tx.commit()?;
-            Ok(AdAdmission::Admitted)
-        }))
+                if let Some(cap) = view.daily_cap {
+                    if today >= cap {
+                        return Ok(AdAdmission::CapReached { cap });
+                    }
+                }
+                tx.prepare_cached("INSERT INTO ad_views (client_key, ad_unit_id, user_id, at) VALUES (?1, ?2, ?3, ?4)")?
+                    .execute(params![view.client_key, view.ad_unit_id, view.user_id, now])?;
+                tx.commit()?;
+                Ok(AdAdmission::Admitted)
+            }))
+        })
     }
 }
 
@@ -84,31 +78,39 @@ mod tests {
         // Start at a UTC midnight so the day boundary is where the test expects it.
         let now = p.clock().now();
         p.clock().advance(86_400 - now % 86_400);
-        assert_eq!(p.admit_ad(view(Some(1), 30, Some(2))).unwrap(), AdAdmission::Admitted);
+        assert_eq!(p.admit_ad(view(Some(1), 30, Some(2))).wait().unwrap(), AdAdmission::Admitted);
         assert_eq!(
-            p.admit_ad(view(Some(1), 30, Some(2))).unwrap(),
+            p.admit_ad(view(Some(1), 30, Some(2))).wait().unwrap(),
             AdAdmission::TooSoon { retry_after_secs: 30 }
         );
         // Another user and the anonymous device count on their own.
-        assert_eq!(p.admit_ad(view(Some(2), 30, Some(2))).unwrap(), AdAdmission::Admitted);
-        assert_eq!(p.admit_ad(view(None, 30, Some(2))).unwrap(), AdAdmission::Admitted);
-        assert!(matches!(p.admit_ad(view(None, 30, Some(2))).unwrap(), AdAdmission::TooSoon { .. }));
+        assert_eq!(p.admit_ad(view(Some(2), 30, Some(2))).wait().unwrap(), AdAdmission::Admitted);
+        assert_eq!(p.admit_ad(view(None, 30, Some(2))).wait().unwrap(), AdAdmission::Admitted);
+        assert!(matches!(
+            p.admit_ad(view(None, 30, Some(2))).wait().unwrap(),
+            AdAdmission::TooSoon { .. }
+        ));
         p.clock().advance(10);
         assert_eq!(
-            p.admit_ad(view(Some(1), 30, Some(2))).unwrap(),
+            p.admit_ad(view(Some(1), 30, Some(2))).wait().unwrap(),
             AdAdmission::TooSoon { retry_after_secs: 20 }
         );
         p.clock().advance(20);
-        assert_eq!(p.admit_ad(view(Some(1), 30, Some(2))).unwrap(), AdAdmission::Admitted);
+        assert_eq!(p.admit_ad(view(Some(1), 30, Some(2))).wait().unwrap(), AdAdmission::Admitted);
         p.clock().advance(60);
-        assert_eq!(p.admit_ad(view(Some(1), 30, Some(2))).unwrap(), AdAdmission::CapReached { cap: 2 });
+        assert_eq!(
+            p.admit_ad(view(Some(1), 30, Some(2))).wait().unwrap(),
+            AdAdmission::CapReached { cap: 2 }
+        );
         // A new UTC day resets the cap.
         p.clock().advance(86_400);
-        assert_eq!(p.admit_ad(view(Some(1), 30, Some(2))).unwrap(), AdAdmission::Admitted);
-        let bad = p.admit_ad(AdView {
-            ad_unit_id: " ".into(),
-            ..view(None, 0, None)
-        });
+        assert_eq!(p.admit_ad(view(Some(1), 30, Some(2))).wait().unwrap(), AdAdmission::Admitted);
+        let bad = p
+            .admit_ad(AdView {
+                ad_unit_id: " ".into(),
+                ..view(None, 0, None)
+            })
+            .wait();
         assert!(matches!(bad, Err(PlatformError::InvalidInput { field: "ad_unit_id", .. })));
     }
 }

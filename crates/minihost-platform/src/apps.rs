@@ -4,7 +4,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
-use super::{ids, scopes, NewApp, Platform, PlatformError, WriteJob};
+use super::{ids, scopes, Commit, NewApp, Platform, PlatformError};
 use minihost_platform_api::loopback::is_loopback_url;
 
 /// An app as registered on the platform.
@@ -192,59 +192,55 @@ pub(crate) fn app_by_key(conn: &Connection, client_key: &str) -> rusqlite::Resul
 }
 
 impl Platform {
-    /// Registers the app unless `client_key` is already registered. Returns the app as stored
+    /// Registers the app unless `client_key` is already registered. Answers the app as stored
     /// and whether it was created; an existing app is returned unchanged.
-    pub fn ensure_app(&self, app: NewApp) -> Result<(App, bool), PlatformError> {
-        // On every start but the first the app is there: a read, no write on the start path.
-        validate(app.clone())?;
-        if let Some(existing) = self.inner.store.read(|conn| app_by_key(conn, &app.client_key))? {
-            return Ok((existing, false));
-        }
-        self.commit(self.ensure_app_job(app))
-    }
-
-    /// [`Platform::ensure_app`] for async callers (HTTP handlers): waits for the commit without
-    /// blocking a runtime thread.
-    pub async fn ensure_app_async(&self, app: NewApp) -> Result<(App, bool), PlatformError> {
-        self.commit_async(self.ensure_app_job(app)).await
-    }
-
-    fn ensure_app_job(&self, app: NewApp) -> Result<WriteJob<(App, bool)>, PlatformError> {
-        let app = validate(app)?;
-        let now = self.now();
-        Ok(Box::new(move |conn| {
-            let redirect_json = serde_json::to_string(&app.redirect_uris).expect("a list of strings serialises");
-            let inserted = conn.execute(
-                "INSERT INTO apps (client_key, client_secret, developer, redirect_uris, \
-                 allowed_scopes, webhook_url, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
-                 ON CONFLICT (client_key) DO NOTHING",
-                params![
-                    app.client_key,
-                    app.client_secret,
-                    app.developer,
-                    redirect_json,
-                    scopes::join(&app.allowed_scopes),
-                    app.webhook_url,
-                    now
-                ],
-            )?;
-            if inserted == 1 {
-                return Ok((app, true));
+    pub fn register_app(&self, app: NewApp) -> Commit<(App, bool)> {
+        self.prepare(|| {
+            let app = validate(app)?;
+            // On every start but the first the app is there: a read, no write on the start path.
+            if let Some(existing) = self.inner.store.read(|conn| app_by_key(conn, &app.client_key))? {
+                return Ok(self.answer(Ok((existing, false))));
             }
-            let existing = app_by_key(conn, &app.client_key)?.ok_or_else(|| PlatformError::not_found("app", &app.client_key))?;
-            Ok((existing, false))
-        }))
+            let now = self.now();
+            Ok(self.write(move |conn| {
+                let redirect_json = serde_json::to_string(&app.redirect_uris).expect("a list of strings serialises");
+                let inserted = conn.execute(
+                    "INSERT INTO apps (client_key, client_secret, developer, redirect_uris, \
+                     allowed_scopes, webhook_url, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+                     ON CONFLICT (client_key) DO NOTHING",
+                    params![
+                        app.client_key,
+                        app.client_secret,
+                        app.developer,
+                        redirect_json,
+                        scopes::join(&app.allowed_scopes),
+                        app.webhook_url,
+                        now
+                    ],
+                )?;
+                if inserted == 1 {
+                    return Ok((app, true));
+                }
+                let existing = app_by_key(conn, &app.client_key)?.ok_or_else(|| PlatformError::not_found("app", &app.client_key))?;
+                Ok((existing, false))
+            }))
+        })
+    }
+
+    /// [`Platform::register_app`], waited for.
+    pub fn ensure_app(&self, app: NewApp) -> Result<(App, bool), PlatformError> {
+        self.register_app(app).wait()
     }
 
     /// Sets (or with `None` clears) where the app's webhooks go. Queued deliveries go to the
     /// URL current when they are sent.
-    pub async fn set_webhook_url_async(&self, client_key: &str, webhook_url: Option<String>) -> Result<App, PlatformError> {
-        if let Some(url) = &webhook_url {
-            validate_webhook_url(url)?;
-        }
-        let client_key = client_key.to_string();
-        let app = self
-            .commit_async(Ok(Box::new(move |conn: &mut rusqlite::Connection| {
+    pub fn set_webhook_url(&self, client_key: &str, webhook_url: Option<String>) -> Commit<App> {
+        self.prepare(|| {
+            if let Some(url) = &webhook_url {
+                validate_webhook_url(url)?;
+            }
+            let client_key = client_key.to_string();
+            let set = self.write(move |conn| {
                 let changed = conn.execute(
                     "UPDATE apps SET webhook_url = ?2 WHERE client_key = ?1",
                     params![client_key, webhook_url],
@@ -253,10 +249,9 @@ impl Platform {
                     return Err(PlatformError::not_found("app", &client_key));
                 }
                 app_by_key(conn, &client_key)?.ok_or_else(|| PlatformError::not_found("app", &client_key))
-            })))
-            .await?;
-        self.wake_webhooks();
-        Ok(app)
+            });
+            Ok(set.waking_webhooks())
+        })
     }
 
     pub fn app(&self, client_key: &str) -> Result<Option<App>, PlatformError> {

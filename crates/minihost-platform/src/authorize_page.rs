@@ -1,7 +1,8 @@
 //! Login Kit for Web: `GET /v2/auth/authorize/` renders a consent page (pick a test user, see
 //! the scopes, Allow or Deny) whose form posts back to the same path, which then redirects to
 //! the exact registered redirect_uri. Problems with client_key or redirect_uri get an error page,
-//! never a redirect. The legacy v1 authorize paths reuse these handlers with `LEGACY = true`.
+//! never a redirect. The legacy v1 authorize paths (`/platform/oauth/connect/`, `/auth/authorize/`)
+//! are served here too, with `LEGACY = true`.
 
 use std::fmt::Write as _;
 
@@ -24,6 +25,10 @@ pub(crate) fn routes() -> Router<Platform> {
     Router::new()
         .route("/v2/auth/authorize/", get(show::<false>).post(decide::<false>))
         .route("/v2/auth/authorize", get(show::<false>).post(decide::<false>))
+        .route("/platform/oauth/connect/", get(show::<true>).post(decide::<true>))
+        .route("/platform/oauth/connect", get(show::<true>).post(decide::<true>))
+        .route("/auth/authorize/", get(show::<true>).post(decide::<true>))
+        .route("/auth/authorize", get(show::<true>).post(decide::<true>))
 }
 
 /// A validated authorization request.
@@ -161,7 +166,7 @@ fn validate(platform: &Platform, params: &Params, legacy: bool) -> Result<AuthRe
 /// Mints a code for `user_id` and redirects back with `code`, `scopes` and `state`.
 async fn approve(platform: &Platform, req: &AuthRequest, user_id: i64, legacy: bool) -> Result<Response, Failure> {
     let code = platform
-        .mint_code_async(CodeRequest {
+        .mint_code(CodeRequest {
             client_key: req.app.client_key.clone(),
             user_id,
             scopes: req.scopes.clone(),
@@ -230,7 +235,7 @@ fn cookie_user(headers: &HeaderMap) -> Option<i64> {
         .and_then(|(_, value)| value.parse().ok())
 }
 
-pub(crate) async fn show<const LEGACY: bool>(
+async fn show<const LEGACY: bool>(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
     headers: HeaderMap,
@@ -254,7 +259,7 @@ pub(crate) async fn show<const LEGACY: bool>(
     respond(result, &log_id)
 }
 
-pub(crate) async fn decide<const LEGACY: bool>(
+async fn decide<const LEGACY: bool>(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
     headers: HeaderMap,

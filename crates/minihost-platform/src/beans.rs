@@ -7,7 +7,7 @@ use minihost_platform_api::monetization::{Balance, TopUp};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use super::{Platform, PlatformError, WriteJob};
+use super::{Commit, Platform, PlatformError};
 
 /// Largest single top-up, and the largest balance an admin may set.
 pub(crate) const MAX_BEANS: i64 = 1_000_000_000_000;
@@ -88,50 +88,38 @@ fn check_amount(field: &'static str, beans: i64, min: i64) -> Result<(), Platfor
 
 impl Platform {
     /// Adds Beans to a wallet, with its ledger row.
-    pub fn top_up(&self, req: TopUp) -> Result<Balance, PlatformError> {
-        self.commit(self.top_up_job(req))
+    pub fn top_up(&self, req: TopUp) -> Commit<Balance> {
+        self.prepare(|| {
+            check_amount("beans", req.beans, 1)?;
+            let now = self.now();
+            Ok(self.write(move |conn| {
+                let tx = conn.savepoint()?;
+                let beans = change_beans(&tx, req.user_id, req.beans, Reason::TopUp, None, now)?;
+                tx.commit()?;
+                Ok(Balance {
+                    user_id: req.user_id,
+                    beans,
+                })
+            }))
+        })
     }
 
-    pub(crate) async fn top_up_async(&self, req: TopUp) -> Result<Balance, PlatformError> {
-        self.commit_async(self.top_up_job(req)).await
-    }
-
-    fn top_up_job(&self, req: TopUp) -> Result<WriteJob<Balance>, PlatformError> {
-        check_amount("beans", req.beans, 1)?;
-        let now = self.now();
-        Ok(Box::new(move |conn| {
-            let tx = conn.savepoint()?;
-            let beans = change_beans(&tx, req.user_id, req.beans, Reason::TopUp, None, now)?;
-            tx.commit()?;
-            Ok(Balance {
-                user_id: req.user_id,
-                beans,
-            })
-        }))
-    }
-
-    /// Sets a user's balance (admin), recording the difference in the ledger. Returns the
+    /// Sets a user's balance (admin), recording the difference in the ledger. Answers the
     /// balance and the delta (0 when it was already `beans`, and then nothing is recorded).
-    pub fn set_beans(&self, user_id: i64, beans: i64) -> Result<(Balance, i64), PlatformError> {
-        self.commit(self.set_beans_job(user_id, beans))
-    }
-
-    pub(crate) async fn set_beans_async(&self, user_id: i64, beans: i64) -> Result<(Balance, i64), PlatformError> {
-        self.commit_async(self.set_beans_job(user_id, beans)).await
-    }
-
-    fn set_beans_job(&self, user_id: i64, beans: i64) -> Result<WriteJob<(Balance, i64)>, PlatformError> {
-        check_amount("beans", beans, 0)?;
-        let now = self.now();
-        Ok(Box::new(move |conn| {
-            let tx = conn.savepoint()?;
-            let delta = beans - balance(&tx, user_id)?;
-            if delta != 0 {
-                change_beans(&tx, user_id, delta, Reason::AdminSet, None, now)?;
-            }
-            tx.commit()?;
-            Ok((Balance { user_id, beans }, delta))
-        }))
+    pub fn set_beans(&self, user_id: i64, beans: i64) -> Commit<(Balance, i64)> {
+        self.prepare(|| {
+            check_amount("beans", beans, 0)?;
+            let now = self.now();
+            Ok(self.write(move |conn| {
+                let tx = conn.savepoint()?;
+                let delta = beans - balance(&tx, user_id)?;
+                if delta != 0 {
+                    change_beans(&tx, user_id, delta, Reason::AdminSet, None, now)?;
+                }
+                tx.commit()?;
+                Ok((Balance { user_id, beans }, delta))
+            }))
+        })
     }
 
     /// A user's ledger, oldest first.

@@ -259,18 +259,20 @@ pub async fn run(cmd: PlatformCommand) -> Result<(), PlatformError> {
             videos,
             beans,
         }) => {
-            let user = open(data_dir)?.add_user(NewUser {
-                username,
-                display_name,
-                avatar_url,
-                bio,
-                verified,
-                follower_count: followers,
-                following_count: following,
-                likes_count: likes,
-                video_count: videos,
-                beans,
-            })?;
+            let user = open(data_dir)?
+                .add_user(NewUser {
+                    username,
+                    display_name,
+                    avatar_url,
+                    bio,
+                    verified,
+                    follower_count: followers,
+                    following_count: following,
+                    likes_count: likes,
+                    video_count: videos,
+                    beans,
+                })
+                .wait()?;
             println!("created user {} (id {}, {} Beans)", user.username, user.id, user.beans);
             Ok(())
         }
@@ -279,7 +281,7 @@ pub async fn run(cmd: PlatformCommand) -> Result<(), PlatformError> {
             let user = platform
                 .user_by_username(&username)?
                 .ok_or_else(|| PlatformError::not_found("user", &username))?;
-            let (balance, delta) = platform.set_beans(user.id, set)?;
+            let (balance, delta) = platform.set_beans(user.id, set).wait()?;
             println!("{} has {} Beans ({delta:+})", user.username, balance.beans);
             Ok(())
         }

@@ -4,7 +4,7 @@
 use rusqlite::params;
 use sha2::{Digest, Sha256};
 
-use super::{grants, scopes, secrets, CodeRequest, Platform, PlatformError, WriteJob};
+use super::{grants, scopes, secrets, CodeRequest, Commit, Platform, PlatformError};
 
 /// Checks a `code_challenge` (TikTok's variant: 64 hex digits of SHA-256, not base64url) and
 /// returns it lower-cased.
@@ -36,55 +36,47 @@ impl Platform {
     /// Mints a single-use authorization code, as `TTMinis.login`/`authorize` and the consent page
     /// do. Minting records the user's consent to the scopes (see [`Platform::grant`]). The code
     /// expires after [`PlatformOptions::code_ttl`](super::PlatformOptions::code_ttl) seconds.
-    pub fn mint_code(&self, req: CodeRequest) -> Result<String, PlatformError> {
-        self.commit(self.mint_code_job(req))
-    }
-
-    /// [`Platform::mint_code`] for async callers (HTTP handlers): waits for the commit without
-    /// blocking a runtime thread.
-    pub async fn mint_code_async(&self, req: CodeRequest) -> Result<String, PlatformError> {
-        self.commit_async(self.mint_code_job(req)).await
-    }
-
-    fn mint_code_job(&self, req: CodeRequest) -> Result<WriteJob<String>, PlatformError> {
-        let requested = scopes::canonical(req.scopes.iter().map(String::as_str));
-        let challenge = req.code_challenge.as_deref().map(normalize_code_challenge).transpose()?;
-        let secret = secrets::NewSecret::generate("");
-        let now = self.now();
-        let expires_at = now.saturating_add(i64::try_from(self.inner.opts.code_ttl).unwrap_or(i64::MAX));
-        Ok(Box::new(move |conn| {
-            let tx = conn.savepoint()?;
-            let app = grants::app_and_user(&tx, &req.client_key, req.user_id)?;
-            grants::check_scopes(&app, &requested)?;
-            if let Some(uri) = &req.redirect_uri {
-                if !app.redirect_uri_registered(uri) {
-                    return Err(PlatformError::invalid(
-                        "redirect_uri",
-                        format!("{uri:?} is not registered for app {}", app.client_key),
-                    ));
+    pub fn mint_code(&self, req: CodeRequest) -> Commit<String> {
+        self.prepare(|| {
+            let requested = scopes::canonical(req.scopes.iter().map(String::as_str));
+            let challenge = req.code_challenge.as_deref().map(normalize_code_challenge).transpose()?;
+            let secret = secrets::NewSecret::generate("");
+            let now = self.now();
+            let expires_at = now.saturating_add(i64::try_from(self.inner.opts.code_ttl).unwrap_or(i64::MAX));
+            Ok(self.write(move |conn| {
+                let tx = conn.savepoint()?;
+                let app = grants::app_and_user(&tx, &req.client_key, req.user_id)?;
+                grants::check_scopes(&app, &requested)?;
+                if let Some(uri) = &req.redirect_uri {
+                    if !app.redirect_uri_registered(uri) {
+                        return Err(PlatformError::invalid(
+                            "redirect_uri",
+                            format!("{uri:?} is not registered for app {}", app.client_key),
+                        ));
+                    }
                 }
-            }
-            grants::add(&tx, req.user_id, &app.client_key, &requested, now)?;
-            tx.prepare_cached(
-                "INSERT INTO auth_codes (secret_hash, client_key, user_id, host_app, scopes, \
-                 redirect_uri, code_challenge, created_at, expires_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?
-            .execute(params![
-                secret.hash,
-                app.client_key,
-                req.user_id,
-                req.host_app.as_str(),
-                scopes::join(&requested),
-                req.redirect_uri,
-                challenge,
-                now,
-                expires_at
-            ])?;
-            let id = tx.last_insert_rowid();
-            tx.commit()?;
-            Ok(secret.finish(id))
-        }))
+                grants::add(&tx, req.user_id, &app.client_key, &requested, now)?;
+                tx.prepare_cached(
+                    "INSERT INTO auth_codes (secret_hash, client_key, user_id, host_app, scopes, \
+                     redirect_uri, code_challenge, created_at, expires_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )?
+                .execute(params![
+                    secret.hash,
+                    app.client_key,
+                    req.user_id,
+                    req.host_app.as_str(),
+                    scopes::join(&requested),
+                    req.redirect_uri,
+                    challenge,
+                    now,
+                    expires_at
+                ])?;
+                let id = tx.last_insert_rowid();
+                tx.commit()?;
+                Ok(secret.finish(id))
+            }))
+        })
     }
 }
 
@@ -132,9 +124,9 @@ mod tests {
             scopes: vec![USER_INFO_OPEN_ID.into()],
             ..CodeRequest::default()
         };
-        let code = p.mint_code(req.clone()).unwrap();
+        let code = p.mint_code(req.clone()).wait().unwrap();
         assert!(code.len() > 40 && code.contains('!'), "{code}");
-        assert_ne!(code, p.mint_code(req.clone()).unwrap());
+        assert_ne!(code, p.mint_code(req.clone()).wait().unwrap());
         assert_eq!(p.granted_scopes(alice, "k").unwrap(), vec![USER_INFO_OPEN_ID]);
 
         let bad_uri = CodeRequest {
@@ -142,7 +134,7 @@ mod tests {
             ..req.clone()
         };
         assert!(matches!(
-            p.mint_code(bad_uri),
+            p.mint_code(bad_uri).wait(),
             Err(PlatformError::InvalidInput { field: "redirect_uri", .. })
         ));
         let bad_challenge = CodeRequest {
@@ -150,7 +142,7 @@ mod tests {
             ..req.clone()
         };
         assert!(matches!(
-            p.mint_code(bad_challenge),
+            p.mint_code(bad_challenge).wait(),
             Err(PlatformError::InvalidInput {
                 field: "code_challenge",
                 ..
@@ -161,18 +153,24 @@ mod tests {
             ..req.clone()
         };
         assert!(matches!(
-            p.mint_code(no_scope),
+            p.mint_code(no_scope).wait(),
             Err(PlatformError::InvalidInput { field: "scope", .. })
         ));
         let no_user = CodeRequest {
             user_id: 777,
             ..req.clone()
         };
-        assert!(matches!(p.mint_code(no_user), Err(PlatformError::NotFound { what: "user", .. })));
+        assert!(matches!(
+            p.mint_code(no_user).wait(),
+            Err(PlatformError::NotFound { what: "user", .. })
+        ));
         let no_app = CodeRequest {
             client_key: "nope".into(),
             ..req
         };
-        assert!(matches!(p.mint_code(no_app), Err(PlatformError::NotFound { what: "app", .. })));
+        assert!(matches!(
+            p.mint_code(no_app).wait(),
+            Err(PlatformError::NotFound { what: "app", .. })
+        ));
     }
 }

@@ -5,7 +5,7 @@ use rusqlite::params;
 
 use super::ids;
 use super::secrets::{self, NewSecret};
-use super::{Platform, PlatformError};
+use super::{Commit, Platform, PlatformError};
 use minihost_platform_api::host_api::DEVICE_TOKEN_PREFIX;
 
 /// A host paired through the host API.
@@ -38,26 +38,24 @@ impl Platform {
         slot.as_deref().is_some_and(|t| secrets::same(t.as_bytes(), token.as_bytes()))
     }
 
-    /// Records a paired host and returns its device token (`dvt.…`).
-    pub async fn pair_device(&self, name: &str, loopback: bool) -> Result<String, PlatformError> {
-        let name = name.trim().to_string();
-        if name.is_empty() || name.chars().count() > MAX_DEVICE_NAME || name.chars().any(char::is_control) {
-            return Err(PlatformError::invalid(
-                "device_name",
-                format!("must be 1-{MAX_DEVICE_NAME} printable characters"),
-            ));
-        }
-        let secret = NewSecret::generate(DEVICE_TOKEN_PREFIX);
-        let now = self.now();
-        self.inner
-            .store
-            .write_async(move |conn| {
+    /// Records a paired host and answers its device token (`dvt.…`).
+    pub fn pair_device(&self, name: &str, loopback: bool) -> Commit<String> {
+        self.prepare(|| {
+            let name = name.trim().to_string();
+            if name.is_empty() || name.chars().count() > MAX_DEVICE_NAME || name.chars().any(char::is_control) {
+                return Err(PlatformError::invalid(
+                    "device_name",
+                    format!("must be 1-{MAX_DEVICE_NAME} printable characters"),
+                ));
+            }
+            let secret = NewSecret::generate(DEVICE_TOKEN_PREFIX);
+            let now = self.now();
+            Ok(self.write(move |conn| {
                 conn.prepare_cached("INSERT INTO devices (secret_hash, name, loopback, paired_at) VALUES (?1, ?2, ?3, ?4)")?
                     .execute(params![secret.hash, name, loopback, now])?;
-                let id = conn.last_insert_rowid();
-                Ok::<_, PlatformError>(secret.finish(id))
-            })
-            .await
+                Ok(secret.finish(conn.last_insert_rowid()))
+            }))
+        })
     }
 
     /// The paired host a device token belongs to.

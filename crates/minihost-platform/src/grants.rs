@@ -4,7 +4,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::apps::{app_by_key, App};
-use super::{scopes, users, Platform, PlatformError, WriteJob};
+use super::{scopes, users, Commit, Platform, PlatformError};
 
 /// What [`Platform::revoke_grants`] removed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -109,48 +109,28 @@ impl Platform {
         self.inner.grant_cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Records the user's consent to `scopes` for the app, keeping earlier grants, and returns
+    /// Records the user's consent to `scopes` for the app, keeping earlier grants, and answers
     /// every scope granted now.
-    pub fn grant(&self, user_id: i64, client_key: &str, scopes: &[String]) -> Result<Vec<String>, PlatformError> {
-        self.commit(self.grant_job(user_id, client_key, scopes))
-    }
-
-    /// [`Platform::grant`] for async callers (HTTP handlers): waits for the commit without
-    /// blocking a runtime thread.
-    pub async fn grant_async(&self, user_id: i64, client_key: &str, scopes: &[String]) -> Result<Vec<String>, PlatformError> {
-        self.commit_async(self.grant_job(user_id, client_key, scopes)).await
-    }
-
-    fn grant_job(&self, user_id: i64, client_key: &str, scopes: &[String]) -> Result<WriteJob<Vec<String>>, PlatformError> {
+    pub fn grant(&self, user_id: i64, client_key: &str, scopes: &[String]) -> Commit<Vec<String>> {
         let requested = scopes::canonical(scopes.iter().map(String::as_str));
         let now = self.now();
         let client_key = client_key.to_string();
-        Ok(Box::new(move |conn| {
+        self.write(move |conn| {
             let tx = conn.savepoint()?;
             let app = app_and_user(&tx, &client_key, user_id)?;
             check_scopes(&app, &requested)?;
             let all = add(&tx, user_id, &client_key, &requested, now)?;
             tx.commit()?;
             Ok(all)
-        }))
+        })
     }
 
     /// Withdraws the user's consent for one app (or for every app when `client_key` is `None`)
     /// and revokes the user tokens those apps hold, as "remove access" in TikTok's settings does.
-    pub fn revoke_grants(&self, user_id: i64, client_key: Option<&str>) -> Result<RevokedGrant, PlatformError> {
-        self.commit(self.revoke_grants_job(user_id, client_key))
-    }
-
-    /// [`Platform::revoke_grants`] for async callers (HTTP handlers): waits for the commit without
-    /// blocking a runtime thread.
-    pub async fn revoke_grants_async(&self, user_id: i64, client_key: Option<&str>) -> Result<RevokedGrant, PlatformError> {
-        self.commit_async(self.revoke_grants_job(user_id, client_key)).await
-    }
-
-    fn revoke_grants_job(&self, user_id: i64, client_key: Option<&str>) -> Result<WriteJob<RevokedGrant>, PlatformError> {
+    pub fn revoke_grants(&self, user_id: i64, client_key: Option<&str>) -> Commit<RevokedGrant> {
         let now = self.now();
         let client_key = client_key.map(str::to_string);
-        Ok(Box::new(move |conn| {
+        self.write(move |conn| {
             let tx = conn.savepoint()?;
             if users::user_by_id(&tx, user_id)?.is_none() {
                 return Err(PlatformError::not_found("user", user_id));
@@ -177,7 +157,7 @@ impl Platform {
                 client_keys,
                 revoked_tokens,
             })
-        }))
+        })
     }
 }
 
@@ -214,14 +194,14 @@ mod tests {
         for _ in 0..2 {
             assert!(reader.granted_scopes(alice, "k1").unwrap().is_empty());
         }
-        writer.grant(alice, "k1", &[USER_INFO_BASIC.into()]).unwrap();
+        writer.grant(alice, "k1", &[USER_INFO_BASIC.into()]).wait().unwrap();
         for _ in 0..2 {
             assert_eq!(reader.granted_scopes(alice, "k1").unwrap(), vec![USER_INFO_BASIC]);
         }
-        writer.revoke_grants(alice, Some("k1")).unwrap();
+        writer.revoke_grants(alice, Some("k1")).wait().unwrap();
         assert!(reader.granted_scopes(alice, "k1").unwrap().is_empty());
         // And its own writes, through its own writer.
-        reader.grant(alice, "k1", &[USER_INFO_OPEN_ID.into()]).unwrap();
+        reader.grant(alice, "k1", &[USER_INFO_OPEN_ID.into()]).wait().unwrap();
         assert_eq!(reader.granted_scopes(alice, "k1").unwrap(), vec![USER_INFO_OPEN_ID]);
         assert_eq!(writer.granted_scopes(alice, "k1").unwrap(), vec![USER_INFO_OPEN_ID]);
     }
@@ -230,9 +210,12 @@ mod tests {
     fn grants_accumulate_in_canonical_order() {
         let (p, alice) = setup();
         assert!(p.granted_scopes(alice, "k1").unwrap().is_empty());
-        assert_eq!(p.grant(alice, "k1", &[USER_INFO_BASIC.into()]).unwrap(), vec![USER_INFO_BASIC]);
         assert_eq!(
-            p.grant(alice, "k1", &[USER_INFO_OPEN_ID.into()]).unwrap(),
+            p.grant(alice, "k1", &[USER_INFO_BASIC.into()]).wait().unwrap(),
+            vec![USER_INFO_BASIC]
+        );
+        assert_eq!(
+            p.grant(alice, "k1", &[USER_INFO_OPEN_ID.into()]).wait().unwrap(),
             vec![USER_INFO_OPEN_ID, USER_INFO_BASIC]
         );
         assert_eq!(p.granted_scopes(alice, "k1").unwrap(), vec![USER_INFO_OPEN_ID, USER_INFO_BASIC]);
@@ -242,27 +225,27 @@ mod tests {
     fn grant_rejects_unknown_app_user_and_disallowed_scope() {
         let (p, alice) = setup();
         assert!(matches!(
-            p.grant(alice, "nope", &[USER_INFO_BASIC.into()]),
+            p.grant(alice, "nope", &[USER_INFO_BASIC.into()]).wait(),
             Err(PlatformError::NotFound { what: "app", .. })
         ));
         assert!(matches!(
-            p.grant(9_999, "k1", &[USER_INFO_BASIC.into()]),
+            p.grant(9_999, "k1", &[USER_INFO_BASIC.into()]).wait(),
             Err(PlatformError::NotFound { what: "user", .. })
         ));
-        let err = p.grant(alice, "k1", &["user.info.stats".into()]).unwrap_err();
+        let err = p.grant(alice, "k1", &["user.info.stats".into()]).wait().unwrap_err();
         assert!(matches!(err, PlatformError::InvalidInput { field: "scope", .. }), "{err}");
-        assert!(p.grant(alice, "k1", &[]).is_err());
+        assert!(p.grant(alice, "k1", &[]).wait().is_err());
         assert!(p.granted_scopes(alice, "k1").unwrap().is_empty());
     }
 
     #[test]
     fn revoking_grants_forgets_consent() {
         let (p, alice) = setup();
-        p.grant(alice, "k1", &[USER_INFO_BASIC.into()]).unwrap();
-        let revoked = p.revoke_grants(alice, Some("k1")).unwrap();
+        p.grant(alice, "k1", &[USER_INFO_BASIC.into()]).wait().unwrap();
+        let revoked = p.revoke_grants(alice, Some("k1")).wait().unwrap();
         assert_eq!(revoked.client_keys, vec!["k1"]);
         assert!(p.granted_scopes(alice, "k1").unwrap().is_empty());
-        assert!(p.revoke_grants(alice, None).unwrap().client_keys.is_empty());
-        assert!(p.revoke_grants(424_242, None).is_err());
+        assert!(p.revoke_grants(alice, None).wait().unwrap().client_keys.is_empty());
+        assert!(p.revoke_grants(424_242, None).wait().is_err());
     }
 }

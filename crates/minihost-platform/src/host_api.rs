@@ -15,25 +15,32 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use minihost_platform_api::host_api::{self as wire, Code, GrantQuery, GrantRequest, PairRequest, PairResponse, Scopes};
 use minihost_platform_api::loopback::is_loopback_ip;
-use minihost_platform_api::monetization::{AdView, PayRequest, TopUp};
 use serde_json::json;
 
-use super::http::{bearer_token, finish, flat_error, FlatError, FlatResult, JsonBody, LogId};
+use super::http::{bearer_token, finish, flat_error, post_commit, FlatError, FlatResult, JsonBody, LogId};
 use super::loopback_only::{host_is_loopback, loopback_only, Guard, Surface};
-use super::{CodeRequest, NewApp, Platform, PlatformError};
+use super::{CodeRequest, Platform, PlatformError};
 
 pub(crate) fn routes(platform: &Platform) -> Router<Platform> {
     let paired = Router::new()
         .route(wire::USERS, get(users))
         .route(wire::USER, get(user))
-        .route(wire::APPS_ENSURE, post(ensure_app))
-        .route(wire::GRANTS, get(granted).post(grant))
-        .route(wire::CODES, post(mint_code))
+        .route(wire::APPS_ENSURE, post_commit(Platform::ensure_host_app))
+        .route(
+            wire::GRANTS,
+            get(granted).merge(post_commit(|p: &Platform, req: GrantRequest| {
+                p.grant(req.user_id, &req.client_key, &req.scopes).map(|scopes| Scopes { scopes })
+            })),
+        )
+        .route(
+            wire::CODES,
+            post_commit(|p: &Platform, req: CodeRequest| p.mint_code(req).map(|code| Code { code })),
+        )
         .route(wire::ORDER, get(order))
-        .route(wire::ORDERS_PAY, post(pay))
-        .route(wire::ORDERS_SUBSCRIBE, post(subscribe))
-        .route(wire::TOP_UP, post(top_up))
-        .route(wire::ADS_ADMIT, post(admit_ad))
+        .route(wire::ORDERS_PAY, post_commit(Platform::pay_order))
+        .route(wire::ORDERS_SUBSCRIBE, post_commit(Platform::subscribe))
+        .route(wire::TOP_UP, post_commit(Platform::top_up))
+        .route(wire::ADS_ADMIT, post_commit(Platform::admit_ad))
         .route_layer(middleware::from_fn_with_state(platform.clone(), paired_only));
     Router::new()
         .route(wire::PAIR, post(pair))
@@ -105,27 +112,7 @@ async fn users(State(platform): State<Platform>, Extension(LogId(log_id)): Exten
 }
 
 async fn user(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, Path(username): Path<String>) -> Response {
-    let result = match platform.user_by_username(&username) {
-        Ok(Some(user)) => Ok(json!(user)),
-        Ok(None) => Err(PlatformError::not_found("user", &username).into()),
-        Err(e) => Err(e.into()),
-    };
-    finish(result, &log_id)
-}
-
-async fn ensure_app(
-    State(platform): State<Platform>,
-    Extension(LogId(log_id)): Extension<LogId>,
-    JsonBody(new): JsonBody<NewApp>,
-) -> Response {
-    let result = platform.ensure_app_async(new).await.map(|(app, created)| {
-        json!(minihost_platform_api::EnsuredApp {
-            client_key: app.client_key,
-            created,
-            client_secret: created.then_some(app.client_secret),
-        })
-    });
-    finish(result.map_err(Into::into), &log_id)
+    finish(platform.user_named(&username).map(|u| json!(u)).map_err(Into::into), &log_id)
 }
 
 async fn granted(
@@ -143,64 +130,15 @@ async fn granted(
     finish(result, &log_id)
 }
 
-async fn grant(
-    State(platform): State<Platform>,
-    Extension(LogId(log_id)): Extension<LogId>,
-    JsonBody(req): JsonBody<GrantRequest>,
-) -> Response {
-    let result = platform
-        .grant_async(req.user_id, &req.client_key, &req.scopes)
-        .await
-        .map(|scopes| json!(Scopes { scopes }));
-    finish(result.map_err(Into::into), &log_id)
-}
-
-async fn mint_code(
-    State(platform): State<Platform>,
-    Extension(LogId(log_id)): Extension<LogId>,
-    JsonBody(req): JsonBody<CodeRequest>,
-) -> Response {
-    let result = platform.mint_code_async(req).await.map(|code| json!(Code { code }));
-    finish(result.map_err(Into::into), &log_id)
-}
-
 async fn order(
     State(platform): State<Platform>,
     Extension(LogId(log_id)): Extension<LogId>,
     Path(trade_order_id): Path<String>,
 ) -> Response {
-    let result = match platform.order_record(&trade_order_id) {
-        Ok(Some(record)) => Ok(json!(record.order)),
+    let result = match platform.trade_order(&trade_order_id) {
+        Ok(Some(order)) => Ok(json!(order)),
         Ok(None) => Err(PlatformError::not_found("trade order", &trade_order_id).into()),
         Err(e) => Err(e.into()),
     };
     finish(result, &log_id)
-}
-
-async fn pay(
-    State(platform): State<Platform>,
-    Extension(LogId(log_id)): Extension<LogId>,
-    JsonBody(req): JsonBody<PayRequest>,
-) -> Response {
-    finish(platform.pay_order_async(req).await.map(|p| json!(p)).map_err(Into::into), &log_id)
-}
-
-async fn subscribe(
-    State(platform): State<Platform>,
-    Extension(LogId(log_id)): Extension<LogId>,
-    JsonBody(req): JsonBody<PayRequest>,
-) -> Response {
-    finish(platform.subscribe_async(req).await.map(|s| json!(s)).map_err(Into::into), &log_id)
-}
-
-async fn top_up(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, JsonBody(req): JsonBody<TopUp>) -> Response {
-    finish(platform.top_up_async(req).await.map(|b| json!(b)).map_err(Into::into), &log_id)
-}
-
-async fn admit_ad(
-    State(platform): State<Platform>,
-    Extension(LogId(log_id)): Extension<LogId>,
-    JsonBody(view): JsonBody<AdView>,
-) -> Response {
-    finish(platform.admit_ad_async(view).await.map(|a| json!(a)).map_err(Into::into), &log_id)
 }

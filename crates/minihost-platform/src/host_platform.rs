@@ -1,9 +1,10 @@
-//! The emulator as a host's platform, in process: [`HostPlatform`] over [`Platform`].
+//! The emulator as a host's platform: the host operations that answer in the host API's types,
+//! which both [`HostPlatform`] in process and the host API over HTTP (`host_api`) call.
 
 use minihost_platform_api::monetization::{AdAdmission, AdView, Balance, PaidOrder, PayRequest, Subscribed, TopUp, TradeOrder};
 use minihost_platform_api::{CodeRequest, EnsuredApp, HostPlatform, HostPlatformError, NewApp, User};
 
-use super::{Platform, PlatformError};
+use super::{Commit, Platform, PlatformError};
 
 impl From<PlatformError> for HostPlatformError {
     fn from(e: PlatformError) -> HostPlatformError {
@@ -22,6 +23,23 @@ impl From<PlatformError> for HostPlatformError {
     }
 }
 
+impl Platform {
+    /// Registers a host's app ([`Platform::register_app`]), telling its secret only to the host
+    /// that registered it.
+    pub fn ensure_host_app(&self, app: NewApp) -> Commit<EnsuredApp> {
+        self.register_app(app).map(|(app, created)| EnsuredApp {
+            client_key: app.client_key,
+            created,
+            client_secret: created.then_some(app.client_secret),
+        })
+    }
+
+    /// A trade order as the host's sheets show it.
+    pub fn trade_order(&self, trade_order_id: &str) -> Result<Option<TradeOrder>, PlatformError> {
+        Ok(self.order_record(trade_order_id)?.map(|record| record.order))
+    }
+}
+
 impl HostPlatform for Platform {
     fn describe(&self) -> String {
         match self.data_dir() {
@@ -31,12 +49,7 @@ impl HostPlatform for Platform {
     }
 
     fn ensure_app(&self, app: &NewApp) -> Result<EnsuredApp, HostPlatformError> {
-        let (stored, created) = Platform::ensure_app(self, app.clone())?;
-        Ok(EnsuredApp {
-            client_key: stored.client_key,
-            created,
-            client_secret: created.then_some(stored.client_secret),
-        })
+        Ok(self.ensure_host_app(app.clone()).wait()?)
     }
 
     fn users(&self) -> Result<Vec<User>, HostPlatformError> {
@@ -52,30 +65,30 @@ impl HostPlatform for Platform {
     }
 
     fn grant(&self, user_id: i64, client_key: &str, scopes: &[String]) -> Result<Vec<String>, HostPlatformError> {
-        Ok(Platform::grant(self, user_id, client_key, scopes)?)
+        Ok(Platform::grant(self, user_id, client_key, scopes).wait()?)
     }
 
     fn mint_code(&self, req: &CodeRequest) -> Result<String, HostPlatformError> {
-        Ok(Platform::mint_code(self, req.clone())?)
+        Ok(Platform::mint_code(self, req.clone()).wait()?)
     }
 
     fn trade_order(&self, trade_order_id: &str) -> Result<Option<TradeOrder>, HostPlatformError> {
-        Ok(self.order_record(trade_order_id)?.map(|r| r.order))
+        Ok(Platform::trade_order(self, trade_order_id)?)
     }
 
     fn pay_order(&self, req: &PayRequest) -> Result<PaidOrder, HostPlatformError> {
-        Ok(Platform::pay_order(self, req.clone())?)
+        Ok(Platform::pay_order(self, req.clone()).wait()?)
     }
 
     fn subscribe(&self, req: &PayRequest) -> Result<Subscribed, HostPlatformError> {
-        Ok(Platform::subscribe(self, req.clone())?)
+        Ok(Platform::subscribe(self, req.clone()).wait()?)
     }
 
     fn top_up(&self, req: &TopUp) -> Result<Balance, HostPlatformError> {
-        Ok(Platform::top_up(self, req.clone())?)
+        Ok(Platform::top_up(self, req.clone()).wait()?)
     }
 
     fn admit_ad(&self, view: &AdView) -> Result<AdAdmission, HostPlatformError> {
-        Ok(Platform::admit_ad(self, view.clone())?)
+        Ok(Platform::admit_ad(self, view.clone()).wait()?)
     }
 }

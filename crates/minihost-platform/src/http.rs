@@ -1,19 +1,22 @@
 //! The helper kit of every HTTP API: log ids, body size limits, parameter parsing that names
-//! the bad field, and the flat JSON errors and bodies of the OAuth, admin and host APIs, with the
-//! one mapping of [`PlatformError`] to a flat error. It imports no API module; `router` does.
+//! the bad field, the v2 envelope, and the flat JSON errors and bodies of the OAuth, admin and
+//! host APIs, with the one mapping of [`PlatformError`] and OAuth errors to statuses. It imports
+//! no API module; `router` does.
 
 use std::fmt;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::routing::{post, MethodRouter};
+use axum::{Extension, Json};
 use minihost_platform_api::monetization::DeclineReason;
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::{Platform, PlatformError};
+use super::{Commit, OAuthErrorKind, Platform, PlatformError};
 
 /// The header that carries every response's log id, as on TikTok's servers.
 pub(crate) const LOG_ID_HEADER: &str = "x-tt-logid";
@@ -34,10 +37,41 @@ pub(crate) fn flat_error(status: StatusCode, error: &'static str, description: &
     FlatError::new(status, error, description).response(log_id)
 }
 
+/// The HTTP status of an OAuth error of `kind`, as v2's token endpoints answer it.
+pub(crate) fn oauth_status(kind: OAuthErrorKind) -> StatusCode {
+    match kind {
+        OAuthErrorKind::InvalidClient => StatusCode::UNAUTHORIZED,
+        OAuthErrorKind::AccessDenied => StatusCode::FORBIDDEN,
+        OAuthErrorKind::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+        OAuthErrorKind::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+/// The v2 envelope of the Open API and the Minis API: `{data, error: {code, message, log_id}}`.
+pub(crate) fn v2_envelope(status: StatusCode, data: Value, code: &str, message: &str, log_id: &str) -> Response {
+    (
+        status,
+        Json(json!({ "data": data, "error": { "code": code, "message": message, "log_id": log_id } })),
+    )
+        .into_response()
+}
+
+/// What the v2 APIs answer to a missing, unknown, expired or revoked access token.
+pub(crate) fn v2_token_invalid(log_id: &str) -> Response {
+    v2_envelope(
+        StatusCode::UNAUTHORIZED,
+        json!({}),
+        "access_token_invalid",
+        "The access token is invalid or not found in the request.",
+        log_id,
+    )
+}
+
 /// A flat error with the offending field and the reason of a decline when there are ones, as
 /// the admin and host APIs answer.
 pub(crate) struct FlatError {
-    pub(crate) status: StatusCode,
+    status: StatusCode,
     error: &'static str,
     description: String,
     field: Option<String>,
@@ -127,6 +161,20 @@ pub(crate) fn finish(result: FlatResult, log_id: &str) -> Response {
         Ok(value) => Json(value).into_response(),
         Err(err) => err.response(log_id),
     }
+}
+
+/// A `POST` route that commits `op` of the JSON body and answers its value as JSON: the writes
+/// of the admin and host APIs.
+pub(crate) fn post_commit<Req, T>(op: fn(&Platform, Req) -> Commit<T>) -> MethodRouter<Platform>
+where
+    Req: DeserializeOwned + Send + 'static,
+    T: Serialize + Send + 'static,
+{
+    post(
+        move |State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, JsonBody(req): JsonBody<Req>| async move {
+            finish(op(&platform, req).await.map(|value| json!(value)).map_err(Into::into), &log_id)
+        },
+    )
 }
 
 /// A JSON object body of an admin or host API call. A bad body is answered at once with a flat

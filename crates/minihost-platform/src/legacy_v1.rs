@@ -1,5 +1,5 @@
-//! The deprecated v1 API that tutorials still use: authorize at `/platform/oauth/connect/` and
-//! `/auth/authorize/`, `POST /oauth/access_token/` and `/oauth/refresh_token/` with query
+//! The deprecated v1 API that tutorials still use (its consent page, at `/platform/oauth/connect/`
+//! and `/auth/authorize/`, is `authorize_page`'s): `POST /oauth/access_token/` and `/oauth/refresh_token/` with query
 //! parameters, `POST /oauth/revoke/`, and `POST /user/info/` with a JSON body; all in v1's
 //! `{data: {..., error_code}, message}` and `{data, error: {code: int}}` shapes.
 //!
@@ -11,14 +11,13 @@ use axum::body::Body;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{post, MethodRouter};
 use axum::{Extension, Json, Router};
 use serde_json::{json, Value};
 
-use super::authorize_page::{decide, show};
-use super::http::{media_type, read_body, LogId, ParamError, Params};
+use super::http::{media_type, oauth_status, read_body, LogId, ParamError, Params};
 use super::user_info::{self, Api, UserInfoError, V1_DEFAULT_FIELDS};
-use super::{scopes, IssuedTokens, OAuthError, OAuthErrorKind, Platform};
+use super::{scopes, CodeExchange, Commit, IssuedTokens, OAuthError, OAuthErrorKind, Platform};
 
 const SYSTEM_ERROR: i64 = 10000;
 const INVALID_PARAM: i64 = 10002;
@@ -30,15 +29,13 @@ const BAD_REFRESH_TOKEN: i64 = 10010;
 const BAD_CLIENT: i64 = 10013;
 
 pub(crate) fn routes() -> Router<Platform> {
+    let access_token = token_endpoint(BAD_CODE, exchange_code);
+    let refresh_token = token_endpoint(BAD_REFRESH_TOKEN, refresh_tokens);
     Router::new()
-        .route("/platform/oauth/connect/", get(show::<true>).post(decide::<true>))
-        .route("/platform/oauth/connect", get(show::<true>).post(decide::<true>))
-        .route("/auth/authorize/", get(show::<true>).post(decide::<true>))
-        .route("/auth/authorize", get(show::<true>).post(decide::<true>))
-        .route("/oauth/access_token/", post(access_token))
-        .route("/oauth/access_token", post(access_token))
-        .route("/oauth/refresh_token/", post(refresh_token))
-        .route("/oauth/refresh_token", post(refresh_token))
+        .route("/oauth/access_token/", access_token.clone())
+        .route("/oauth/access_token", access_token)
+        .route("/oauth/refresh_token/", refresh_token.clone())
+        .route("/oauth/refresh_token", refresh_token)
         .route("/oauth/revoke/", post(revoke))
         .route("/oauth/revoke", post(revoke))
         .route("/user/info/", post(user_info))
@@ -68,7 +65,7 @@ impl V1Error {
             OAuthErrorKind::ServerError | OAuthErrorKind::TemporarilyUnavailable => SYSTEM_ERROR,
             _ => INVALID_PARAM,
         };
-        V1Error::new(err.kind.http_status(), code, err.description)
+        V1Error::new(oauth_status(err.kind), code, err.description)
     }
 
     /// The `/oauth/*` shape: `{data: {captcha, desc_url, description, error_code}, message}`.
@@ -178,50 +175,44 @@ fn expect_grant_type(params: &Params, expected: &str) -> Result<(), V1Error> {
     Ok(())
 }
 
-async fn access_token(
-    State(platform): State<Platform>,
-    Extension(LogId(log_id)): Extension<LogId>,
-    V1Params(params): V1Params,
-) -> Response {
-    let result = async {
-        let client_key = params.require("client_key")?;
-        let client_secret = params.require("client_secret")?;
-        let code = params.require("code")?;
-        expect_grant_type(&params, "authorization_code")?;
-        let exchange = super::CodeExchange {
-            client_key,
-            client_secret,
-            code,
-            redirect_uri: None,
-            code_verifier: None,
-        };
-        platform
-            .exchange_code_async(exchange)
-            .await
-            .map_err(|e| V1Error::from_oauth(e, BAD_CODE))
-    }
-    .await;
-    token_reply(result, &log_id)
+/// Tokens being issued, or why the parameters asked for none.
+type Issuing = Result<Commit<IssuedTokens, OAuthError>, V1Error>;
+
+/// A v1 token endpoint: `issue` reads the parameters and prepares the tokens; an OAuth error
+/// answers with `grant_code` for a bad code or token.
+fn token_endpoint(grant_code: i64, issue: fn(&Platform, &Params) -> Issuing) -> MethodRouter<Platform> {
+    post(
+        move |State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, V1Params(params): V1Params| async move {
+            let result = match issue(&platform, &params) {
+                Ok(tokens) => tokens.await.map_err(|e| V1Error::from_oauth(e, grant_code)),
+                Err(e) => Err(e),
+            };
+            token_reply(result, &log_id)
+        },
+    )
 }
 
-async fn refresh_token(
-    State(platform): State<Platform>,
-    Extension(LogId(log_id)): Extension<LogId>,
-    V1Params(params): V1Params,
-) -> Response {
-    let result = async {
-        let client_key = params.require("client_key")?;
-        let refresh = params.require("refresh_token")?;
-        expect_grant_type(&params, "refresh_token")?;
-        // v1 refresh does not send client_secret; when it is sent, it must be right.
-        let secret = params.get("client_secret")?;
-        platform
-            .refresh_tokens_async(client_key, secret, refresh)
-            .await
-            .map_err(|e| V1Error::from_oauth(e, BAD_REFRESH_TOKEN))
-    }
-    .await;
-    token_reply(result, &log_id)
+fn exchange_code(platform: &Platform, params: &Params) -> Issuing {
+    let client_key = params.require("client_key")?;
+    let client_secret = params.require("client_secret")?;
+    let code = params.require("code")?;
+    expect_grant_type(params, "authorization_code")?;
+    Ok(platform.exchange_code(CodeExchange {
+        client_key,
+        client_secret,
+        code,
+        redirect_uri: None,
+        code_verifier: None,
+    }))
+}
+
+fn refresh_tokens(platform: &Platform, params: &Params) -> Issuing {
+    let client_key = params.require("client_key")?;
+    let refresh = params.require("refresh_token")?;
+    expect_grant_type(params, "refresh_token")?;
+    // v1 refresh does not send client_secret; when it is sent, it must be right.
+    let secret = params.get("client_secret")?;
+    Ok(platform.refresh_tokens(client_key, secret, refresh))
 }
 
 async fn revoke(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, V1Params(params): V1Params) -> Response {
@@ -239,7 +230,7 @@ async fn revoke(State(platform): State<Platform>, Extension(LogId(log_id)): Exte
             ));
         }
         platform
-            .revoke_token_async(subject.client_key(), None, token)
+            .revoke_token(subject.client_key(), None, token)
             .await
             .map_err(|e| V1Error::from_oauth(e, BAD_ACCESS_TOKEN))
     }

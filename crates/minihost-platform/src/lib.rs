@@ -16,6 +16,7 @@ mod beans;
 pub mod cli;
 mod clock;
 mod codes;
+mod commit;
 mod devices;
 mod error;
 mod grants;
@@ -35,6 +36,7 @@ mod subscriptions;
 mod tokens;
 mod trade_orders;
 mod user_info;
+mod user_info_api;
 mod users;
 mod webhooks;
 
@@ -50,6 +52,7 @@ use tokio::sync::Notify;
 pub use apps::{App, DEFAULT_DEVELOPER};
 pub use beans::LedgerEntry;
 pub use clock::Clock;
+pub use commit::Commit;
 pub use devices::Device;
 pub use error::PlatformError;
 pub use grants::RevokedGrant;
@@ -74,9 +77,6 @@ use minihost_platform_api::scopes;
 
 use ids::IdSecret;
 use store::Store;
-
-/// A write prepared for the writer thread: inputs checked and owned, ready to join a batch.
-pub(crate) type WriteJob<T> = Box<dyn FnOnce(&mut rusqlite::Connection) -> Result<T, PlatformError> + Send>;
 
 /// File name of the platform database inside a data dir.
 pub const DATABASE_FILE: &str = "platform.sqlite3";
@@ -271,14 +271,6 @@ impl Platform {
     /// that [`serve`] provides; without it admin requests get 403.
     pub fn router(&self) -> axum::Router {
         router::router(self.clone())
-    }
-
-    fn commit<T: Send + 'static>(&self, job: Result<WriteJob<T>, PlatformError>) -> Result<T, PlatformError> {
-        self.inner.store.write(job?)
-    }
-
-    async fn commit_async<T: Send + 'static>(&self, job: Result<WriteJob<T>, PlatformError>) -> Result<T, PlatformError> {
-        self.inner.store.write_async(job?).await
     }
 
     /// Test hook: holds the writer until the value is dropped, so every write waits for its

@@ -11,19 +11,18 @@
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::post;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Router};
 use minihost_platform_api::monetization::{beans_tier, subscription_tier, OrderKind, BEANS_TIERS};
 use serde_json::{json, Map, Value};
 
-use super::http::{bearer_token, read_body, LogId};
+use super::http::{bearer_token, read_body, v2_envelope, v2_token_invalid, LogId};
 use super::subscriptions::Subscription;
-use super::trade_orders::{Buyer, NewOrder, OrderRecord, IS_SANDBOX};
+use super::trade_orders::{Buyer, NewOrder, OrderError, OrderRecord, IS_SANDBOX};
 use super::user_info::subject;
 use super::{Platform, PlatformError};
 
-const TOKEN_INVALID: &str = "The access token is invalid or not found in the request.";
 const MAX_TEXT: usize = 512;
 const MAX_LIST: usize = 100;
 /// Largest Beans price of one order (the largest tier is 7000; this leaves room).
@@ -31,7 +30,7 @@ const MAX_TOKEN_AMOUNT: i64 = 10_000_000;
 
 /// A Minis API failure, with its documented code.
 #[derive(Debug)]
-pub(crate) enum MinisError {
+enum MinisError {
     /// 40001000; the message names the field.
     InvalidParams(String),
     /// 20001003.
@@ -50,9 +49,15 @@ pub(crate) enum MinisError {
     Internal(PlatformError),
 }
 
-impl From<rusqlite::Error> for MinisError {
-    fn from(e: rusqlite::Error) -> MinisError {
-        MinisError::Internal(e.into())
+impl From<OrderError> for MinisError {
+    fn from(e: OrderError) -> MinisError {
+        match e {
+            OrderError::OrderIdTaken(id) => MinisError::OrderIdExists(id),
+            OrderError::AlreadySubscribed { .. } => MinisError::AlreadySubscribed(e.to_string()),
+            OrderError::NoSuchSubscription(id) => MinisError::SubscriptionNotFound(id),
+            OrderError::NothingToReactivate(_) => MinisError::CannotReactivate(e.to_string()),
+            OrderError::Platform(e) => e.into(),
+        }
     }
 }
 
@@ -104,20 +109,12 @@ impl MinisError {
 
     fn response(self, log_id: &str) -> Response {
         let (status, code, message) = (self.status(), self.code(), self.message());
-        envelope(status, json!({}), code, &message, log_id)
+        v2_envelope(status, json!({}), code, &message, log_id)
     }
 }
 
 fn invalid(field: &str, why: impl std::fmt::Display) -> MinisError {
     MinisError::InvalidParams(format!("{field} {why}"))
-}
-
-fn envelope(status: StatusCode, data: Value, code: &str, message: &str, log_id: &str) -> Response {
-    (
-        status,
-        Json(json!({ "data": data, "error": { "code": code, "message": message, "log_id": log_id } })),
-    )
-        .into_response()
 }
 
 pub(crate) fn routes() -> Router<Platform> {
@@ -167,7 +164,7 @@ async fn handle(
     endpoint: Endpoint,
 ) -> Response {
     let Some(token) = bearer_token(&headers) else {
-        return envelope(StatusCode::UNAUTHORIZED, json!({}), "access_token_invalid", TOKEN_INVALID, &log_id);
+        return v2_token_invalid(&log_id);
     };
     let buyer = match subject(&platform, token) {
         Ok(Some(s)) => Buyer {
@@ -175,7 +172,7 @@ async fn handle(
             client_key: s.client_key().to_string(),
             host_app: s.host_app().as_str().to_string(),
         },
-        Ok(None) => return envelope(StatusCode::UNAUTHORIZED, json!({}), "access_token_invalid", TOKEN_INVALID, &log_id),
+        Ok(None) => return v2_token_invalid(&log_id),
         Err(e) => return MinisError::Internal(e).response(&log_id),
     };
     let result = async {
@@ -193,7 +190,7 @@ async fn handle(
     }
     .await;
     match result {
-        Ok(data) => envelope(StatusCode::OK, data, "ok", "", &log_id),
+        Ok(data) => v2_envelope(StatusCode::OK, data, "ok", "", &log_id),
         Err(e) => e.response(&log_id),
     }
 }
@@ -264,7 +261,7 @@ async fn dispatch(platform: &Platform, buyer: Buyer, req: &Req<'_>, endpoint: En
                 tier_id: None,
                 subscription_id: None,
             };
-            let trade_order_id = platform.create_order_async(buyer, new).await?;
+            let trade_order_id = platform.create_order(buyer, new).await?;
             Ok(json!({ "trade_order_id": trade_order_id }))
         }
         Endpoint::QueryOrder => {
@@ -280,13 +277,13 @@ async fn dispatch(platform: &Platform, buyer: Buyer, req: &Req<'_>, endpoint: En
                 return Err(MinisError::TierInvalid(format!("{tier_id:?} is not a subscription tier")));
             }
             let new = subscription_order(req, Some(tier_id), None)?;
-            let trade_order_id = platform.create_subscription_order_async(buyer, new).await?;
+            let trade_order_id = platform.create_subscription_order(buyer, new).await?;
             Ok(json!({ "trade_order_id": trade_order_id }))
         }
         Endpoint::Reactivate => {
             let subscription_id = req.string("subscription_id")?;
             let new = subscription_order(req, None, Some(subscription_id.clone()))?;
-            let trade_order_id = platform.reactivate_order_async(buyer, subscription_id, new).await?;
+            let trade_order_id = platform.reactivate_order(buyer, subscription_id, new).await?;
             Ok(json!({ "trade_order_id": trade_order_id }))
         }
         Endpoint::ActiveList => {
@@ -295,14 +292,14 @@ async fn dispatch(platform: &Platform, buyer: Buyer, req: &Req<'_>, endpoint: En
                 .subscriptions(Some(&buyer.client_key), Some(buyer.user_id))?
                 .iter()
                 .filter(|s| s.active())
-                .map(|s| s.item(now))
+                .map(|s| subscription_item(s, now))
                 .collect();
             Ok(json!({ "subscriptions": subs }))
         }
         Endpoint::SubscriptionInfo => {
             let id = req.string("subscription_id")?;
             let sub = own_subscription(platform, &buyer, &id)?;
-            Ok(sub.item(platform.now()))
+            Ok(subscription_item(&sub, platform.now()))
         }
         Endpoint::TradeOrderInfo => {
             let o = own_order(platform, &buyer, &req.string("trade_order_id")?)?;
@@ -360,6 +357,23 @@ fn own_subscription(platform: &Platform, buyer: &Buyer, id: &str) -> Result<Subs
         .subscription(id)?
         .filter(|s| s.client_key == buyer.client_key && s.user_id == buyer.user_id)
         .ok_or_else(|| MinisError::SubscriptionNotFound(id.to_string()))
+}
+
+/// The item shape of `get_active_list/` and `get_subscription_info/` (`next_duduct_time` is the
+/// docs' spelling).
+fn subscription_item(s: &Subscription, now: i64) -> Value {
+    json!({
+        "subscription_id": s.subscription_id,
+        "tier_id": s.tier_id,
+        "is_subscription_rights_valid": s.active() && now < s.end_time,
+        "is_renewal_normal": s.active() && s.renewal_on,
+        "trade_order_id": s.trade_order_id,
+        "is_sandbox": s.is_sandbox,
+        "begin_time": s.begin_time,
+        "end_time": s.end_time,
+        "next_duduct_time": s.next_deduct_time,
+        "pay_type": "IAP",
+    })
 }
 
 fn subscription_order(req: &Req<'_>, tier_id: Option<String>, subscription_id: Option<String>) -> Result<NewOrder, MinisError> {

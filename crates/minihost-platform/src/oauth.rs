@@ -10,7 +10,7 @@ use axum::routing::post;
 use axum::{Extension, Json, Router};
 use serde_json::{json, Value};
 
-use super::http::{flat_error, media_type, read_body, LogId, ParamError, Params};
+use super::http::{flat_error, media_type, oauth_status, read_body, LogId, ParamError, Params};
 use super::{scopes, CodeExchange, IssuedTokens, OAuthError, OAuthErrorKind, Platform};
 
 pub(crate) fn routes() -> Router<Platform> {
@@ -28,7 +28,7 @@ impl From<ParamError> for OAuthError {
 }
 
 pub(crate) fn error_response(err: &OAuthError, log_id: &str) -> Response {
-    flat_error(err.kind.http_status(), err.kind.as_str(), &err.description, log_id)
+    flat_error(oauth_status(err.kind), err.kind.as_str(), &err.description, log_id)
 }
 
 /// Reads a form body as the v2 endpoints require, answering bad bodies in the flat error shape.
@@ -74,16 +74,16 @@ async fn grant(platform: &Platform, params: &Params) -> Result<Value, OAuthError
                 redirect_uri: params.get("redirect_uri")?,
                 code_verifier: params.get("code_verifier")?,
             };
-            let tokens = platform.exchange_code_async(exchange).await?;
+            let tokens = platform.exchange_code(exchange).await?;
             Ok(user_token_body(&tokens))
         }
         "refresh_token" => {
             let refresh = params.require("refresh_token")?;
-            let tokens = platform.refresh_tokens_async(client_key, Some(client_secret), refresh).await?;
+            let tokens = platform.refresh_tokens(client_key, Some(client_secret), refresh).await?;
             Ok(user_token_body(&tokens))
         }
         "client_credentials" => {
-            let t = platform.client_token_async(client_key, client_secret).await?;
+            let t = platform.client_token(client_key, client_secret).await?;
             Ok(json!({ "access_token": t.access_token, "expires_in": t.expires_in, "token_type": "Bearer" }))
         }
         other => Err(OAuthError::new(
@@ -120,7 +120,7 @@ async fn revoke(State(platform): State<Platform>, Extension(LogId(log_id)): Exte
         let client_key = params.require("client_key")?;
         let client_secret = params.require("client_secret")?;
         let token = params.require("token")?;
-        platform.revoke_token_async(client_key, Some(client_secret), token).await?;
+        platform.revoke_token(client_key, Some(client_secret), token).await?;
         Ok::<_, OAuthError>(())
     }
     .await;

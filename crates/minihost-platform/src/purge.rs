@@ -64,31 +64,15 @@ fn purge_batch(conn: &mut Connection, now: i64, cutoff: i64) -> rusqlite::Result
 }
 
 impl Platform {
-    fn purge_job(&self) -> impl FnOnce(&mut Connection) -> Result<Purged, PlatformError> + Send + 'static {
-        let now = self.now();
-        let cutoff = now.saturating_sub(i64::try_from(PURGE_GRACE_SECS).unwrap_or(i64::MAX));
-        move |conn| Ok(purge_batch(conn, now, cutoff)?)
-    }
-
     /// Deletes the codes and tokens that have been dead for [`PURGE_GRACE_SECS`] by the
     /// platform clock, in batches that each go through the writer. [`serve`](crate::serve) runs
     /// this every minute.
     pub fn purge_expired(&self) -> Result<Purged, PlatformError> {
         let mut total = Purged::default();
         loop {
-            let batch = self.inner.store.write(self.purge_job())?;
-            total.tokens += batch.tokens;
-            total.codes += batch.codes;
-            if batch.tokens < BATCH && batch.codes < BATCH {
-                return Ok(total);
-            }
-        }
-    }
-
-    async fn purge_expired_async(&self) -> Result<Purged, PlatformError> {
-        let mut total = Purged::default();
-        loop {
-            let batch = self.inner.store.write_async(self.purge_job()).await?;
+            let now = self.now();
+            let cutoff = now.saturating_sub(i64::try_from(PURGE_GRACE_SECS).unwrap_or(i64::MAX));
+            let batch = self.write(move |conn| purge_batch(conn, now, cutoff)).wait()?;
             total.tokens += batch.tokens;
             total.codes += batch.codes;
             if batch.tokens < BATCH && batch.codes < BATCH {
@@ -104,9 +88,12 @@ impl Platform {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            match self.purge_expired_async().await {
-                Ok(purged) => tracing::debug!(target: "minihost::platform", ?purged, "purged expired codes and tokens"),
-                Err(e) => tracing::warn!(target: "minihost::platform", error = %e, "purging expired codes and tokens failed"),
+            // Batch after batch, waited for on a blocking thread, off the runtime's workers.
+            let platform = self.clone();
+            match tokio::task::spawn_blocking(move || platform.purge_expired()).await {
+                Ok(Ok(purged)) => tracing::debug!(target: "minihost::platform", ?purged, "purged expired codes and tokens"),
+                Ok(Err(e)) => tracing::warn!(target: "minihost::platform", error = %e, "purging expired codes and tokens failed"),
+                Err(e) => tracing::error!(target: "minihost::platform", error = %e, "the purge panicked"),
             }
         }
     }

@@ -9,13 +9,12 @@ use minihost_platform_api::monetization::{
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::ids::IdSecret;
-use super::minis_api::MinisError;
-use super::trade_orders::{insert_order, mark_paid, order_by_id, payable, Buyer, NewOrder};
+use super::trade_orders::{insert_order, mark_paid, order_by_id, payable, Buyer, NewOrder, OrderError};
 use super::webhooks::{self, Event};
-use super::{ids, Platform, PlatformError, WriteJob};
+use super::{ids, Commit, Platform, PlatformError};
 
 pub(crate) const EVENT_CREATE: &str = "minis.subscription.create";
 pub(crate) const EVENT_RENEW: &str = "minis.subscription.renew";
@@ -51,23 +50,6 @@ pub struct Subscription {
 impl Subscription {
     pub(crate) fn active(&self) -> bool {
         self.status == "active"
-    }
-
-    /// The item shape of `get_active_list/` and `get_subscription_info/` (`next_duduct_time`
-    /// is the docs' spelling).
-    pub(crate) fn item(&self, now: i64) -> Value {
-        json!({
-            "subscription_id": self.subscription_id,
-            "tier_id": self.tier_id,
-            "is_subscription_rights_valid": self.active() && now < self.end_time,
-            "is_renewal_normal": self.active() && self.renewal_on,
-            "trade_order_id": self.trade_order_id,
-            "is_sandbox": self.is_sandbox,
-            "begin_time": self.begin_time,
-            "end_time": self.end_time,
-            "next_duduct_time": self.next_deduct_time,
-            "pay_type": "IAP",
-        })
     }
 }
 
@@ -192,65 +174,38 @@ fn process_batch(conn: &mut Connection, ids: &IdSecret, now: i64) -> Result<usiz
 }
 
 impl Platform {
-    pub(crate) async fn create_subscription_order_async(&self, buyer: Buyer, new: NewOrder) -> Result<String, MinisError> {
+    pub(crate) fn create_subscription_order(&self, buyer: Buyer, new: NewOrder) -> Commit<String, OrderError> {
         let now = self.now();
-        self.inner
-            .store
-            .write_async(move |conn| {
-                let tier = new.tier_id.clone().unwrap_or_default();
-                if let Some(existing) = active_of_tier(conn, buyer.user_id, &buyer.client_key, &tier)? {
-                    return Err(MinisError::AlreadySubscribed(format!(
-                        "the user already has active subscription {existing} of tier {tier}"
-                    )));
-                }
-                insert_order(conn, &buyer, &new, now)
-            })
-            .await
+        self.write(move |conn| {
+            let tier = new.tier_id.clone().unwrap_or_default();
+            if let Some(existing) = active_of_tier(conn, buyer.user_id, &buyer.client_key, &tier)? {
+                return Err(OrderError::AlreadySubscribed { existing, tier });
+            }
+            insert_order(conn, &buyer, &new, now)
+        })
     }
 
     /// A reactivation order for a subscription whose renewal is off or that expired.
-    pub(crate) async fn reactivate_order_async(
-        &self,
-        buyer: Buyer,
-        subscription_id: String,
-        mut new: NewOrder,
-    ) -> Result<String, MinisError> {
+    pub(crate) fn reactivate_order(&self, buyer: Buyer, subscription_id: String, mut new: NewOrder) -> Commit<String, OrderError> {
         let now = self.now();
-        self.inner
-            .store
-            .write_async(move |conn| {
-                let sub = sub_by_id(conn, &subscription_id)?
-                    .filter(|s| s.user_id == buyer.user_id && s.client_key == buyer.client_key)
-                    .ok_or_else(|| MinisError::SubscriptionNotFound(subscription_id.clone()))?;
-                if sub.active() && sub.renewal_on {
-                    return Err(MinisError::CannotReactivate(format!(
-                        "subscription {subscription_id} is active and renews normally; nothing to reactivate"
-                    )));
-                }
-                new.tier_id = Some(sub.tier_id);
-                new.subscription_id = Some(subscription_id);
-                insert_order(conn, &buyer, &new, now)
-            })
-            .await
+        self.write(move |conn| {
+            let sub = sub_by_id(conn, &subscription_id)?
+                .filter(|s| s.user_id == buyer.user_id && s.client_key == buyer.client_key)
+                .ok_or_else(|| OrderError::NoSuchSubscription(subscription_id.clone()))?;
+            if sub.active() && sub.renewal_on {
+                return Err(OrderError::NothingToReactivate(subscription_id));
+            }
+            new.tier_id = Some(sub.tier_id);
+            new.subscription_id = Some(subscription_id);
+            insert_order(conn, &buyer, &new, now)
+        })
     }
 
     /// Starts (or reactivates) the subscription of a PENDING subscription order.
-    pub fn subscribe(&self, req: PayRequest) -> Result<Subscribed, PlatformError> {
-        let done = self.commit(self.subscribe_job(req))?;
-        self.wake_webhooks();
-        Ok(done)
-    }
-
-    pub(crate) async fn subscribe_async(&self, req: PayRequest) -> Result<Subscribed, PlatformError> {
-        let done = self.commit_async(self.subscribe_job(req)).await?;
-        self.wake_webhooks();
-        Ok(done)
-    }
-
-    fn subscribe_job(&self, req: PayRequest) -> Result<WriteJob<Subscribed>, PlatformError> {
+    pub fn subscribe(&self, req: PayRequest) -> Commit<Subscribed> {
         let now = self.now();
         let ids = self.inner.ids.clone();
-        Ok(Box::new(move |conn| {
+        let subscribe = self.write(move |conn| {
             let tx = conn.savepoint()?;
             let record = payable(&tx, &req, OrderKind::Subscription)?;
             let order = &record.order;
@@ -332,7 +287,8 @@ impl Platform {
                 trade_order_id: req.trade_order_id,
                 subscription_id: sub.subscription_id,
             })
-        }))
+        });
+        subscribe.waking_webhooks()
     }
 
     /// Renews and expires what is due by the platform clock; returns how many subscriptions
@@ -348,7 +304,7 @@ impl Platform {
         let mut total = 0;
         while self.subscriptions_due(now)? {
             let ids = self.inner.ids.clone();
-            total += self.inner.store.write_async(move |conn| process_batch(conn, &ids, now)).await?;
+            total += self.write(move |conn| process_batch(conn, &ids, now)).await?;
         }
         if total > 0 {
             self.wake_webhooks();
@@ -382,25 +338,21 @@ impl Platform {
     }
 
     /// Turns renewal off: the subscription stays valid to the end of its period, then expires.
-    pub async fn cancel_subscription_async(&self, subscription_id: &str) -> Result<Subscription, PlatformError> {
+    pub fn cancel_subscription(&self, subscription_id: &str) -> Commit<Subscription> {
         let subscription_id = subscription_id.to_string();
-        self.inner
-            .store
-            .write_async(move |conn| {
-                let tx = conn.savepoint()?;
-                let mut sub =
-                    sub_by_id(&tx, &subscription_id)?.ok_or_else(|| PlatformError::not_found("subscription", &subscription_id))?;
-                if !sub.active() {
-                    return Err(PlatformError::Conflict(format!(
-                        "subscription {subscription_id} has expired already"
-                    )));
-                }
-                sub.renewal_on = false;
-                sub.next_deduct_time = 0;
-                save(&tx, &sub)?;
-                tx.commit()?;
-                Ok(sub)
-            })
-            .await
+        self.write(move |conn| {
+            let tx = conn.savepoint()?;
+            let mut sub = sub_by_id(&tx, &subscription_id)?.ok_or_else(|| PlatformError::not_found("subscription", &subscription_id))?;
+            if !sub.active() {
+                return Err(PlatformError::Conflict(format!(
+                    "subscription {subscription_id} has expired already"
+                )));
+            }
+            sub.renewal_on = false;
+            sub.next_deduct_time = 0;
+            save(&tx, &sub)?;
+            tx.commit()?;
+            Ok(sub)
+        })
     }
 }

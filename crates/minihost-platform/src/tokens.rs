@@ -2,10 +2,11 @@
 //! client credentials, revocation, expiry, and resolving a bearer token. Errors are OAuth's
 //! (`invalid_grant`, ...), independent of any wire format.
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, Row};
 
 use super::apps::{app_by_key, App};
-use super::{codes, scopes, secrets, HostApp, Platform, PlatformError, WriteJob};
+use super::ids::IdSecret;
+use super::{codes, scopes, secrets, Commit, HostApp, Platform, PlatformError};
 
 /// The OAuth 2.0 error classes TikTok's token endpoints return.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,18 +34,6 @@ impl OAuthErrorKind {
             OAuthErrorKind::AccessDenied => "access_denied",
             OAuthErrorKind::ServerError => "server_error",
             OAuthErrorKind::TemporarilyUnavailable => "temporarily_unavailable",
-        }
-    }
-
-    /// The HTTP status of a v2 token-endpoint error of this class.
-    pub fn http_status(self) -> http::StatusCode {
-        use http::StatusCode;
-        match self {
-            OAuthErrorKind::InvalidClient => StatusCode::UNAUTHORIZED,
-            OAuthErrorKind::AccessDenied => StatusCode::FORBIDDEN,
-            OAuthErrorKind::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
-            OAuthErrorKind::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::BAD_REQUEST,
         }
     }
 }
@@ -162,61 +151,67 @@ impl Kind {
     }
 }
 
-struct TokenRow {
+/// What a token and a code both record: their row, app, host app, scopes and expiry.
+struct Issue {
     id: i64,
-    kind: String,
     client_key: String,
-    user_id: Option<i64>,
     host_app: String,
     scopes: String,
-    family_id: Option<i64>,
     expires_at: i64,
+}
+
+impl Issue {
+    /// Columns 1 to 4 of a [`secrets::find`] query: `client_key, host_app, scopes, expires_at`.
+    fn read(id: i64, r: &Row<'_>) -> rusqlite::Result<Issue> {
+        Ok(Issue {
+            id,
+            client_key: r.get(1)?,
+            host_app: r.get(2)?,
+            scopes: r.get(3)?,
+            expires_at: r.get(4)?,
+        })
+    }
+}
+
+struct TokenRow {
+    issue: Issue,
+    kind: String,
+    user_id: Option<i64>,
+    family_id: Option<i64>,
     revoked_at: Option<i64>,
 }
 
+struct CodeRow {
+    issue: Issue,
+    user_id: i64,
+    redirect_uri: Option<String>,
+    challenge: Option<String>,
+    used_at: Option<i64>,
+}
+
 fn token_row(conn: &Connection, token: &str) -> rusqlite::Result<Option<TokenRow>> {
-    let query = "SELECT secret_hash, kind, client_key, user_id, host_app, scopes, family_id, expires_at, revoked_at \
+    let query = "SELECT secret_hash, client_key, host_app, scopes, expires_at, kind, user_id, family_id, revoked_at \
                  FROM tokens WHERE id = ?1";
     secrets::find(conn, token, query, |id, r| {
         Ok(TokenRow {
-            id,
-            kind: r.get(1)?,
-            client_key: r.get(2)?,
-            user_id: r.get(3)?,
-            host_app: r.get(4)?,
-            scopes: r.get(5)?,
-            family_id: r.get(6)?,
-            expires_at: r.get(7)?,
+            issue: Issue::read(id, r)?,
+            kind: r.get(5)?,
+            user_id: r.get(6)?,
+            family_id: r.get(7)?,
             revoked_at: r.get(8)?,
         })
     })
 }
 
-struct CodeRow {
-    id: i64,
-    client_key: String,
-    user_id: i64,
-    host: String,
-    scopes: String,
-    redirect_uri: Option<String>,
-    challenge: Option<String>,
-    expires_at: i64,
-    used_at: Option<i64>,
-}
-
 fn code_row(conn: &Connection, code: &str) -> rusqlite::Result<Option<CodeRow>> {
-    let query = "SELECT secret_hash, client_key, user_id, host_app, scopes, redirect_uri, code_challenge, expires_at, \
+    let query = "SELECT secret_hash, client_key, host_app, scopes, expires_at, user_id, redirect_uri, code_challenge, \
                  used_at FROM auth_codes WHERE id = ?1";
     secrets::find(conn, code, query, |id, r| {
         Ok(CodeRow {
-            id,
-            client_key: r.get(1)?,
-            user_id: r.get(2)?,
-            host: r.get(3)?,
-            scopes: r.get(4)?,
-            redirect_uri: r.get(5)?,
-            challenge: r.get(6)?,
-            expires_at: r.get(7)?,
+            issue: Issue::read(id, r)?,
+            user_id: r.get(5)?,
+            redirect_uri: r.get(6)?,
+            challenge: r.get(7)?,
             used_at: r.get(8)?,
         })
     })
@@ -283,15 +278,20 @@ pub(crate) fn live_access_grant(conn: &Connection, token: &str, now: i64) -> Res
     let Some(row) = token_row(conn, token)? else {
         return Ok(None);
     };
-    let (Some(user_id), true, None, true) = (row.user_id, row.kind == Kind::Access.as_str(), row.revoked_at, now < row.expires_at) else {
+    let (Some(user_id), true, None, true) = (
+        row.user_id,
+        row.kind == Kind::Access.as_str(),
+        row.revoked_at,
+        now < row.issue.expires_at,
+    ) else {
         return Ok(None);
     };
     Ok(Some(AccessGrant {
         user_id,
-        host_app: parse_host(&row.host_app)?,
-        client_key: row.client_key,
-        scopes: scopes::split_stored(&row.scopes),
-        expires_at: row.expires_at.max(0).unsigned_abs(),
+        host_app: parse_host(&row.issue.host_app)?,
+        client_key: row.issue.client_key,
+        scopes: scopes::split_stored(&row.issue.scopes),
+        expires_at: row.issue.expires_at.max(0).unsigned_abs(),
     }))
 }
 
@@ -310,76 +310,10 @@ struct Lifetimes {
     rotate: bool,
 }
 
-/// Tokens as a job issues them; the open_id is derived after the commit.
-struct Issued {
-    tokens: IssuedTokens,
-    host_app: String,
-}
-
-fn exchange_job(
-    client_key: String,
-    client_secret: String,
-    code: String,
-    redirect_uri: Option<String>,
-    code_verifier: Option<String>,
-    life: Lifetimes,
-    now: i64,
-) -> impl FnOnce(&mut Connection) -> Result<Issued, OAuthError> + Send + 'static {
-    move |conn| {
-        let tx = conn.savepoint()?;
-        authenticate(&tx, &client_key, Some(&client_secret))?;
-        let Some(code) = code_row(&tx, &code)? else {
-            return Err(OAuthError::invalid_grant("code is invalid or was never issued"));
-        };
-        if code.client_key != client_key {
-            return Err(OAuthError::invalid_grant("code was issued to a different client_key"));
-        }
-        if code.used_at.is_some() {
-            let revoked = revoke_family(&tx, code.id, now)?;
-            tx.commit()?;
-            tracing::warn!(client_key, revoked, "authorization code replayed; its tokens are revoked");
-            return Err(OAuthError::invalid_grant(
-                "code has already been used; the tokens issued from it are now revoked",
-            ));
-        }
-        if now >= code.expires_at {
-            return Err(OAuthError::invalid_grant("code has expired"));
-        }
-        check_redirect_uri(code.redirect_uri.as_deref(), redirect_uri.as_deref())?;
-        check_verifier(code.challenge.as_deref(), code_verifier.as_deref())?;
-        tx.prepare_cached("UPDATE auth_codes SET used_at = ?1 WHERE id = ?2")?
-            .execute(params![now, code.id])?;
-        let access = NewToken {
-            kind: Kind::Access,
-            client_key: &client_key,
-            user_id: Some(code.user_id),
-            host_app: &code.host,
-            scopes: &code.scopes,
-            family_id: Some(code.id),
-            ttl: life.access,
-        };
-        let refresh = NewToken {
-            kind: Kind::Refresh,
-            ttl: life.refresh,
-            ..access
-        };
-        let refresh_token = insert_token(&tx, refresh, now)?;
-        let access_token = insert_token(&tx, access, now)?;
-        tx.commit()?;
-        Ok(Issued {
-            tokens: IssuedTokens {
-                access_token,
-                expires_in: life.access,
-                refresh_token,
-                refresh_expires_in: life.refresh,
-                open_id: String::new(),
-                scopes: scopes::split_stored(&code.scopes),
-                user_id: code.user_id,
-                client_key,
-            },
-            host_app: code.host,
-        })
-    }
+/// `tokens` with their open_id: their user in their app as seen from `host_app`.
+fn with_open_id(ids: &IdSecret, tokens: IssuedTokens, host_app: &str) -> Result<IssuedTokens, OAuthError> {
+    let open_id = ids.open_id(parse_host(host_app)?, &tokens.client_key, tokens.user_id);
+    Ok(IssuedTokens { open_id, ..tokens })
 }
 
 fn check_redirect_uri(bound: Option<&str>, sent: Option<&str>) -> Result<(), OAuthError> {
@@ -422,138 +356,6 @@ fn check_verifier(challenge: Option<&str>, verifier: Option<&str>) -> Result<(),
     }
 }
 
-fn refresh_job(
-    client_key: String,
-    client_secret: Option<String>,
-    refresh_token: String,
-    life: Lifetimes,
-    now: i64,
-) -> impl FnOnce(&mut Connection) -> Result<Issued, OAuthError> + Send + 'static {
-    move |conn| {
-        let tx = conn.savepoint()?;
-        authenticate(&tx, &client_key, client_secret.as_deref())?;
-        let row = token_row(&tx, &refresh_token)?
-            .filter(|r| r.kind == Kind::Refresh.as_str())
-            .ok_or_else(|| OAuthError::invalid_grant("refresh_token is invalid or was never issued"))?;
-        if row.client_key != client_key {
-            return Err(OAuthError::invalid_grant("refresh_token was issued to a different client_key"));
-        }
-        if row.revoked_at.is_some() {
-            // A revoked (e.g. rotated) refresh token in use means it leaked: RFC 9700 §4.14.2.
-            let revoked = match row.family_id {
-                Some(family) => revoke_family(&tx, family, now)?,
-                None => 0,
-            };
-            tx.commit()?;
-            tracing::warn!(
-                client_key,
-                family = row.family_id,
-                revoked,
-                "revoked refresh token reused; every token of its authorization is now revoked"
-            );
-            return Err(OAuthError::invalid_grant(
-                "refresh_token has been revoked; reusing it revoked every token of its authorization",
-            ));
-        }
-        if now >= row.expires_at {
-            return Err(OAuthError::invalid_grant("refresh_token has expired"));
-        }
-        let user_id = row
-            .user_id
-            .ok_or_else(|| PlatformError::Corrupt("refresh token without a user".into()))?;
-        let access = NewToken {
-            kind: Kind::Access,
-            client_key: &client_key,
-            user_id: Some(user_id),
-            host_app: &row.host_app,
-            scopes: &row.scopes,
-            family_id: row.family_id,
-            ttl: life.access,
-        };
-        let access_token = insert_token(&tx, access, now)?;
-        let (refresh_token, refresh_expires_in) = if life.rotate {
-            tx.prepare_cached("UPDATE tokens SET revoked_at = ?1 WHERE id = ?2")?
-                .execute(params![now, row.id])?;
-            let next = NewToken {
-                kind: Kind::Refresh,
-                ttl: life.refresh,
-                ..access
-            };
-            (insert_token(&tx, next, now)?, life.refresh)
-        } else {
-            (refresh_token, remaining(row.expires_at, now))
-        };
-        tx.commit()?;
-        Ok(Issued {
-            tokens: IssuedTokens {
-                access_token,
-                expires_in: life.access,
-                refresh_token,
-                refresh_expires_in,
-                open_id: String::new(),
-                scopes: scopes::split_stored(&row.scopes),
-                user_id,
-                client_key,
-            },
-            host_app: row.host_app,
-        })
-    }
-}
-
-fn client_token_job(
-    client_key: String,
-    client_secret: String,
-    life: Lifetimes,
-    now: i64,
-) -> impl FnOnce(&mut Connection) -> Result<ClientToken, OAuthError> + Send + 'static {
-    move |conn| {
-        let tx = conn.savepoint()?;
-        authenticate(&tx, &client_key, Some(&client_secret))?;
-        let token = NewToken {
-            kind: Kind::Client,
-            client_key: &client_key,
-            user_id: None,
-            host_app: HostApp::TikTok.as_str(),
-            scopes: "",
-            family_id: None,
-            ttl: life.client,
-        };
-        let access_token = insert_token(&tx, token, now)?;
-        tx.commit()?;
-        Ok(ClientToken {
-            access_token,
-            expires_in: life.client,
-        })
-    }
-}
-
-fn revoke_job(
-    client_key: String,
-    client_secret: Option<String>,
-    token: String,
-    now: i64,
-) -> impl FnOnce(&mut Connection) -> Result<bool, OAuthError> + Send + 'static {
-    move |conn| {
-        let tx = conn.savepoint()?;
-        authenticate(&tx, &client_key, client_secret.as_deref())?;
-        let Some(row) = token_row(&tx, &token)? else {
-            return Ok(false);
-        };
-        if row.client_key != client_key {
-            return Err(OAuthError::invalid_request("token was issued to a different client_key"));
-        }
-        let revoked = match row.family_id {
-            Some(family) => revoke_family(&tx, family, now)?,
-            None => tx.execute(
-                "UPDATE tokens SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
-                params![now, row.id],
-            )?,
-        };
-        tx.commit()?;
-        Ok(revoked > 0)
-    }
-}
-
 impl Platform {
     fn lifetimes(&self) -> Lifetimes {
         let opts = &self.inner.opts;
@@ -565,38 +367,71 @@ impl Platform {
         }
     }
 
-    fn with_open_id(&self, issued: Issued) -> Result<IssuedTokens, OAuthError> {
-        let host_app = parse_host(&issued.host_app)?;
-        let t = issued.tokens;
-        Ok(IssuedTokens {
-            open_id: self.open_id(host_app, &t.client_key, t.user_id),
-            ..t
-        })
-    }
-
-    fn exchange_job(&self, req: CodeExchange<'_>) -> impl FnOnce(&mut Connection) -> Result<Issued, OAuthError> + Send + 'static {
-        exchange_job(
-            req.client_key.to_string(),
-            req.client_secret.to_string(),
-            req.code.to_string(),
-            req.redirect_uri.map(str::to_string),
-            req.code_verifier.map(str::to_string),
-            self.lifetimes(),
-            self.now(),
-        )
-    }
-
     /// `grant_type=authorization_code`. The code is consumed only by a successful exchange; a
     /// second use fails with `invalid_grant` and revokes every token minted from the code.
-    pub fn exchange_code(&self, req: CodeExchange<'_>) -> Result<IssuedTokens, OAuthError> {
-        let issued = self.inner.store.write(self.exchange_job(req))?;
-        self.with_open_id(issued)
-    }
-
-    /// [`Platform::exchange_code`] without blocking the async runtime.
-    pub(crate) async fn exchange_code_async(&self, req: CodeExchange<'_>) -> Result<IssuedTokens, OAuthError> {
-        let issued = self.inner.store.write_async(self.exchange_job(req)).await?;
-        self.with_open_id(issued)
+    pub fn exchange_code(&self, req: CodeExchange<'_>) -> Commit<IssuedTokens, OAuthError> {
+        let client_key = req.client_key.to_string();
+        let client_secret = req.client_secret.to_string();
+        let code = req.code.to_string();
+        let redirect_uri = req.redirect_uri.map(str::to_string);
+        let code_verifier = req.code_verifier.map(str::to_string);
+        let (life, now, ids) = (self.lifetimes(), self.now(), self.inner.ids.clone());
+        self.write(move |conn| {
+            let tx = conn.savepoint()?;
+            authenticate(&tx, &client_key, Some(&client_secret))?;
+            let Some(code) = code_row(&tx, &code)? else {
+                return Err(OAuthError::invalid_grant("code is invalid or was never issued"));
+            };
+            if code.issue.client_key != client_key {
+                return Err(OAuthError::invalid_grant("code was issued to a different client_key"));
+            }
+            if code.used_at.is_some() {
+                let revoked = revoke_family(&tx, code.issue.id, now)?;
+                tx.commit()?;
+                tracing::warn!(client_key, revoked, "authorization code replayed; its tokens are revoked");
+                return Err(OAuthError::invalid_grant(
+                    "code has already been used; the tokens issued from it are now revoked",
+                ));
+            }
+            if now >= code.issue.expires_at {
+                return Err(OAuthError::invalid_grant("code has expired"));
+            }
+            check_redirect_uri(code.redirect_uri.as_deref(), redirect_uri.as_deref())?;
+            check_verifier(code.challenge.as_deref(), code_verifier.as_deref())?;
+            tx.prepare_cached("UPDATE auth_codes SET used_at = ?1 WHERE id = ?2")?
+                .execute(params![now, code.issue.id])?;
+            let access = NewToken {
+                kind: Kind::Access,
+                client_key: &client_key,
+                user_id: Some(code.user_id),
+                host_app: &code.issue.host_app,
+                scopes: &code.issue.scopes,
+                family_id: Some(code.issue.id),
+                ttl: life.access,
+            };
+            let refresh = NewToken {
+                kind: Kind::Refresh,
+                ttl: life.refresh,
+                ..access
+            };
+            let refresh_token = insert_token(&tx, refresh, now)?;
+            let access_token = insert_token(&tx, access, now)?;
+            tx.commit()?;
+            with_open_id(
+                &ids,
+                IssuedTokens {
+                    access_token,
+                    expires_in: life.access,
+                    refresh_token,
+                    refresh_expires_in: life.refresh,
+                    open_id: String::new(),
+                    scopes: scopes::split_stored(&code.issue.scopes),
+                    user_id: code.user_id,
+                    client_key,
+                },
+                &code.issue.host_app,
+            )
+        })
     }
 
     /// `grant_type=refresh_token`: a new access token with the same scopes. With
@@ -604,74 +439,137 @@ impl Platform {
     /// the same refresh token comes back with its remaining lifetime. Reusing a revoked refresh
     /// token revokes every token of its authorization (RFC 9700 §4.14.2). `client_secret: None`
     /// skips the secret check, for the v1 API that does not send it.
-    pub fn refresh_tokens(&self, client_key: &str, client_secret: Option<&str>, refresh_token: &str) -> Result<IssuedTokens, OAuthError> {
-        let job = refresh_job(
-            client_key.to_string(),
-            client_secret.map(str::to_string),
-            refresh_token.to_string(),
-            self.lifetimes(),
-            self.now(),
-        );
-        let issued = self.inner.store.write(job)?;
-        self.with_open_id(issued)
-    }
-
-    /// [`Platform::refresh_tokens`] without blocking the async runtime.
-    pub(crate) async fn refresh_tokens_async(
-        &self,
-        client_key: &str,
-        client_secret: Option<&str>,
-        refresh_token: &str,
-    ) -> Result<IssuedTokens, OAuthError> {
-        let job = refresh_job(
-            client_key.to_string(),
-            client_secret.map(str::to_string),
-            refresh_token.to_string(),
-            self.lifetimes(),
-            self.now(),
-        );
-        let issued = self.inner.store.write_async(job).await?;
-        self.with_open_id(issued)
+    pub fn refresh_tokens(&self, client_key: &str, client_secret: Option<&str>, refresh_token: &str) -> Commit<IssuedTokens, OAuthError> {
+        let client_key = client_key.to_string();
+        let client_secret = client_secret.map(str::to_string);
+        let refresh_token = refresh_token.to_string();
+        let (life, now, ids) = (self.lifetimes(), self.now(), self.inner.ids.clone());
+        self.write(move |conn| {
+            let tx = conn.savepoint()?;
+            authenticate(&tx, &client_key, client_secret.as_deref())?;
+            let row = token_row(&tx, &refresh_token)?
+                .filter(|r| r.kind == Kind::Refresh.as_str())
+                .ok_or_else(|| OAuthError::invalid_grant("refresh_token is invalid or was never issued"))?;
+            if row.issue.client_key != client_key {
+                return Err(OAuthError::invalid_grant("refresh_token was issued to a different client_key"));
+            }
+            if row.revoked_at.is_some() {
+                // A revoked (e.g. rotated) refresh token in use means it leaked: RFC 9700 §4.14.2.
+                let revoked = match row.family_id {
+                    Some(family) => revoke_family(&tx, family, now)?,
+                    None => 0,
+                };
+                tx.commit()?;
+                tracing::warn!(
+                    client_key,
+                    family = row.family_id,
+                    revoked,
+                    "revoked refresh token reused; every token of its authorization is now revoked"
+                );
+                return Err(OAuthError::invalid_grant(
+                    "refresh_token has been revoked; reusing it revoked every token of its authorization",
+                ));
+            }
+            if now >= row.issue.expires_at {
+                return Err(OAuthError::invalid_grant("refresh_token has expired"));
+            }
+            let user_id = row
+                .user_id
+                .ok_or_else(|| PlatformError::Corrupt("refresh token without a user".into()))?;
+            let access = NewToken {
+                kind: Kind::Access,
+                client_key: &client_key,
+                user_id: Some(user_id),
+                host_app: &row.issue.host_app,
+                scopes: &row.issue.scopes,
+                family_id: row.family_id,
+                ttl: life.access,
+            };
+            let access_token = insert_token(&tx, access, now)?;
+            let (refresh_token, refresh_expires_in) = if life.rotate {
+                tx.prepare_cached("UPDATE tokens SET revoked_at = ?1 WHERE id = ?2")?
+                    .execute(params![now, row.issue.id])?;
+                let next = NewToken {
+                    kind: Kind::Refresh,
+                    ttl: life.refresh,
+                    ..access
+                };
+                (insert_token(&tx, next, now)?, life.refresh)
+            } else {
+                (refresh_token, remaining(row.issue.expires_at, now))
+            };
+            tx.commit()?;
+            with_open_id(
+                &ids,
+                IssuedTokens {
+                    access_token,
+                    expires_in: life.access,
+                    refresh_token,
+                    refresh_expires_in,
+                    open_id: String::new(),
+                    scopes: scopes::split_stored(&row.issue.scopes),
+                    user_id,
+                    client_key,
+                },
+                &row.issue.host_app,
+            )
+        })
     }
 
     /// `grant_type=client_credentials`: an app token (`clt.`) with no user and no refresh token.
-    pub fn client_token(&self, client_key: &str, client_secret: &str) -> Result<ClientToken, OAuthError> {
-        self.inner.store.write(client_token_job(
-            client_key.to_string(),
-            client_secret.to_string(),
-            self.lifetimes(),
-            self.now(),
-        ))
-    }
-
-    /// [`Platform::client_token`] without blocking the async runtime.
-    pub(crate) async fn client_token_async(&self, client_key: &str, client_secret: &str) -> Result<ClientToken, OAuthError> {
-        let job = client_token_job(client_key.to_string(), client_secret.to_string(), self.lifetimes(), self.now());
-        self.inner.store.write_async(job).await
+    pub fn client_token(&self, client_key: &str, client_secret: &str) -> Commit<ClientToken, OAuthError> {
+        let client_key = client_key.to_string();
+        let client_secret = client_secret.to_string();
+        let (life, now) = (self.lifetimes(), self.now());
+        self.write(move |conn| {
+            let tx = conn.savepoint()?;
+            authenticate(&tx, &client_key, Some(&client_secret))?;
+            let token = NewToken {
+                kind: Kind::Client,
+                client_key: &client_key,
+                user_id: None,
+                host_app: HostApp::TikTok.as_str(),
+                scopes: "",
+                family_id: None,
+                ttl: life.client,
+            };
+            let access_token = insert_token(&tx, token, now)?;
+            tx.commit()?;
+            Ok(ClientToken {
+                access_token,
+                expires_in: life.client,
+            })
+        })
     }
 
     /// Revokes `token` (access or refresh) together with every token of the same authorization,
     /// so neither the access nor the refresh token works afterwards. Unknown tokens are not an
-    /// error (revocation is idempotent, RFC 7009); returns whether a live token was found.
+    /// error (revocation is idempotent, RFC 7009); answers whether a live token was found.
     /// `client_secret: None` skips the secret check, for the v1 API that does not send it.
-    pub fn revoke_token(&self, client_key: &str, client_secret: Option<&str>, token: &str) -> Result<bool, OAuthError> {
-        self.inner.store.write(revoke_job(
-            client_key.to_string(),
-            client_secret.map(str::to_string),
-            token.to_string(),
-            self.now(),
-        ))
-    }
-
-    /// [`Platform::revoke_token`] without blocking the async runtime.
-    pub(crate) async fn revoke_token_async(&self, client_key: &str, client_secret: Option<&str>, token: &str) -> Result<bool, OAuthError> {
-        let job = revoke_job(
-            client_key.to_string(),
-            client_secret.map(str::to_string),
-            token.to_string(),
-            self.now(),
-        );
-        self.inner.store.write_async(job).await
+    pub fn revoke_token(&self, client_key: &str, client_secret: Option<&str>, token: &str) -> Commit<bool, OAuthError> {
+        let client_key = client_key.to_string();
+        let client_secret = client_secret.map(str::to_string);
+        let token = token.to_string();
+        let now = self.now();
+        self.write(move |conn| {
+            let tx = conn.savepoint()?;
+            authenticate(&tx, &client_key, client_secret.as_deref())?;
+            let Some(row) = token_row(&tx, &token)? else {
+                return Ok(false);
+            };
+            if row.issue.client_key != client_key {
+                return Err(OAuthError::invalid_request("token was issued to a different client_key"));
+            }
+            let revoked = match row.family_id {
+                Some(family) => revoke_family(&tx, family, now)?,
+                None => tx.execute(
+                    "UPDATE tokens SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+                    params![now, row.issue.id],
+                )?,
+            };
+            tx.commit()?;
+            Ok(revoked > 0)
+        })
     }
 
     /// What a user access token stands for, or `None` when it is unknown, expired, revoked or
@@ -681,30 +579,20 @@ impl Platform {
         self.inner.store.read(|conn| live_access_grant(conn, token, now))
     }
 
-    /// Makes `token` (any kind) expire now. Returns whether the token exists.
-    pub fn expire_token(&self, token: &str) -> Result<bool, PlatformError> {
-        self.commit(self.expire_token_job(token))
-    }
-
-    /// [`Platform::expire_token`] for async callers (HTTP handlers): waits for the commit without
-    /// blocking a runtime thread.
-    pub async fn expire_token_async(&self, token: &str) -> Result<bool, PlatformError> {
-        self.commit_async(self.expire_token_job(token)).await
-    }
-
-    fn expire_token_job(&self, token: &str) -> Result<WriteJob<bool>, PlatformError> {
+    /// Makes `token` (any kind) expire now. Answers whether the token exists.
+    pub fn expire_token(&self, token: &str) -> Commit<bool> {
         let now = self.now();
         let token = token.to_string();
-        Ok(Box::new(move |conn| {
+        self.write(move |conn| {
             let Some(row) = token_row(conn, &token)? else {
                 return Ok(false);
             };
             let changed = conn.execute(
                 "UPDATE tokens SET expires_at = MIN(expires_at, ?1) WHERE id = ?2",
-                params![now, row.id],
+                params![now, row.issue.id],
             )?;
             Ok(changed > 0)
-        }))
+        })
     }
 }
 
@@ -747,17 +635,20 @@ mod tests {
                     code_challenge: challenge,
                     host_app: HostApp::Douyin,
                 })
+                .wait()
                 .unwrap()
         }
 
         fn exchange(&self, code: &str) -> Result<IssuedTokens, OAuthError> {
-            self.p.exchange_code(CodeExchange {
-                client_key: "k",
-                client_secret: &self.secret,
-                code,
-                redirect_uri: None,
-                code_verifier: None,
-            })
+            self.p
+                .exchange_code(CodeExchange {
+                    client_key: "k",
+                    client_secret: &self.secret,
+                    code,
+                    redirect_uri: None,
+                    code_verifier: None,
+                })
+                .wait()
         }
     }
 
@@ -783,7 +674,7 @@ mod tests {
         let t = f.exchange(&code).unwrap();
         assert_eq!(f.exchange(&code).unwrap_err().kind, OAuthErrorKind::InvalidGrant);
         assert_eq!(f.p.resolve_access_token(&t.access_token).unwrap(), None);
-        let refresh = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap_err();
+        let refresh = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).wait().unwrap_err();
         assert_eq!(refresh.kind, OAuthErrorKind::InvalidGrant);
     }
 
@@ -800,6 +691,7 @@ mod tests {
                 redirect_uri: uri,
                 code_verifier: v,
             })
+            .wait()
         };
         let kind = |r: Result<IssuedTokens, OAuthError>| r.unwrap_err().kind;
         assert_eq!(
@@ -841,12 +733,12 @@ mod tests {
         let f = fixture(PlatformOptions::default());
         let t = f.exchange(&f.code(None, None)).unwrap();
         f.p.clock().advance(100);
-        let r = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap();
+        let r = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).wait().unwrap();
         assert_eq!(r.refresh_token, t.refresh_token);
         assert!(r.refresh_expires_in <= 31_536_000 - 100);
         assert_ne!(r.access_token, t.access_token);
         assert_eq!(r.open_id, t.open_id);
-        f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap();
+        f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).wait().unwrap();
     }
 
     #[test]
@@ -856,9 +748,9 @@ mod tests {
             ..PlatformOptions::default()
         });
         let t = f.exchange(&f.code(None, None)).unwrap();
-        let r = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap();
+        let r = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).wait().unwrap();
         assert_ne!(r.refresh_token, t.refresh_token);
-        let r2 = f.p.refresh_tokens("k", Some(&f.secret), &r.refresh_token).unwrap();
+        let r2 = f.p.refresh_tokens("k", Some(&f.secret), &r.refresh_token).wait().unwrap();
         assert!(f.p.resolve_access_token(&r2.access_token).unwrap().is_some());
     }
 
@@ -870,20 +762,20 @@ mod tests {
         });
         let t = f.exchange(&f.code(None, None)).unwrap();
         let other = f.exchange(&f.code(None, None)).unwrap();
-        let r = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap();
-        let r2 = f.p.refresh_tokens("k", Some(&f.secret), &r.refresh_token).unwrap();
+        let r = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).wait().unwrap();
+        let r2 = f.p.refresh_tokens("k", Some(&f.secret), &r.refresh_token).wait().unwrap();
 
-        let err = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap_err();
+        let err = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).wait().unwrap_err();
         assert_eq!(err.kind, OAuthErrorKind::InvalidGrant);
         assert!(err.description.contains("revoked every token"), "{err}");
         for access in [&t.access_token, &r.access_token, &r2.access_token] {
             assert_eq!(f.p.resolve_access_token(access).unwrap(), None);
         }
-        let newest = f.p.refresh_tokens("k", Some(&f.secret), &r2.refresh_token).unwrap_err();
+        let newest = f.p.refresh_tokens("k", Some(&f.secret), &r2.refresh_token).wait().unwrap_err();
         assert_eq!(newest.kind, OAuthErrorKind::InvalidGrant);
         // Another authorization of the same user and app is untouched.
         assert!(f.p.resolve_access_token(&other.access_token).unwrap().is_some());
-        f.p.refresh_tokens("k", Some(&f.secret), &other.refresh_token).unwrap();
+        f.p.refresh_tokens("k", Some(&f.secret), &other.refresh_token).wait().unwrap();
     }
 
     #[test]
@@ -891,32 +783,38 @@ mod tests {
         let f = fixture(PlatformOptions::default());
         let a = f.exchange(&f.code(None, None)).unwrap();
         let b = f.exchange(&f.code(None, None)).unwrap();
-        assert!(f.p.revoke_token("k", Some(&f.secret), &a.access_token).unwrap());
+        assert!(f.p.revoke_token("k", Some(&f.secret), &a.access_token).wait().unwrap());
         assert_eq!(f.p.resolve_access_token(&a.access_token).unwrap(), None);
-        assert!(f.p.refresh_tokens("k", Some(&f.secret), &a.refresh_token).is_err());
+        assert!(f.p.refresh_tokens("k", Some(&f.secret), &a.refresh_token).wait().is_err());
         assert!(f.p.resolve_access_token(&b.access_token).unwrap().is_some());
-        assert!(!f.p.revoke_token("k", Some(&f.secret), "act.unknown").unwrap());
+        assert!(!f.p.revoke_token("k", Some(&f.secret), "act.unknown").wait().unwrap());
     }
 
     #[test]
     fn client_tokens_are_clt_and_not_user_tokens() {
         let f = fixture(PlatformOptions::default());
-        let t = f.p.client_token("k", &f.secret).unwrap();
+        let t = f.p.client_token("k", &f.secret).wait().unwrap();
         assert!(t.access_token.starts_with("clt."));
         assert_eq!(t.expires_in, 7_200);
         assert_eq!(f.p.resolve_access_token(&t.access_token).unwrap(), None);
-        assert_eq!(f.p.client_token("k", "nope").unwrap_err().kind, OAuthErrorKind::InvalidClient);
-        assert_eq!(f.p.client_token("zz", "nope").unwrap_err().kind, OAuthErrorKind::InvalidClient);
+        assert_eq!(
+            f.p.client_token("k", "nope").wait().unwrap_err().kind,
+            OAuthErrorKind::InvalidClient
+        );
+        assert_eq!(
+            f.p.client_token("zz", "nope").wait().unwrap_err().kind,
+            OAuthErrorKind::InvalidClient
+        );
     }
 
     #[test]
     fn expire_token_and_clock_expiry() {
         let f = fixture(PlatformOptions::default());
         let t = f.exchange(&f.code(None, None)).unwrap();
-        assert!(f.p.expire_token(&t.access_token).unwrap());
+        assert!(f.p.expire_token(&t.access_token).wait().unwrap());
         assert_eq!(f.p.resolve_access_token(&t.access_token).unwrap(), None);
-        assert!(!f.p.expire_token("act.nope").unwrap());
-        let t2 = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).unwrap();
+        assert!(!f.p.expire_token("act.nope").wait().unwrap());
+        let t2 = f.p.refresh_tokens("k", Some(&f.secret), &t.refresh_token).wait().unwrap();
         f.p.clock().advance(86_400);
         assert_eq!(f.p.resolve_access_token(&t2.access_token).unwrap(), None);
     }

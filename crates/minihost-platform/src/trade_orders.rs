@@ -9,9 +9,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::beans::{self, change_beans, Reason};
-use super::minis_api::MinisError;
 use super::webhooks::{self, Event};
-use super::{ids, Platform, PlatformError, WriteJob};
+use super::{ids, Commit, Platform, PlatformError};
 
 pub(crate) const EVENT_REDEEM_SUCCESS: &str = "minis.trade_order.redeem.success";
 pub(crate) const EVENT_REFUND_SUCCESS: &str = "minis.trade_order.refund_success";
@@ -29,6 +28,29 @@ pub struct OrderRecord {
     pub order_info: Value,
     pub paid_at: Option<i64>,
     pub refunded_at: Option<i64>,
+}
+
+/// Why the platform did not create an order; nothing was stored.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum OrderError {
+    /// The app used this order id (`order_info.order_id`) before.
+    #[error("order id {0} is taken")]
+    OrderIdTaken(String),
+    #[error("the user already has active subscription {existing} of tier {tier}")]
+    AlreadySubscribed { existing: String, tier: String },
+    /// No subscription of the buyer's has this id.
+    #[error("no subscription {0} of this user and app")]
+    NoSuchSubscription(String),
+    #[error("subscription {0} is active and renews normally; nothing to reactivate")]
+    NothingToReactivate(String),
+    #[error(transparent)]
+    Platform(#[from] PlatformError),
+}
+
+impl From<rusqlite::Error> for OrderError {
+    fn from(e: rusqlite::Error) -> OrderError {
+        OrderError::Platform(e.into())
+    }
 }
 
 /// Who an order is created for: the user and app of the access token.
@@ -104,8 +126,8 @@ pub(crate) fn order_by_id(conn: &Connection, trade_order_id: &str) -> rusqlite::
         .optional()
 }
 
-/// Inserts a PENDING order and returns its `TOID…`; a reused developer order id is 20021002.
-pub(crate) fn insert_order(conn: &Connection, buyer: &Buyer, new: &NewOrder, now: i64) -> Result<String, MinisError> {
+/// Inserts a PENDING order and returns its `TOID…`.
+pub(crate) fn insert_order(conn: &Connection, buyer: &Buyer, new: &NewOrder, now: i64) -> Result<String, OrderError> {
     let trade_order_id = ids::new_public_id("TOID");
     let inserted = conn
         .prepare_cached(
@@ -130,42 +152,19 @@ pub(crate) fn insert_order(conn: &Connection, buyer: &Buyer, new: &NewOrder, now
             now
         ])?;
     if inserted == 0 {
-        return Err(MinisError::OrderIdExists(new.order_id.clone()));
+        return Err(OrderError::OrderIdTaken(new.order_id.clone()));
     }
     Ok(trade_order_id)
 }
 
-/// The checks every pay and subscribe makes, in order: the order exists, is the caller's, is
-/// of the expected kind and is still PENDING.
+/// The order of a pay or subscribe, if the caller may pay it with `kind`'s method now
+/// ([`TradeOrder::check_payable`]); declined otherwise.
 pub(crate) fn payable(conn: &Connection, req: &PayRequest, kind: OrderKind) -> Result<OrderRecord, PlatformError> {
     let record = order_by_id(conn, &req.trade_order_id)?.ok_or_else(|| PlatformError::not_found("trade order", &req.trade_order_id))?;
-    let order = &record.order;
-    if order.user_id != req.user_id || order.client_key != req.client_key {
-        return Err(PlatformError::declined(
-            DeclineReason::NotYours,
-            format!("trade order {} belongs to another user or app", order.trade_order_id),
-        ));
-    }
-    if order.kind != kind {
-        let (is, wants) = match order.kind {
-            OrderKind::Beans => ("a Beans order", "TTMinis.pay"),
-            OrderKind::Subscription => ("a subscription order", "TTMinis.createSubscription"),
-        };
-        return Err(PlatformError::declined(
-            DeclineReason::WrongKind,
-            format!("trade order {} is {is}; pay it with {wants}", order.trade_order_id),
-        ));
-    }
-    if order.status != OrderStatus::Pending {
-        return Err(PlatformError::declined(
-            DeclineReason::AlreadyPaid,
-            format!(
-                "trade order {} is {}; each trade order is paid at most once",
-                order.trade_order_id,
-                order.status.as_str()
-            ),
-        ));
-    }
+    record
+        .order
+        .check_payable(&req.client_key, req.user_id, kind)
+        .map_err(|why| PlatformError::declined(why.reason(), format!("trade order {} {why}", req.trade_order_id)))?;
     Ok(record)
 }
 
@@ -185,12 +184,9 @@ pub(crate) fn mark_paid(conn: &Connection, trade_order_id: &str, subscription_id
 }
 
 impl Platform {
-    pub(crate) async fn create_order_async(&self, buyer: Buyer, new: NewOrder) -> Result<String, MinisError> {
+    pub(crate) fn create_order(&self, buyer: Buyer, new: NewOrder) -> Commit<String, OrderError> {
         let now = self.now();
-        self.inner
-            .store
-            .write_async(move |conn| insert_order(conn, &buyer, &new, now))
-            .await
+        self.write(move |conn| insert_order(conn, &buyer, &new, now))
     }
 
     /// One order with its platform-side details.
@@ -211,22 +207,10 @@ impl Platform {
 
     /// Pays a PENDING Beans order from the user's wallet. Declined (nothing changed) when the
     /// order is another's, not a Beans order, not PENDING, or costs more than the balance.
-    pub fn pay_order(&self, req: PayRequest) -> Result<PaidOrder, PlatformError> {
-        let paid = self.commit(self.pay_job(req))?;
-        self.wake_webhooks();
-        Ok(paid)
-    }
-
-    pub(crate) async fn pay_order_async(&self, req: PayRequest) -> Result<PaidOrder, PlatformError> {
-        let paid = self.commit_async(self.pay_job(req)).await?;
-        self.wake_webhooks();
-        Ok(paid)
-    }
-
-    fn pay_job(&self, req: PayRequest) -> Result<WriteJob<PaidOrder>, PlatformError> {
+    pub fn pay_order(&self, req: PayRequest) -> Commit<PaidOrder> {
         let now = self.now();
         let ids = self.inner.ids.clone();
-        Ok(Box::new(move |conn| {
+        let pay = self.write(move |conn| {
             let tx = conn.savepoint()?;
             let record = payable(&tx, &req, OrderKind::Beans)?;
             let order = &record.order;
@@ -272,63 +256,58 @@ impl Platform {
                 trade_order_id: req.trade_order_id,
                 balance: after,
             })
-        }))
+        });
+        pay.waking_webhooks()
     }
 
     /// Refunds a SUCCESS Beans order: REFUNDED, the Beans back with a ledger row, and the
     /// `minis.trade_order.refund_success` webhook. Returns the refunded order and the balance.
-    pub async fn refund_order_async(&self, trade_order_id: &str) -> Result<(OrderRecord, i64), PlatformError> {
+    pub fn refund_order(&self, trade_order_id: &str) -> Commit<(OrderRecord, i64)> {
         let now = self.now();
         let ids = self.inner.ids.clone();
         let trade_order_id = trade_order_id.to_string();
-        let refunded = self
-            .inner
-            .store
-            .write_async(move |conn| {
-                let tx = conn.savepoint()?;
-                let record = order_by_id(&tx, &trade_order_id)?.ok_or_else(|| PlatformError::not_found("trade order", &trade_order_id))?;
-                let order = &record.order;
-                if order.kind != OrderKind::Beans {
-                    return Err(PlatformError::Conflict(format!(
-                        "trade order {trade_order_id} is a subscription order; only Beans orders are refunded here"
-                    )));
-                }
-                if order.status != OrderStatus::Success {
-                    return Err(PlatformError::Conflict(format!(
-                        "trade order {trade_order_id} is {}; only a SUCCESS order can be refunded",
-                        order.status.as_str()
-                    )));
-                }
-                let balance = change_beans(&tx, order.user_id, order.token_amount, Reason::Refund, Some(&trade_order_id), now)?;
-                tx.execute(
-                    "UPDATE trade_orders SET status = 'REFUNDED', refunded_at = ?2 WHERE trade_order_id = ?1",
-                    params![trade_order_id, now],
-                )?;
-                webhooks::enqueue(
-                    &tx,
-                    &ids,
-                    Event {
-                        client_key: &order.client_key,
-                        event: EVENT_REFUND_SUCCESS,
-                        user_id: order.user_id,
-                        host_app: &record.host_app,
-                        trade_order_id: Some(&trade_order_id),
-                        content: json!({
-                            "trade_order_id": trade_order_id,
-                            "order_id": order.order_id,
-                            "is_sandbox": IS_SANDBOX,
-                            "refund_amount": order.token_amount,
-                        }),
-                        at: now,
-                    },
-                )?;
-                let refunded =
-                    order_by_id(&tx, &trade_order_id)?.ok_or_else(|| PlatformError::not_found("trade order", &trade_order_id))?;
-                tx.commit()?;
-                Ok((refunded, balance))
-            })
-            .await?;
-        self.wake_webhooks();
-        Ok(refunded)
+        let refund = self.write(move |conn| {
+            let tx = conn.savepoint()?;
+            let record = order_by_id(&tx, &trade_order_id)?.ok_or_else(|| PlatformError::not_found("trade order", &trade_order_id))?;
+            let order = &record.order;
+            if order.kind != OrderKind::Beans {
+                return Err(PlatformError::Conflict(format!(
+                    "trade order {trade_order_id} is a subscription order; only Beans orders are refunded here"
+                )));
+            }
+            if order.status != OrderStatus::Success {
+                return Err(PlatformError::Conflict(format!(
+                    "trade order {trade_order_id} is {}; only a SUCCESS order can be refunded",
+                    order.status.as_str()
+                )));
+            }
+            let balance = change_beans(&tx, order.user_id, order.token_amount, Reason::Refund, Some(&trade_order_id), now)?;
+            tx.execute(
+                "UPDATE trade_orders SET status = 'REFUNDED', refunded_at = ?2 WHERE trade_order_id = ?1",
+                params![trade_order_id, now],
+            )?;
+            webhooks::enqueue(
+                &tx,
+                &ids,
+                Event {
+                    client_key: &order.client_key,
+                    event: EVENT_REFUND_SUCCESS,
+                    user_id: order.user_id,
+                    host_app: &record.host_app,
+                    trade_order_id: Some(&trade_order_id),
+                    content: json!({
+                        "trade_order_id": trade_order_id,
+                        "order_id": order.order_id,
+                        "is_sandbox": IS_SANDBOX,
+                        "refund_amount": order.token_amount,
+                    }),
+                    at: now,
+                },
+            )?;
+            let refunded = order_by_id(&tx, &trade_order_id)?.ok_or_else(|| PlatformError::not_found("trade order", &trade_order_id))?;
+            tx.commit()?;
+            Ok((refunded, balance))
+        });
+        refund.waking_webhooks()
     }
 }

@@ -1,15 +1,9 @@
-//! User info: the fields each scope unlocks, rendering a user for a token (shared by v1 and
-//! v2), and `GET /v2/user/info/` with its `{data, error}` envelope and error codes.
+//! User info: the fields each scope unlocks, who an access token speaks for, and rendering
+//! that user's fields, as v1's and v2's user info endpoints share them.
 
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Json, Router};
 use serde_json::{json, Map, Value};
 
 use super::apps::{app_by_key, App};
-use super::http::{bearer_token, LogId, Params};
 use super::scopes::{USER_INFO_BASIC, USER_INFO_OPEN_ID, USER_INFO_PROFILE, USER_INFO_STATS};
 use super::tokens::live_access_grant;
 use super::users::user_by_id;
@@ -201,84 +195,6 @@ pub(crate) fn render(platform: &Platform, subject: &Subject, fields: &[Field]) -
         out.insert(field.name().to_string(), value);
     }
     Ok(out)
-}
-
-pub(crate) fn routes() -> Router<Platform> {
-    Router::new()
-        .route("/v2/user/info/", get(get_user_info))
-        .route("/v2/user/info", get(get_user_info))
-}
-
-const TOKEN_INVALID: &str = "The access token is invalid or not found in the request.";
-
-fn v2_error(status: StatusCode, code: &str, message: &str, log_id: &str) -> Response {
-    (
-        status,
-        Json(json!({ "data": {}, "error": { "code": code, "message": message, "log_id": log_id } })),
-    )
-        .into_response()
-}
-
-async fn get_user_info(
-    State(platform): State<Platform>,
-    Extension(LogId(log_id)): Extension<LogId>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let token_invalid = || v2_error(StatusCode::UNAUTHORIZED, "access_token_invalid", TOKEN_INVALID, &log_id);
-    let internal = |err: PlatformError| {
-        tracing::error!(error = %err, "user info failed");
-        v2_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "internal error; see the server log",
-            &log_id,
-        )
-    };
-    let Some(token) = bearer_token(&headers) else {
-        return token_invalid();
-    };
-    let subject = match subject(&platform, token) {
-        Ok(Some(subject)) => subject,
-        Ok(None) => return token_invalid(),
-        Err(err) => return internal(err),
-    };
-    let params = Params::from_query(query.as_deref());
-    let fields = match params.require("fields") {
-        Ok(list) => parse_fields(list.split(','), Api::V2),
-        Err(err) => Err(format!("{err}: a comma-separated list such as open_id,display_name")),
-    };
-    let fields = match fields {
-        Ok(fields) if fields.is_empty() => Err("fields names no field".to_string()),
-        other => other,
-    };
-    let fields = match fields {
-        Ok(fields) => fields,
-        Err(message) => return v2_error(StatusCode::BAD_REQUEST, "invalid_params", &message, &log_id),
-    };
-    match render(&platform, &subject, &fields) {
-        Ok(user) => Json(json!({
-            "data": { "user": user },
-            "error": { "code": "ok", "message": "", "log_id": log_id },
-        }))
-        .into_response(),
-        Err(UserInfoError::ScopePermissionMissed { field, scope }) => v2_error(
-            StatusCode::BAD_REQUEST,
-            "scope_permission_missed",
-            &format!("The app is not approved for {scope}, which field {} needs.", field.name()),
-            &log_id,
-        ),
-        Err(UserInfoError::ScopeNotAuthorized { field, scope }) => v2_error(
-            StatusCode::UNAUTHORIZED,
-            "scope_not_authorized",
-            &format!(
-                "The user did not authorize the scope required for completing this request: \
-                 field {} needs {scope}.",
-                field.name()
-            ),
-            &log_id,
-        ),
-    }
 }
 
 #[cfg(test)]

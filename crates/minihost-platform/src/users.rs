@@ -4,7 +4,7 @@ use base64::Engine;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Deserialize;
 
-use super::{Platform, PlatformError, User, WriteJob};
+use super::{Commit, Platform, PlatformError, User};
 
 /// A user to create. Only `username` is required; the rest default sensibly.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -249,23 +249,15 @@ fn generated_avatar(display_name: &str, username: &str) -> String {
 impl Platform {
     /// Creates a test user. Fails with `AlreadyExists` if the username is taken
     /// (case-insensitively).
-    pub fn add_user(&self, user: NewUser) -> Result<User, PlatformError> {
-        self.commit(self.add_user_job(user))
-    }
-
-    /// [`Platform::add_user`] for async callers (HTTP handlers): waits for the commit without
-    /// blocking a runtime thread.
-    pub async fn add_user_async(&self, user: NewUser) -> Result<User, PlatformError> {
-        self.commit_async(self.add_user_job(user)).await
-    }
-
-    fn add_user_job(&self, user: NewUser) -> Result<WriteJob<User>, PlatformError> {
-        let user = user.validate()?;
-        let now = self.now();
-        Ok(Box::new(move |conn| {
-            let id = insert_user(conn, &user, now)?;
-            Ok(User { id, ..user })
-        }))
+    pub fn add_user(&self, user: NewUser) -> Commit<User> {
+        self.prepare(|| {
+            let user = user.validate()?;
+            let now = self.now();
+            Ok(self.write(move |conn| {
+                let id = insert_user(conn, &user, now)?;
+                Ok(User { id, ..user })
+            }))
+        })
     }
 
     /// All users, oldest first.
@@ -279,6 +271,12 @@ impl Platform {
 
     pub fn user(&self, id: i64) -> Result<Option<User>, PlatformError> {
         Ok(self.inner.store.read(|conn| user_by_id(conn, id))?)
+    }
+
+    /// The user named `username` (ignoring case), or `NotFound`.
+    pub fn user_named(&self, username: &str) -> Result<User, PlatformError> {
+        self.user_by_username(username)?
+            .ok_or_else(|| PlatformError::not_found("user", username))
     }
 
     /// Looks a user up by username, ignoring case.
@@ -332,6 +330,7 @@ mod tests {
                 beans: 10,
                 ..NewUser::default()
             })
+            .wait()
             .unwrap();
         assert_eq!(eve.display_name, "eve");
         assert_eq!(p.user_by_username("EVE").unwrap().unwrap(), eve);
@@ -341,6 +340,7 @@ mod tests {
                 username: "Eve".into(),
                 ..NewUser::default()
             })
+            .wait()
             .unwrap_err();
         assert!(matches!(err, PlatformError::AlreadyExists { .. }), "{err}");
     }
@@ -406,7 +406,7 @@ mod tests {
             ),
         ];
         for (user, field) in cases {
-            match p.add_user(user) {
+            match p.add_user(user).wait() {
                 Err(PlatformError::InvalidInput { field: f, .. }) => assert_eq!(f, field),
                 other => panic!("expected invalid {field}, got {other:?}"),
             }

@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 
 use super::apps::app_by_key;
 use super::ids::IdSecret;
-use super::{Platform, PlatformError, WriteJob};
+use super::{Commit, Platform, PlatformError};
 
 /// How long one attempt may take before it counts as failed.
 pub const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(5);
@@ -303,7 +303,7 @@ impl Platform {
                         attempts.spawn(async move {
                             let outcome = attempt(&client, &d, platform.clock().now()).await;
                             let delivered = outcome.delivered();
-                            let recorded = platform.inner.store.write_async(record_job(d.id, outcome, platform.now())).await;
+                            let recorded = platform.write(record_job(d.id, outcome, platform.now())).await;
                             if let Err(e) = recorded {
                                 tracing::warn!(target: "minihost::platform", id = d.id, error = %e, "recording a webhook attempt failed; it will be sent again");
                             }
@@ -334,11 +334,7 @@ impl Platform {
         if due.is_empty() {
             return Ok(due);
         }
-        let claimed = self
-            .inner
-            .store
-            .write_async(claim_job(due.iter().map(|d| d.id).collect(), now))
-            .await;
+        let claimed = self.write(claim_job(due.iter().map(|d| d.id).collect(), now)).await;
         let mut marked = in_flight.lock().unwrap_or_else(|p| p.into_inner());
         let claimed = match claimed {
             Ok(claimed) => claimed,
@@ -366,15 +362,9 @@ impl Platform {
     }
 
     /// Queues a delivered or failed webhook again, due now, with the same body.
-    pub async fn resend_webhook_async(&self, id: i64) -> Result<Delivery, PlatformError> {
-        let delivery = self.commit_async(self.resend_job(id)).await?;
-        self.wake_webhooks();
-        Ok(delivery)
-    }
-
-    fn resend_job(&self, id: i64) -> Result<WriteJob<Delivery>, PlatformError> {
+    pub fn resend_webhook(&self, id: i64) -> Commit<Delivery> {
         let now = self.now();
-        Ok(Box::new(move |conn| {
+        let resend = self.write(move |conn| {
             let tx = conn.savepoint()?;
             let status: String = tx
                 .query_row("SELECT status FROM webhook_deliveries WHERE id = ?1", [id], |r| r.get(0))
@@ -395,7 +385,8 @@ impl Platform {
             )?;
             tx.commit()?;
             Ok(delivery)
-        }))
+        });
+        resend.waking_webhooks()
     }
 }
 

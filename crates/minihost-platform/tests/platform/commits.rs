@@ -133,6 +133,7 @@ fn writing_handlers_wait_for_their_commit_without_blocking_the_worker() {
                 scopes: vec![USER_INFO_BASIC.into()],
                 ..CodeRequest::default()
             })
+            .wait()
             .unwrap()
     };
     let exchange = |user_id: i64| {
@@ -150,7 +151,7 @@ fn writing_handlers_wait_for_their_commit_without_blocking_the_worker() {
     let v1 = exchange(dave);
     let (v1_open_id, v1_access) = (v1["open_id"].as_str().unwrap(), v1["access_token"].as_str().unwrap());
     let v1_refresh = exchange(bob)["refresh_token"].as_str().unwrap().to_string();
-    platform.grant(carol, key, &[USER_INFO_OPEN_ID.into()]).unwrap();
+    platform.grant(carol, key, &[USER_INFO_OPEN_ID.into()]).wait().unwrap();
     let consent = |path: &str| {
         let page = client.ok(http.get(query(
             &client,

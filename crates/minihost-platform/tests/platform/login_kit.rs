@@ -270,6 +270,7 @@ async fn token_exchange_enforces_redirect_uri_and_pkce_bindings() {
             code_challenge: Some(challenge),
             host_app: HostApp::TikTok,
         })
+        .wait()
         .unwrap();
     let attempt = |redirect: Option<&'static str>, verifier: Option<String>| {
         let mut form = vec![

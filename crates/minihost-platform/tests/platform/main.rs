@@ -1,7 +1,7 @@
 //! The platform emulator's integration tests, one binary with a module per API: the Minis and
 //! Login Kit flows, the token endpoint, user info, legacy v1, the admin and host APIs and their
-//! loopback-only guard, hostile input, purging, persistence, the CLI, and the invariant that
-//! writes never block a runtime worker.
+//! loopback-only guard, hostile input, purging, persistence, the CLI, the invariant that
+//! writes never block a runtime worker, and the crate's layers.
 
 mod support;
 
@@ -10,6 +10,7 @@ mod cli;
 mod commits;
 mod host_api;
 mod hostile;
+mod layers;
 mod legacy_v1;
 mod login_kit;
 mod loopback_only;

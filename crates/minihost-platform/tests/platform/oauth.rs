@@ -339,6 +339,7 @@ fn direct_with_code() -> (Direct, App, String) {
             scopes: vec![USER_INFO_BASIC.into()],
             ..CodeRequest::default()
         })
+        .wait()
         .unwrap();
     (direct, app, code)
 }

@@ -41,17 +41,20 @@ impl Fixture {
                 scopes: vec![USER_INFO_BASIC.into()],
                 ..CodeRequest::default()
             })
+            .wait()
             .unwrap()
     }
 
     fn exchange(&self, code: &str) -> Result<IssuedTokens, OAuthError> {
-        self.platform.exchange_code(CodeExchange {
-            client_key: "awload",
-            client_secret: &self.secret,
-            code,
-            redirect_uri: None,
-            code_verifier: None,
-        })
+        self.platform
+            .exchange_code(CodeExchange {
+                client_key: "awload",
+                client_secret: &self.secret,
+                code,
+                redirect_uri: None,
+                code_verifier: None,
+            })
+            .wait()
     }
 }
 
@@ -59,7 +62,7 @@ impl Fixture {
 fn purge_drops_expired_client_tokens_and_codes_but_keeps_live_tokens() {
     let f = fixture(false);
     for _ in 0..600 {
-        f.platform.client_token("awload", &f.secret).unwrap();
+        f.platform.client_token("awload", &f.secret).wait().unwrap();
     }
     let unused_code = f.code();
     let user = f.exchange(&f.code()).unwrap();
@@ -72,7 +75,7 @@ fn purge_drops_expired_client_tokens_and_codes_but_keeps_live_tokens() {
     assert_eq!(f.platform.purge_expired().unwrap(), Purged { tokens: 0, codes: 1 });
 
     f.platform.clock().advance(PURGE_GRACE_SECS);
-    let live_client = f.platform.client_token("awload", &f.secret).unwrap();
+    let live_client = f.platform.client_token("awload", &f.secret).wait().unwrap();
     assert_eq!(f.platform.purge_expired().unwrap(), Purged { tokens: 600, codes: 0 });
     let after = f.platform.stored_rows().unwrap();
     assert_eq!(
@@ -84,7 +87,10 @@ fn purge_drops_expired_client_tokens_and_codes_but_keeps_live_tokens() {
 
     // The user's tokens still work, and the unused code is gone.
     assert!(f.platform.resolve_access_token(&user.access_token).unwrap().is_some());
-    f.platform.refresh_tokens("awload", Some(&f.secret), &user.refresh_token).unwrap();
+    f.platform
+        .refresh_tokens("awload", Some(&f.secret), &user.refresh_token)
+        .wait()
+        .unwrap();
     assert_eq!(f.exchange(&unused_code).unwrap_err().kind, OAuthErrorKind::InvalidGrant);
 }
 
@@ -93,12 +99,17 @@ fn purge_keeps_what_replay_and_reuse_detection_revoke_through() {
     let f = fixture(true);
     let code = f.code();
     let first = f.exchange(&code).unwrap();
-    let rotated = f.platform.refresh_tokens("awload", Some(&f.secret), &first.refresh_token).unwrap();
+    let rotated = f
+        .platform
+        .refresh_tokens("awload", Some(&f.secret), &first.refresh_token)
+        .wait()
+        .unwrap();
     // Past the expiry of the code and the first two access tokens, plus grace.
     f.platform.clock().advance(86_400 + PURGE_GRACE_SECS);
     let renewed = f
         .platform
         .refresh_tokens("awload", Some(&f.secret), &rotated.refresh_token)
+        .wait()
         .unwrap();
     f.platform.purge_expired().unwrap();
 
@@ -117,13 +128,18 @@ fn purge_keeps_what_replay_and_reuse_detection_revoke_through() {
 fn purge_keeps_a_rotated_refresh_token_while_its_family_lives() {
     let f = fixture(true);
     let first = f.exchange(&f.code()).unwrap();
-    let rotated = f.platform.refresh_tokens("awload", Some(&f.secret), &first.refresh_token).unwrap();
+    let rotated = f
+        .platform
+        .refresh_tokens("awload", Some(&f.secret), &first.refresh_token)
+        .wait()
+        .unwrap();
     f.platform.clock().advance(PURGE_GRACE_SECS + 1);
     f.platform.purge_expired().unwrap();
     // The rotated-out token is still known, so its reuse still revokes the family.
     let reuse = f
         .platform
         .refresh_tokens("awload", Some(&f.secret), &first.refresh_token)
+        .wait()
         .unwrap_err();
     assert!(reuse.description.contains("revoked"), "{reuse}");
     assert_eq!(f.platform.resolve_access_token(&rotated.access_token).unwrap(), None);

@@ -143,6 +143,7 @@ pub fn minis_code(server: &Server, client_key: &str, username: &str, scopes: &[&
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             ..CodeRequest::default()
         })
+        .wait()
         .unwrap()
 }
 

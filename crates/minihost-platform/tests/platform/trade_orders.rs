@@ -243,10 +243,11 @@ async fn bad_tokens_are_401_access_token_invalid() {
     let (server, token) = setup().await;
     let order = server.beans_order(&token, "o-1", 10).await;
     let expired = access_token(&server, APP, "alice").await;
-    server.platform.expire_token(&expired).unwrap();
+    server.platform.expire_token(&expired).wait().unwrap();
     let client_token = server
         .platform
         .client_token(APP, &server.platform.app(APP).unwrap().unwrap().client_secret)
+        .wait()
         .unwrap();
     for bad in ["act.unknown!1", "", expired.as_str(), client_token.access_token.as_str()] {
         for path in ["trade_order/create", "trade_order/query", "subscription/get_active_list"] {

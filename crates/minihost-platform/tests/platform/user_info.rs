@@ -132,6 +132,7 @@ async fn identities_are_scoped_by_app_developer_and_host_app() {
                 host_app: host,
                 ..CodeRequest::default()
             })
+            .wait()
             .unwrap();
         let tokens = server.exchange(app, &code).await;
         let info = server.user_info(&tokens.str("/access_token"), "open_id,union_id").await;

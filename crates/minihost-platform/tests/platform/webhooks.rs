@@ -24,6 +24,7 @@ async fn paid_order(server: &Server, order_id: &str) -> String {
             user_id: alice.id,
             client_key: APP.into(),
         })
+        .wait()
         .unwrap();
     id
 }
