@@ -4,7 +4,7 @@
 
 use super::{choice, Bridge, BridgeError, Effect, ErrorCode, Flow, FlowCall, Session, Step};
 use crate::platform::monetization::{
-    beans_tier, format_price, subscription_tier, OrderKind, OrderStatus, PayRequest, TopUp, TradeOrder, BEANS_TIERS, SANDBOX_RENEWAL_SECS,
+    beans_tier, format_price, subscription_tier, OrderKind, PayRequest, TopUp, TradeOrder, BEANS_TIERS, SANDBOX_RENEWAL_SECS,
 };
 use crate::platform::User;
 use crate::shell::sheets::{ConsentMode, OrderLine, Sheet, SheetAnswer, TierChoice};
@@ -114,30 +114,13 @@ impl Bridge {
             .platform
             .trade_order(trade_order_id)?
             .ok_or_else(|| BridgeError::new(ErrorCode::OrderNotFound, format!("no trade order {trade_order_id} on the platform")))?;
-        let refuse = |why: String| {
-            Err(BridgeError::new(
+        // The platform checks the same when it pays; asking first spares the user a sheet.
+        order.check_payable(&s.client_key, user.id, kind).map_err(|why| {
+            BridgeError::new(
                 ErrorCode::OrderNotPayable,
-                format!("trade order {trade_order_id} {why}"),
-            ))
-        };
-        if order.client_key != s.client_key {
-            return refuse(format!("belongs to app {}, not {}", order.client_key, s.client_key));
-        }
-        if order.user_id != user.id {
-            return refuse(format!("was created for another user, not @{}", user.username));
-        }
-        if order.kind != kind {
-            return refuse(match kind {
-                OrderKind::Beans => "is a subscription order; start it with createSubscription".into(),
-                OrderKind::Subscription => "is a Beans order; pay it with pay".into(),
-            });
-        }
-        if order.status != OrderStatus::Pending {
-            return refuse(format!(
-                "is {}; each trade order is paid once, create a new one",
-                order.status.as_str()
-            ));
-        }
+                format!("trade order {trade_order_id} {}", why.naming(&user.username)),
+            )
+        })?;
         Ok(order)
     }
 
