@@ -73,6 +73,9 @@ pub struct HostConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum EffectKind {
     Reply,
+    /// A reply to a sheet page's own call (sheets drawn by [`HostCore::sheet_page`]); it has no
+    /// `page_script`: it is not for the app's page.
+    SheetReply,
     Event,
     ShowSheet,
     CloseSheet,
@@ -94,6 +97,7 @@ impl From<&CoreEffect> for Effect {
     fn from(e: &CoreEffect) -> Effect {
         let kind = match e {
             CoreEffect::Reply(_) => EffectKind::Reply,
+            CoreEffect::SheetReply(_) => EffectKind::SheetReply,
             CoreEffect::Event { .. } => EffectKind::Event,
             CoreEffect::ShowSheet { .. } => EffectKind::ShowSheet,
             CoreEffect::CloseSheet { .. } => EffectKind::CloseSheet,
@@ -452,7 +456,7 @@ impl HostCore {
                     CoreEffect::CloseSheet { id } => ui.close_sheet(*id),
                     CoreEffect::Navbar(n) => ui.redraw_navbar(serde_json::to_string(n).unwrap_or_default()),
                     CoreEffect::Theme(t) => ui.set_theme(*t == Theme::Dark),
-                    CoreEffect::Reply(_) | CoreEffect::Event { .. } => {}
+                    CoreEffect::Reply(_) | CoreEffect::SheetReply(_) | CoreEffect::Event { .. } => {}
                 }
             }
         }

@@ -10,7 +10,8 @@ pub use media_server::serve_media;
 
 use gtk::prelude::*;
 use minihost_core::shell_api::{
-    cost, startup, Delivery, Effect, Host, Message, MessageWorker, PageOutbox, PageScript, SheetPage, Theme, CAPSULE_MENU, CHROME_SCHEME,
+    cost, page_script, startup, Delivery, Effect, Host, Message, MessageWorker, PageOutbox, PageScript, SheetPage, Theme, CAPSULE_MENU,
+    CHROME_SCHEME,
 };
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -181,6 +182,14 @@ impl Shell {
         for e in effects {
             match e {
                 Effect::Reply(_) | Effect::Event { .. } => deliver(&self.surfaces, std::slice::from_ref(e)),
+                Effect::SheetReply(_) => {
+                    let script = page_script::sheet_script(e).unwrap_or_default();
+                    if let Some((view, _)) = &self.sheet_view {
+                        if let Err(err) = view.evaluate_script(&script) {
+                            tracing::warn!(target: "minihost::desktop", "cannot answer the sheet's page: {err}");
+                        }
+                    }
+                }
                 Effect::Navbar(n) => self.chrome.apply(n),
                 Effect::Theme(theme) => set_dark(*theme == Theme::Dark),
                 Effect::ShowSheet { id, sheet } => match self.show_sheet(*id) {

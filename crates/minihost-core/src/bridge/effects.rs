@@ -18,6 +18,9 @@ pub struct Reply {
 pub enum Effect {
     /// Deliver this reply to the app's page.
     Reply(Reply),
+    /// Deliver this reply to the sheet's page, whose call it answers (the sheet channel's own
+    /// calls; see [`page_script::sheet_script`](super::page_script::sheet_script)).
+    SheetReply(Reply),
     /// Deliver an event (`minis.show`, `host.theme`, ...) to the app's page.
     Event { name: String, data: Value },
     /// Show a host sheet; answer it with `Host::answer_sheet`. One is shown at a time.
@@ -52,6 +55,8 @@ impl Effect {
         match self {
             Effect::Reply(Reply { id, result: Ok(v) }) => json!({ "effect": "reply", "id": id, "ok": true, "result": v }),
             Effect::Reply(Reply { id, result: Err(e) }) => json!({ "effect": "reply", "id": id, "ok": false, "error": e }),
+            Effect::SheetReply(Reply { id, result: Ok(v) }) => json!({ "effect": "sheet_reply", "id": id, "ok": true, "result": v }),
+            Effect::SheetReply(Reply { id, result: Err(e) }) => json!({ "effect": "sheet_reply", "id": id, "ok": false, "error": e }),
             Effect::Event { name, data } => json!({ "effect": "event", "name": name, "data": data }),
             Effect::ShowSheet { id, sheet } => json!({ "effect": "show_sheet", "id": id, "sheet": sheet }),
             Effect::CloseSheet { id } => json!({ "effect": "close_sheet", "id": id }),

@@ -42,6 +42,16 @@ enum Surface {
     Chrome,
 }
 
+impl Surface {
+    /// A reply to a call that came on this channel, addressed to the page that made it.
+    fn reply(self, id: Option<Value>, result: Result<Value, BridgeError>) -> Effect {
+        match self {
+            Surface::App => Effect::reply(id, result),
+            Surface::Chrome => Effect::SheetReply(Reply { id, result }),
+        }
+    }
+}
+
 /// Session settings fixed for a run.
 #[derive(Debug, Clone)]
 pub struct BridgeOptions {
@@ -252,7 +262,7 @@ impl Bridge {
             Ok(env) => env,
             Err((id, e)) => {
                 tracing::warn!(target: "minihost::bridge", page = page_url, code = e.error_code, "{}", e.error_msg);
-                return vec![Effect::reply(id, Err(e))];
+                return vec![surface.reply(id, Err(e))];
             }
         };
         // Both the channel and the page's origin must agree: the app's webview showing a
@@ -263,7 +273,7 @@ impl Bridge {
             _ => {
                 let e = BridgeError::new(ErrorCode::Forbidden, format!("bridge calls are not accepted from {page_url}"));
                 tracing::warn!(target: "minihost::bridge", page = page_url, method = env.method, "refused a call from a foreign origin");
-                vec![Effect::reply(env.id, Err(e))]
+                vec![surface.reply(env.id, Err(e))]
             }
         }
     }
@@ -679,15 +689,20 @@ impl Bridge {
         }
         if env.method != "sheet.answer" {
             let e = BridgeError::new(ErrorCode::Forbidden, format!("host chrome cannot call `{}`", env.method));
-            return vec![Effect::reply(env.id, Err(e))];
+            return vec![Surface::Chrome.reply(env.id, Err(e))];
         }
-        match env.params::<P>() {
-            Ok(p) => self.answer(p.sheet, p.answer),
+        // Sent with an id, the answer itself is answered once, on the sheet's page.
+        let (mut effects, outcome) = match env.params::<P>() {
+            Ok(p) => (self.answer(p.sheet, p.answer), Ok(json!({}))),
             Err(e) => {
                 tracing::warn!(target: "minihost::bridge", "bad sheet answer: {}", e.error_msg);
-                vec![]
+                (vec![], Err(e))
             }
+        };
+        if env.id.is_some() {
+            effects.push(Surface::Chrome.reply(env.id, outcome));
         }
+        effects
     }
 
     /// A sheet was answered (by a person, a test or automation). The answer's platform calls

@@ -33,9 +33,18 @@ enum Outgoing<'a> {
     },
 }
 
-/// The script that delivers `effect` to the page; `None` for effects that are not for it.
+/// The script that delivers `effect` to the app's page; `None` for effects that are not for it.
 pub fn script(effect: &Effect) -> Option<String> {
     message(effect).map(|json| call(&json))
+}
+
+/// The script that delivers a [`Effect::SheetReply`] to the sheet's page (which defines the
+/// same entry point); `None` for every other effect.
+pub fn sheet_script(effect: &Effect) -> Option<String> {
+    match effect {
+        Effect::SheetReply(reply) => message(&Effect::Reply(reply.clone())).map(|json| call(&json)),
+        _ => None,
+    }
 }
 
 /// `__minihost_reply("<json>")`. A JSON string is a JavaScript string literal (ES2019 admits

@@ -256,10 +256,35 @@ fn app_page_cannot_answer_sheets_but_chrome_can() {
     );
     assert_eq!(b.pending_sheets(), 1, "readiness answers nothing");
     let wrong_origin = b.handle_chrome("minihost://app/index.html", &forged);
-    assert_eq!(reply(&wrong_origin)["error"]["error_code"], json!(ErrorCode::Forbidden as u32));
+    assert_eq!(
+        sheet_reply(&wrong_origin)["error"]["error_code"],
+        json!(ErrorCode::Forbidden as u32)
+    );
+    assert!(
+        wrong_origin.iter().all(|e| page_script::script(e).is_none()),
+        "nothing for the app's page"
+    );
     let effects = b.handle_chrome("minihost-chrome://host/sheet.html", &forged);
-    assert!(reply(&effects)["result"]["code"].is_string());
+    assert!(
+        reply(&effects)["result"]["code"].is_string(),
+        "the app's call is answered on its page"
+    );
+    assert_eq!(
+        sheet_reply(&effects),
+        json!({"id": 2, "ok": true, "result": {}}),
+        "the answer is answered on the sheet's"
+    );
     assert_eq!(b.pending_sheets(), 0);
+    let other = json!({"id": 3, "method": "login", "params": {}}).to_string();
+    let refused = b.handle_chrome("minihost-chrome://host/sheet.html", &other);
+    assert_eq!(sheet_reply(&refused)["error"]["error_code"], json!(ErrorCode::Forbidden as u32));
+}
+
+/// The single reply to a sheet page's own call among `effects`, decoded from its script.
+fn sheet_reply(effects: &[Effect]) -> Value {
+    let scripts: Vec<String> = effects.iter().filter_map(page_script::sheet_script).collect();
+    assert_eq!(scripts.len(), 1, "expected exactly one sheet reply in {effects:?}");
+    serde_json::from_str(&page_script::decode(&scripts[0]).unwrap()).unwrap()
 }
 
 #[test]

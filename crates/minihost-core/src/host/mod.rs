@@ -104,6 +104,7 @@ pub struct Host {
     platform_url: String,
     platform_description: String,
     calls_may_block: bool,
+    transport: Transport,
     device: &'static Device,
     layout: Layout,
     policy: Arc<Policy>,
@@ -241,6 +242,7 @@ impl Host {
             platform_url,
             platform_description,
             calls_may_block,
+            transport: opts.transport,
             device,
             layout,
             policy,
@@ -474,7 +476,7 @@ impl Host {
         let (open, sheet) = self.bridge.open_sheet()?;
         (open == id).then(|| SheetPage {
             url: format!("{CHROME_ORIGIN}/sheet.html"),
-            html: sheet_page::render(id, &sheet, self.theme()),
+            html: sheet_page::render(id, &sheet, self.theme(), self.transport.post_message_js()),
             csp: crate::policy::SHEET_CSP,
         })
     }

@@ -57,6 +57,15 @@ impl Transport {
         }
     }
 
+    /// A JavaScript function expression that posts one message string to the shell.
+    pub fn post_message_js(self) -> &'static str {
+        match self {
+            Transport::Ipc => "function(s){window.ipc.postMessage(s)}",
+            Transport::Android => "function(s){window.MinihostAndroid.postMessage(s)}",
+            Transport::Ios => "function(s){window.webkit.messageHandlers.minihost.postMessage(s)}",
+        }
+    }
+
     /// Whether its webview has no document-start injection of its own (Android's framework
     /// WebView), so the start script goes inline at the top of every HTML page.
     pub fn inlines_start_script(self) -> bool {

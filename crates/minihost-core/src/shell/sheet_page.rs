@@ -1,5 +1,5 @@
 //! The HTML of a host sheet, for shells that draw sheets in a webview of their own
-//! (desktop today; Android and iOS can reuse it). It answers through `window.ipc` with
+//! (desktop today; Android and iOS can reuse it). It answers through the shell's transport with
 //! `sheet.answer`; the app's page never sees this document.
 
 use super::sheets::{AdKind, OrderLine, Sheet, UserChoice};
@@ -54,7 +54,9 @@ fn product(order: &OrderLine, price: &str) -> String {
 
 /// Renders sheet `id`. Buttons carry their answer in `data-answer` / `data-user`. The
 /// default action has focus, so Enter accepts and Escape dismisses, as in native dialogs.
-pub fn render(id: u64, sheet: &Sheet, theme: Theme) -> String {
+/// `post` is the shell's transport (a JavaScript function expression taking the message
+/// string), so the sheet page reaches the shell the way the app's page does.
+pub fn render(id: u64, sheet: &Sheet, theme: Theme, post: &str) -> String {
     let body = match sheet {
         Sheet::Login { app_name, users } => {
             let rows: String = users
@@ -189,7 +191,7 @@ pub fn render(id: u64, sheet: &Sheet, theme: Theme) -> String {
 <body data-kind="{kind}"><div class="backdrop" data-answer="dismiss"></div>
 <section class="sheet" id="sheet" data-sheet="{id}" data-kind="{kind}" role="dialog" aria-modal="true">
 <button class="close" data-answer="dismiss" aria-label="Close">×</button>{body}</section>
-<script>{SCRIPT}</script></body></html>"#
+<script>var __minihost_post={post};{SCRIPT}</script></body></html>"#
     )
 }
 
@@ -221,7 +223,9 @@ body[data-kind=ad] .backdrop{background:#000}body[data-kind=ad] .sheet{inset:0;b
 
 const SCRIPT: &str = r#"(function(){
 var sheet=+document.getElementById('sheet').dataset.sheet,sent=false;
-function post(m,p){window.ipc.postMessage(JSON.stringify(m==='sheet.answer'?{id:1,method:m,params:p}:{method:m,params:p}));}
+function post(m,p){__minihost_post(JSON.stringify(m==='sheet.answer'?{id:1,method:m,params:p}:{method:m,params:p}));}
+// The host answers sheet.answer on this page; an error here is the host's, so it is logged.
+window.__minihost_reply=function(j){var r=JSON.parse(j);if(r.ok===false)console.error('minihost: '+r.error.error_msg);};
 function answer(a,b){if(sent)return;sent=true;var p={sheet:sheet,answer:a};if(b&&b.dataset.user)p.username=b.dataset.user;
 if(b&&b.dataset.tier)p.tier_id=b.dataset.tier;post('sheet.answer',p);}
 document.addEventListener('click',function(e){var b=e.target.closest('[data-answer]');if(b)answer(b.dataset.answer,b);});
@@ -243,6 +247,7 @@ tick();},+ad.dataset.delay);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::host::Transport;
     use crate::shell::sheets::{ScopeInfo, UserChoice};
 
     #[test]
@@ -259,6 +264,7 @@ mod tests {
                 users: vec![user],
             },
             Theme::Dark,
+            "function(s){window.ipc.postMessage(s)}",
         );
         assert!(!html.contains("<script>\""), "app name is escaped");
         assert!(html.contains("&lt;script&gt;") && html.contains("data-user=\"&lt;b&gt;\""));
@@ -281,7 +287,7 @@ mod tests {
                 description: "Profile",
             }],
         };
-        let html = render(1, &sheet, Theme::Light);
+        let html = render(1, &sheet, Theme::Light, "function(s){window.ipc.postMessage(s)}");
         for needle in [
             "user.info.basic",
             r#"data-answer="allow""#,
@@ -290,6 +296,30 @@ mod tests {
             r#"data-kind="consent""#,
         ] {
             assert!(html.contains(needle), "{needle}");
+        }
+    }
+
+    #[test]
+    fn the_sheet_page_posts_through_the_shells_transport() {
+        let sheet = Sheet::Wallet {
+            user: UserChoice {
+                username: "alice".into(),
+                display_name: "Alice".into(),
+                avatar_url: String::new(),
+            },
+            balance: 0,
+            tiers: vec![],
+        };
+        for transport in [Transport::Ipc, Transport::Android, Transport::Ios] {
+            let html = render(1, &sheet, Theme::Light, transport.post_message_js());
+            assert!(
+                html.contains(&format!("var __minihost_post={};", transport.post_message_js())),
+                "{transport:?}"
+            );
+            assert!(
+                !html.contains("window.ipc.postMessage(JSON"),
+                "{transport:?}: no transport of its own"
+            );
         }
     }
 }
