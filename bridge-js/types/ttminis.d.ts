@@ -26,6 +26,7 @@ declare namespace TTMinis {
    *   cycle; nothing is sent).
    */
   interface BridgeErrorCodes {
+    500: 'ad create error (meaning undocumented)';
     10001: 'unsupported method';
     10002: 'invalid params (the message names the field)';
     10003: 'user denied or cancelled';
@@ -37,12 +38,27 @@ declare namespace TTMinis {
     10009: 'not enough Beans';
     10010: 'trade order already paid, of another user, or not a Beans order';
     10011: 'unknown trade order';
+    11001: 'ad create error (meaning undocumented)';
+    11002: 'ad show error (meaning undocumented)';
     11003: 'ad instance already shown (create one per show)';
     11004: 'ad shown too soon after the previous one';
     11005: 'ad daily limit reached';
+    20000: 'ad create error (meaning undocumented)';
+    20001: 'no ad to fill the unit (meaning unconfirmed)';
+    20002: 'ad create error (meaning undocumented)';
+    20003: 'ad create error (meaning undocumented)';
+    20007: 'ad create error (meaning undocumented)';
+    30001: 'ad: user exited before it finished';
     50000: 'host error';
     50001: 'platform unreachable';
     50002: 'no reply in time (from bridge-js)';
+    50101: 'ad show error (meaning undocumented)';
+    50102: 'ad show error (meaning undocumented)';
+    50103: 'ad show error (meaning undocumented)';
+    50104: 'ad show error (meaning undocumented)';
+    50105: 'ad show error (meaning undocumented)';
+    50106: 'ad show error (meaning undocumented)';
+    50107: 'ad show error (meaning undocumented)';
     116101: 'subscription: required parameter empty';
     116502: 'subscription: client internal error';
     116600: 'subscription: user-side error';

@@ -104,7 +104,7 @@ pub fn reply(effects: &[Effect], id: u64) -> Result<Value, (u32, String)> {
         .collect();
     assert_eq!(replies.len(), 1, "one reply expected in {effects:?}");
     assert_eq!(replies[0].id, Some(json!(id)));
-    replies[0].result.clone().map_err(|e| (e.error_code, e.error_msg))
+    replies[0].result.clone().map_err(|e| (e.code(), e.error_msg))
 }
 
 /// A TCP proxy in front of a platform server that holds every request naming `path` until the

@@ -168,18 +168,23 @@ pub struct Opened {
 }
 
 fn error(status: StatusCode, message: &str) -> Served {
-    let response = Response::builder()
+    Served {
+        response: error_response(status, message),
+        file: None,
+        bytes_read: 0,
+    }
+}
+
+/// A plain-text error, `"404 Not Found: {message}"`: what the app origin answers when it
+/// refuses a request (here, or for the dev server in `minihost dev`).
+pub(crate) fn error_response(status: StatusCode, message: &str) -> Response<Body> {
+    Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
         .body(Cow::Owned(
             format!("{} {}: {message}\n", status.as_u16(), status.canonical_reason().unwrap_or("")).into_bytes(),
         ))
-        .expect("static headers are valid");
-    Served {
-        response,
-        file: None,
-        bytes_read: 0,
-    }
+        .expect("static headers are valid")
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@
 //! `isEnded`, the only thing a reward may be based on (there is no server-side verification).
 
 use super::{Bridge, BridgeError, Effect, Envelope, ErrorCode, Flow, FlowCall, Outcome, Step};
-use crate::config::ads::NO_FILL_CODE;
 use crate::platform::monetization::{AdAdmission, AdView};
 use crate::shell::sheets::{AdKind, ConsentMode, Sheet};
 use serde::Deserialize;
@@ -75,13 +74,13 @@ impl Bridge {
         };
         let settings = self.ad_units.get(&unit).cloned().unwrap_or_default();
         if settings.no_fill {
-            return Err(BridgeError::documented(
-                NO_FILL_CODE,
+            return Err(BridgeError::new(
+                ErrorCode::AdNoFill,
                 format!("no ad to fill unit {unit} (dev.ads.{unit}.noFill)"),
             ));
         }
         if let Some(code) = settings.create_error {
-            return Err(BridgeError::documented(
+            return Err(BridgeError::new(
                 code,
                 format!("ad unit {unit} failed to create (dev.ads.{unit}.createError)"),
             ));
@@ -130,7 +129,7 @@ impl Bridge {
             let (kind, unit) = (instance.kind, instance.unit.clone());
             let settings = self.ad_units.get(&unit).cloned().unwrap_or_default();
             if let Some(code) = settings.show_error {
-                return Err(BridgeError::documented(
+                return Err(BridgeError::new(
                     code,
                     format!("ad unit {unit} failed to show (dev.ads.{unit}.showError)"),
                 ));

@@ -74,7 +74,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn err(raw: &str) -> (Option<Value>, u32, String) {
+    fn err(raw: &str) -> (Option<Value>, ErrorCode, String) {
         let (id, e) = Envelope::parse(raw).unwrap_err();
         (id, e.error_code, e.error_msg)
     }
@@ -89,29 +89,21 @@ mod tests {
 
     #[test]
     fn hostile_messages_get_coded_errors() {
-        assert_eq!(err("not json").1, ErrorCode::Malformed as u32);
-        assert_eq!(err("[1,2]").1, ErrorCode::Malformed as u32);
-        assert_eq!(err(r#"{"id":{},"method":"x"}"#).1, ErrorCode::Malformed as u32);
+        assert_eq!(err("not json").1, ErrorCode::Malformed);
+        assert_eq!(err("[1,2]").1, ErrorCode::Malformed);
+        assert_eq!(err(r#"{"id":{},"method":"x"}"#).1, ErrorCode::Malformed);
         assert_eq!(
             err(r#"{"id":1,"method":5}"#),
-            (
-                Some(json!(1)),
-                ErrorCode::Malformed as u32,
-                "`method` must be a non-empty string".into()
-            )
+            (Some(json!(1)), ErrorCode::Malformed, "`method` must be a non-empty string".into())
         );
         assert_eq!(err(r#"{"id":"a","method":"x","params":[1]}"#).0, Some(json!("a")));
         assert_eq!(
             err(r#"{"id":3,"params":{}}"#),
-            (
-                Some(json!(3)),
-                ErrorCode::Malformed as u32,
-                "`method` must be a non-empty string".into()
-            ),
+            (Some(json!(3)), ErrorCode::Malformed, "`method` must be a non-empty string".into()),
             "a message without a method still gets its id back"
         );
         let huge = format!(r#"{{"id":1,"method":"x","params":{{"p":"{}"}}}}"#, "a".repeat(MAX_MESSAGE_BYTES));
-        assert_eq!(err(&huge).1, ErrorCode::TooLarge as u32);
+        assert_eq!(err(&huge).1, ErrorCode::TooLarge);
     }
 
     #[test]
@@ -174,8 +166,8 @@ mod proptests {
                 prop_assert!(matches!(e.id, None | Some(Value::Number(_) | Value::String(_))));
             }
             Err((id, e)) => {
-                let known = ErrorCode::ALL.iter().any(|(c, _)| *c as u32 == e.error_code);
-                prop_assert!(known, "uncoded error {}: {}", e.error_code, e.error_msg);
+                let known = ErrorCode::ALL.iter().any(|(c, _)| *c == e.error_code);
+                prop_assert!(known, "uncoded error {}: {}", e.code(), e.error_msg);
                 prop_assert!(!e.error_msg.is_empty());
                 prop_assert!(matches!(id, None | Some(Value::Number(_) | Value::String(_))));
             }

@@ -1,13 +1,18 @@
-//! Error codes the bridge puts in `error.error_code`. The platform documents no client
-//! codes for these cases, so minihost's are fixed here: [`ErrorCode::ALL`] is the one table,
-//! and a test holds bridge-js's typings, its timeout code and the README to it.
+//! Error codes the bridge puts in `error.error_code`. Where TikTok documents a code (ads,
+//! subscriptions) minihost uses it; for the cases it documents none, minihost's are fixed here.
+//! [`ErrorCode::ALL`] is the one table, [`ErrorCode::AD_CREATE`] and [`ErrorCode::AD_SHOW`]
+//! say which of its codes TikTok documents for each ad call, and a test holds bridge-js's
+//! typings, its timeout code and the README to it.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u32)]
 pub enum ErrorCode {
-    /// The method does not exist (or not in this host version).
+    /// Ads (documented for `create`, no meaning given).
+    AdCreate500 = 500,
+    /// The method does not exist (or not in this host version). Ads also document it for
+    /// `create` and `show`, with no meaning given.
     Unsupported = 10001,
     /// `params` has a wrong type or value; the message names the field.
     InvalidParams = 10002,
@@ -29,18 +34,50 @@ pub enum ErrorCode {
     OrderNotPayable = 10010,
     /// `pay`/`createSubscription`: no such trade order on the platform.
     OrderNotFound = 10011,
+    /// Ads (documented for `create`, no meaning given).
+    AdCreate11001 = 11001,
+    /// Ads (documented for `show`, no meaning given).
+    AdShow11002 = 11002,
     /// Ads (documented): this instance was shown already; create one per show.
     AdAlreadyShown = 11003,
     /// Ads (documented): too soon after the unit's previous ad.
     AdTooSoon = 11004,
     /// Ads (documented): the unit's daily limit is reached.
     AdCapReached = 11005,
-    /// The host failed (e.g. the platform database); details are in the host log.
+    /// Ads (documented for `create`, no meaning given).
+    AdCreate20000 = 20000,
+    /// Ads (documented for `create`): minihost's "no fill" (`dev.ads.*.noFill`). TikTok lists
+    /// 20001 without a meaning; that it means no fill is UNCONFIRMED.
+    AdNoFill = 20001,
+    /// Ads (documented for `create`, no meaning given).
+    AdCreate20002 = 20002,
+    /// Ads (documented for `create`, no meaning given).
+    AdCreate20003 = 20003,
+    /// Ads (documented for `create`, no meaning given).
+    AdCreate20007 = 20007,
+    /// Ads (documented for `create` and `show`): the user exited before the ad finished.
+    AdUserExited = 30001,
+    /// The host failed (e.g. the platform database); details are in the host log. Ads also
+    /// document it for `create` and `show`, with no meaning given.
     Internal = 50000,
     /// The platform could not be reached or refused this host (a remote platform went away).
     PlatformUnavailable = 50001,
     /// No reply came in time. Raised by bridge-js, never by the host.
     Timeout = 50002,
+    /// Ads (documented for `show`, no meaning given).
+    AdShow50101 = 50101,
+    /// Ads (documented for `show`, no meaning given).
+    AdShow50102 = 50102,
+    /// Ads (documented for `show`, no meaning given).
+    AdShow50103 = 50103,
+    /// Ads (documented for `show`, no meaning given).
+    AdShow50104 = 50104,
+    /// Ads (documented for `show`, no meaning given).
+    AdShow50105 = 50105,
+    /// Ads (documented for `show`, no meaning given).
+    AdShow50106 = 50106,
+    /// Ads (documented for `show`, no meaning given).
+    AdShow50107 = 50107,
     /// `createSubscription` (documented; a string in its callback): a required parameter is empty.
     SubscriptionParamEmpty = 116101,
     /// `createSubscription` (documented): client internal error.
@@ -53,7 +90,8 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, with the meaning the README and bridge-js's typings give it.
-    pub const ALL: [(ErrorCode, &'static str); 21] = [
+    pub const ALL: [(ErrorCode, &'static str); 37] = [
+        (ErrorCode::AdCreate500, "ad create error (meaning undocumented)"),
         (ErrorCode::Unsupported, "unsupported method"),
         (ErrorCode::InvalidParams, "invalid params (the message names the field)"),
         (ErrorCode::UserDenied, "user denied or cancelled"),
@@ -68,44 +106,97 @@ impl ErrorCode {
             "trade order already paid, of another user, or not a Beans order",
         ),
         (ErrorCode::OrderNotFound, "unknown trade order"),
+        (ErrorCode::AdCreate11001, "ad create error (meaning undocumented)"),
+        (ErrorCode::AdShow11002, "ad show error (meaning undocumented)"),
         (ErrorCode::AdAlreadyShown, "ad instance already shown (create one per show)"),
         (ErrorCode::AdTooSoon, "ad shown too soon after the previous one"),
         (ErrorCode::AdCapReached, "ad daily limit reached"),
+        (ErrorCode::AdCreate20000, "ad create error (meaning undocumented)"),
+        (ErrorCode::AdNoFill, "no ad to fill the unit (meaning unconfirmed)"),
+        (ErrorCode::AdCreate20002, "ad create error (meaning undocumented)"),
+        (ErrorCode::AdCreate20003, "ad create error (meaning undocumented)"),
+        (ErrorCode::AdCreate20007, "ad create error (meaning undocumented)"),
+        (ErrorCode::AdUserExited, "ad: user exited before it finished"),
         (ErrorCode::Internal, "host error"),
         (ErrorCode::PlatformUnavailable, "platform unreachable"),
         (ErrorCode::Timeout, "no reply in time (from bridge-js)"),
+        (ErrorCode::AdShow50101, "ad show error (meaning undocumented)"),
+        (ErrorCode::AdShow50102, "ad show error (meaning undocumented)"),
+        (ErrorCode::AdShow50103, "ad show error (meaning undocumented)"),
+        (ErrorCode::AdShow50104, "ad show error (meaning undocumented)"),
+        (ErrorCode::AdShow50105, "ad show error (meaning undocumented)"),
+        (ErrorCode::AdShow50106, "ad show error (meaning undocumented)"),
+        (ErrorCode::AdShow50107, "ad show error (meaning undocumented)"),
         (ErrorCode::SubscriptionParamEmpty, "subscription: required parameter empty"),
         (ErrorCode::SubscriptionInternal, "subscription: client internal error"),
         (ErrorCode::SubscriptionUserError, "subscription: user-side error"),
         (ErrorCode::SubscriptionCancelled, "subscription: user cancelled"),
     ];
+
+    /// The codes TikTok documents for creating an ad (platform-spec §1.8), in its order:
+    /// what `dev.ads.*.createError` may force.
+    pub const AD_CREATE: [ErrorCode; 10] = [
+        ErrorCode::AdCreate11001,
+        ErrorCode::AdCreate20000,
+        ErrorCode::AdNoFill,
+        ErrorCode::AdCreate20002,
+        ErrorCode::AdCreate20003,
+        ErrorCode::AdCreate20007,
+        ErrorCode::AdUserExited,
+        ErrorCode::Internal,
+        ErrorCode::AdCreate500,
+        ErrorCode::Unsupported,
+    ];
+
+    /// The codes TikTok documents for `show()`, in its order: what `dev.ads.*.showError`
+    /// may force.
+    pub const AD_SHOW: [ErrorCode; 14] = [
+        ErrorCode::Unsupported,
+        ErrorCode::AdShow11002,
+        ErrorCode::AdAlreadyShown,
+        ErrorCode::AdTooSoon,
+        ErrorCode::AdCapReached,
+        ErrorCode::AdUserExited,
+        ErrorCode::Internal,
+        ErrorCode::AdShow50101,
+        ErrorCode::AdShow50102,
+        ErrorCode::AdShow50103,
+        ErrorCode::AdShow50104,
+        ErrorCode::AdShow50105,
+        ErrorCode::AdShow50106,
+        ErrorCode::AdShow50107,
+    ];
+
+    /// The number on the wire.
+    pub const fn code(self) -> u32 {
+        self as u32
+    }
+}
+
+/// On the wire a code is its number.
+impl Serialize for ErrorCode {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u32(self.code())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BridgeError {
-    pub error_code: u32,
+    pub error_code: ErrorCode,
     pub error_msg: String,
 }
 
 impl BridgeError {
     pub fn new(code: ErrorCode, msg: impl Into<String>) -> BridgeError {
         BridgeError {
-            error_code: code as u32,
-            error_msg: msg.into(),
-        }
-    }
-
-    /// An error with a code from a documented table outside [`ErrorCode`] (an ad unit's
-    /// forced create or show code).
-    pub fn documented(code: u32, msg: impl Into<String>) -> BridgeError {
-        BridgeError {
             error_code: code,
             error_msg: msg.into(),
         }
     }
 
+    /// The code's number, as the reply carries it.
     pub fn code(&self) -> u32 {
-        self.error_code
+        self.error_code.code()
     }
 }
 
@@ -155,6 +246,7 @@ mod tests {
 
     fn every_variant() -> Vec<ErrorCode> {
         every_variant!(
+            AdCreate500,
             Unsupported,
             InvalidParams,
             UserDenied,
@@ -166,12 +258,27 @@ mod tests {
             InsufficientBeans,
             OrderNotPayable,
             OrderNotFound,
+            AdCreate11001,
+            AdShow11002,
             AdAlreadyShown,
             AdTooSoon,
             AdCapReached,
+            AdCreate20000,
+            AdNoFill,
+            AdCreate20002,
+            AdCreate20003,
+            AdCreate20007,
+            AdUserExited,
             Internal,
             PlatformUnavailable,
             Timeout,
+            AdShow50101,
+            AdShow50102,
+            AdShow50103,
+            AdShow50104,
+            AdShow50105,
+            AdShow50106,
+            AdShow50107,
             SubscriptionParamEmpty,
             SubscriptionInternal,
             SubscriptionUserError,
@@ -182,7 +289,7 @@ mod tests {
 
     /// `(code, meaning)` of every row of `ErrorCode::ALL`, in order.
     fn table() -> Vec<(u32, &'static str)> {
-        ErrorCode::ALL.iter().map(|&(c, m)| (c as u32, m)).collect()
+        ErrorCode::ALL.iter().map(|&(c, m)| (c.code(), m)).collect()
     }
 
     #[test]
@@ -207,6 +314,20 @@ mod tests {
                 assert_ne!(code, other, "error code {code} is in ErrorCode::ALL twice");
             }
         }
+    }
+
+    /// The ad lists are platform-spec §1.8's, number for number and in its order.
+    #[test]
+    fn ad_lists_are_the_documented_codes() {
+        let numbers = |codes: &[ErrorCode]| codes.iter().map(|c| c.code()).collect::<Vec<_>>();
+        assert_eq!(
+            numbers(&ErrorCode::AD_CREATE),
+            [11001, 20000, 20001, 20002, 20003, 20007, 30001, 50000, 500, 10001]
+        );
+        assert_eq!(
+            numbers(&ErrorCode::AD_SHOW),
+            [10001, 11002, 11003, 11004, 11005, 30001, 50000, 50101, 50102, 50103, 50104, 50105, 50106, 50107]
+        );
     }
 
     /// The rows of the README's `| code | meaning |` table.
@@ -295,7 +416,7 @@ mod tests {
     fn bridge_js_times_out_with_the_timeout_code() {
         assert_eq!(
             js_const("TIMEOUT_CODE"),
-            ErrorCode::Timeout as u32,
+            ErrorCode::Timeout.code(),
             "bridge-js/src/rpc.js TIMEOUT_CODE is not ErrorCode::Timeout"
         );
     }
@@ -307,7 +428,7 @@ mod tests {
             .expect("bridge-js/src/rpc.js has no `const ERROR_CODES = Object.freeze({`");
         let body = &RPC_JS[start..];
         let body = &body[..body.find("});").expect("unclosed ERROR_CODES")];
-        let codes: Vec<(u32, ErrorCode)> = ErrorCode::ALL.iter().map(|&(c, _)| (c as u32, c)).collect();
+        let codes: Vec<(u32, ErrorCode)> = ErrorCode::ALL.iter().map(|&(c, _)| (c.code(), c)).collect();
         let mut timeout_seen = false;
         for line in body
             .lines()

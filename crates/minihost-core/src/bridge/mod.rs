@@ -261,7 +261,7 @@ impl Bridge {
         let env = match parsed {
             Ok(env) => env,
             Err((id, e)) => {
-                tracing::warn!(target: "minihost::bridge", page = page_url, code = e.error_code, "{}", e.error_msg);
+                tracing::warn!(target: "minihost::bridge", page = page_url, code = e.code(), "{}", e.error_msg);
                 return vec![surface.reply(id, Err(e))];
             }
         };
@@ -354,10 +354,10 @@ impl Bridge {
             (Some(id), Ok(v)) => Effect::reply(Some(id.clone()), Ok(v)),
             (id, Err(e)) => {
                 // A user saying no is normal; anything else is a mistake the developer should see.
-                if e.error_code == ErrorCode::UserDenied as u32 || e.error_code == ErrorCode::NotLoggedIn as u32 {
-                    tracing::info!(target: "minihost::bridge", method = env.method, code = e.error_code, "{}", e.error_msg);
+                if matches!(e.error_code, ErrorCode::UserDenied | ErrorCode::NotLoggedIn) {
+                    tracing::info!(target: "minihost::bridge", method = env.method, code = e.code(), "{}", e.error_msg);
                 } else {
-                    tracing::warn!(target: "minihost::bridge", method = env.method, code = e.error_code, "{}", e.error_msg);
+                    tracing::warn!(target: "minihost::bridge", method = env.method, code = e.code(), "{}", e.error_msg);
                 }
                 Effect::reply(id.clone(), Err(e))
             }

@@ -15,9 +15,9 @@ use serde_json::json;
 /// the flow is said in them.
 pub(super) fn subscription_error(e: BridgeError) -> BridgeError {
     let code = match e.error_code {
-        c if c == ErrorCode::InvalidParams as u32 || c == ErrorCode::SubscriptionParamEmpty as u32 => ErrorCode::SubscriptionParamEmpty,
-        c if c == ErrorCode::UserDenied as u32 || c == ErrorCode::SubscriptionCancelled as u32 => ErrorCode::SubscriptionCancelled,
-        c if c == ErrorCode::Internal as u32 || c == ErrorCode::PlatformUnavailable as u32 => ErrorCode::SubscriptionInternal,
+        ErrorCode::InvalidParams | ErrorCode::SubscriptionParamEmpty => ErrorCode::SubscriptionParamEmpty,
+        ErrorCode::UserDenied | ErrorCode::SubscriptionCancelled => ErrorCode::SubscriptionCancelled,
+        ErrorCode::Internal | ErrorCode::PlatformUnavailable => ErrorCode::SubscriptionInternal,
         _ => ErrorCode::SubscriptionUserError,
     };
     BridgeError::new(code, e.error_msg)

@@ -30,8 +30,8 @@ mod tests {
         );
         assert_eq!(
             parse("user.info.basic,user.info.phone").unwrap_err().error_code,
-            ErrorCode::ScopeNotAllowed as u32
+            ErrorCode::ScopeNotAllowed
         );
-        assert_eq!(parse(" , ").unwrap_err().error_code, ErrorCode::InvalidParams as u32);
+        assert_eq!(parse(" , ").unwrap_err().error_code, ErrorCode::InvalidParams);
     }
 }

@@ -118,7 +118,7 @@ fn dismissing_the_login_sheet_fails_the_call() {
     let r = reply(&b.answer(id, SheetAnswer::Dismiss));
     assert_eq!(
         (r["id"].clone(), r["error"]["error_code"].clone()),
-        (json!(9), json!(ErrorCode::NotLoggedIn as u32))
+        (json!(9), json!(ErrorCode::NotLoggedIn.code()))
     );
 }
 
@@ -152,7 +152,7 @@ fn denied_authorize_then_login_fallback() {
     let b = bridge_with(Some("alice"), ConsentMode::Ask);
     let (id, _) = sheet(&call(&b, 1, "authorize", json!({})));
     let r = reply(&b.answer(id, SheetAnswer::Deny));
-    assert_eq!(r["error"]["error_code"], json!(ErrorCode::UserDenied as u32));
+    assert_eq!(r["error"]["error_code"], json!(ErrorCode::UserDenied.code()));
     assert!(
         reply(&call(&b, 2, "login", json!({})))["result"]["code"].is_string(),
         "silent login still works"
@@ -160,7 +160,7 @@ fn denied_authorize_then_login_fallback() {
     let (id, _) = sheet(&call(&b, 3, "authorize", json!({})));
     assert_eq!(
         reply(&b.answer(id, SheetAnswer::Dismiss))["error"]["error_code"],
-        json!(ErrorCode::UserDenied as u32),
+        json!(ErrorCode::UserDenied.code()),
         "closing is deny"
     );
 }
@@ -173,7 +173,7 @@ fn scripted_consent_modes() {
     let deny = bridge_with(Some("alice"), ConsentMode::Deny);
     assert_eq!(
         reply(&call(&deny, 1, "authorize", json!({})))["error"]["error_code"],
-        json!(ErrorCode::UserDenied as u32)
+        json!(ErrorCode::UserDenied.code())
     );
     assert!(
         reply(&call(&deny, 2, "login", json!({})))["result"]["code"].is_string(),
@@ -185,7 +185,7 @@ fn scripted_consent_modes() {
 fn scopes_outside_minis_are_errors() {
     let b = bridge_with(Some("alice"), ConsentMode::Allow);
     let r = reply(&call(&b, 1, "login", json!({"scope": "user.info.basic,user.info.phone"})));
-    assert_eq!(r["error"]["error_code"], json!(ErrorCode::ScopeNotAllowed as u32));
+    assert_eq!(r["error"]["error_code"], json!(ErrorCode::ScopeNotAllowed.code()));
     assert!(r["error"]["error_msg"].as_str().unwrap().contains("user.info.phone"));
 }
 
@@ -193,26 +193,26 @@ fn scopes_outside_minis_are_errors() {
 fn hostile_input_gets_one_coded_reply() {
     let b = bridge_with(Some("alice"), ConsentMode::Ask);
     let code = |effects: Vec<Effect>| reply(&effects)["error"]["error_code"].as_u64().unwrap() as u32;
-    assert_eq!(code(b.handle(PAGE, "{{{")), ErrorCode::Malformed as u32);
-    assert_eq!(code(call(&b, 1, "eval", json!({}))), ErrorCode::Unsupported as u32);
-    assert_eq!(code(call(&b, 1, "login", json!({"scope": 42}))), ErrorCode::InvalidParams as u32);
+    assert_eq!(code(b.handle(PAGE, "{{{")), ErrorCode::Malformed.code());
+    assert_eq!(code(call(&b, 1, "eval", json!({}))), ErrorCode::Unsupported.code());
+    assert_eq!(code(call(&b, 1, "login", json!({"scope": 42}))), ErrorCode::InvalidParams.code());
     assert_eq!(
         code(call(&b, 1, "login", json!({"returnScopes": "yes"}))),
-        ErrorCode::InvalidParams as u32
+        ErrorCode::InvalidParams.code()
     );
     assert_eq!(
         code(call(&b, 1, "sheet.answer", json!({"sheet": 1, "answer": "allow"}))),
-        ErrorCode::Forbidden as u32
+        ErrorCode::Forbidden.code()
     );
     assert_eq!(
         code(b.handle("https://evil.example/", r#"{"id":1,"method":"login"}"#)),
-        ErrorCode::Forbidden as u32
+        ErrorCode::Forbidden.code()
     );
     let huge = format!(
         r#"{{"id":1,"method":"share","params":{{"title":"{}"}}}}"#,
         "x".repeat(MAX_MESSAGE_BYTES)
     );
-    assert_eq!(code(b.handle(PAGE, &huge)), ErrorCode::TooLarge as u32);
+    assert_eq!(code(b.handle(PAGE, &huge)), ErrorCode::TooLarge.code());
     assert!(
         b.handle(PAGE, r#"{"method":"init","params":{"clientKey":"other"}}"#).is_empty(),
         "init is one-way"
@@ -235,19 +235,19 @@ fn app_page_cannot_answer_sheets_but_chrome_can() {
     let forged = json!({"id": 2, "method": "sheet.answer", "params": {"sheet": id, "answer": "allow"}}).to_string();
     assert_eq!(
         reply(&b.handle(PAGE, &forged))["error"]["error_code"],
-        json!(ErrorCode::Forbidden as u32)
+        json!(ErrorCode::Forbidden.code())
     );
     assert_eq!(b.pending_sheets(), 1, "the forged answer changed nothing");
     let via_app_channel = b.handle("minihost-chrome://host/sheet.html", &forged);
     assert_eq!(
         reply(&via_app_channel)["error"]["error_code"],
-        json!(ErrorCode::Forbidden as u32),
+        json!(ErrorCode::Forbidden.code()),
         "a chrome URL in the app's webview is still the app"
     );
     let ready = json!({"method": "sheet.ready", "params": {"sheet": id}}).to_string();
     assert_eq!(
         reply(&b.handle(PAGE, &ready))["error"]["error_code"],
-        json!(ErrorCode::Forbidden as u32),
+        json!(ErrorCode::Forbidden.code()),
         "the app cannot speak for a sheet"
     );
     assert!(
@@ -258,7 +258,7 @@ fn app_page_cannot_answer_sheets_but_chrome_can() {
     let wrong_origin = b.handle_chrome("minihost://app/index.html", &forged);
     assert_eq!(
         sheet_reply(&wrong_origin)["error"]["error_code"],
-        json!(ErrorCode::Forbidden as u32)
+        json!(ErrorCode::Forbidden.code())
     );
     assert!(
         wrong_origin.iter().all(|e| page_script::script(e).is_none()),
@@ -277,7 +277,7 @@ fn app_page_cannot_answer_sheets_but_chrome_can() {
     assert_eq!(b.pending_sheets(), 0);
     let other = json!({"id": 3, "method": "login", "params": {}}).to_string();
     let refused = b.handle_chrome("minihost-chrome://host/sheet.html", &other);
-    assert_eq!(sheet_reply(&refused)["error"]["error_code"], json!(ErrorCode::Forbidden as u32));
+    assert_eq!(sheet_reply(&refused)["error"]["error_code"], json!(ErrorCode::Forbidden.code()));
 }
 
 /// The single reply to a sheet page's own call among `effects`, decoded from its script.
@@ -296,7 +296,7 @@ fn navbar_colours() {
         "setNavigationBarColor",
         json!({"frontColor": "#ff0000", "backgroundColor": "#000000"}),
     ));
-    assert_eq!(bad["error"]["error_code"], json!(ErrorCode::InvalidParams as u32));
+    assert_eq!(bad["error"]["error_code"], json!(ErrorCode::InvalidParams.code()));
     let bad = reply(&call(
         &b,
         2,
@@ -375,7 +375,7 @@ fn a_rewarded_ad_answers_show_when_it_plays_and_says_whether_it_ended() {
     assert_eq!(close_event(&closed), Some(json!({"ad": ad, "isEnded": true})));
 
     let again = reply(&call(&b, 3, "ad.show", json!({"ad": ad})));
-    assert_eq!(again["error"]["error_code"], ErrorCode::AdAlreadyShown as u32, "{again}");
+    assert_eq!(again["error"]["error_code"], ErrorCode::AdAlreadyShown.code(), "{again}");
 }
 
 #[test]
@@ -412,12 +412,12 @@ fn forced_ad_errors_use_the_documented_codes() {
     for (id, params) in [(5, json!({"kind": "rewarded"})), (6, json!({"kind": "banner", "adUnitId": "u"}))] {
         assert_eq!(
             reply(&call(&b, id, "ad.create", params))["error"]["error_code"],
-            ErrorCode::InvalidParams as u32
+            ErrorCode::InvalidParams.code()
         );
     }
     assert_eq!(
         reply(&call(&b, 7, "ad.show", json!({"ad": 999})))["error"]["error_code"],
-        ErrorCode::InvalidParams as u32
+        ErrorCode::InvalidParams.code()
     );
 }
 
@@ -431,7 +431,7 @@ fn ad_interval_and_daily_cap_come_from_the_platform() {
         assert_eq!(close_event(&shown).unwrap()["isEnded"], true, "--consent allow watches to the end");
         let second = create_ad(&b, 3, "rewarded", unit)["result"]["ad"].clone();
         let refused = reply(&call(&b, 4, "ad.show", json!({"ad": second})));
-        assert_eq!(refused["error"]["error_code"], code as u32, "{unit}: {refused}");
+        assert_eq!(refused["error"]["error_code"], code.code(), "{unit}: {refused}");
     }
 }
 
@@ -441,7 +441,7 @@ fn ads_of_a_replaced_page_are_gone() {
     let ad = create_ad(&b, 1, "rewarded", "short")["result"]["ad"].clone();
     b.page_changed();
     let r = reply(&call(&b, 2, "ad.show", json!({"ad": ad})));
-    assert_eq!(r["error"]["error_code"], ErrorCode::InvalidParams as u32);
+    assert_eq!(r["error"]["error_code"], ErrorCode::InvalidParams.code());
     let ad = create_ad(&b, 3, "rewarded", "short")["result"]["ad"].clone();
     let shown = call(&b, 4, "ad.show", json!({"ad": ad}));
     assert_eq!(close_event(&shown).unwrap()["isEnded"], false, "--consent deny closes early");

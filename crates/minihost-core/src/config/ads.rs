@@ -6,16 +6,11 @@
 //!                               "noFill": false, "createError": 20003, "showError": 50101,
 //!                               "loadDelayMs": 2000 } } }
 //! ```
+//!
+//! The forced codes are bridge error codes: they are checked against the bridge's one table,
+//! [`ErrorCode::AD_CREATE`] and [`ErrorCode::AD_SHOW`].
 
-/// Codes TikTok documents for creating an ad (platform-spec §1.8).
-pub const AD_CREATE_CODES: [u32; 10] = [11001, 20000, 20001, 20002, 20003, 20007, 30001, 50000, 500, 10001];
-/// Codes TikTok documents for `show()`.
-pub const AD_SHOW_CODES: [u32; 14] = [
-    10001, 11002, 11003, 11004, 11005, 30001, 50000, 50101, 50102, 50103, 50104, 50105, 50106, 50107,
-];
-/// The create code minihost gives for "no fill". TikTok lists 20001 among create codes without
-/// a meaning; that it means no fill is UNCONFIRMED.
-pub const NO_FILL_CODE: u32 = 20001;
+use crate::bridge::ErrorCode;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdUnit {
@@ -25,12 +20,12 @@ pub struct AdUnit {
     pub min_interval_secs: u64,
     /// Views per platform day (11005); `None`: no cap.
     pub daily_cap: Option<u32>,
-    /// Every create fails with [`NO_FILL_CODE`].
+    /// Every create fails with [`ErrorCode::AdNoFill`].
     pub no_fill: bool,
-    /// Every create fails with this documented create code.
-    pub create_error: Option<u32>,
-    /// Every show fails with this documented show code.
-    pub show_error: Option<u32>,
+    /// Every create fails with this code, one of [`ErrorCode::AD_CREATE`].
+    pub create_error: Option<ErrorCode>,
+    /// Every show fails with this code, one of [`ErrorCode::AD_SHOW`].
+    pub show_error: Option<ErrorCode>,
     /// The ad takes this long to load before it plays.
     pub load_delay_ms: u32,
 }

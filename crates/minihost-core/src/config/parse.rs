@@ -431,7 +431,8 @@ fn check_allow(cx: &mut Ctx, v: &Value) -> Vec<String> {
 
 /// `dev.ads`: one object per ad unit id.
 fn ads(cx: &mut Ctx, units: &Props, out: &mut std::collections::BTreeMap<String, AdUnit>) {
-    use super::ads::{AD_CREATE_CODES, AD_SHOW_CODES, MAX_AD_SECS, MAX_LOAD_DELAY_MS};
+    use super::ads::{MAX_AD_SECS, MAX_LOAD_DELAY_MS};
+    use crate::bridge::ErrorCode;
     const KEYS: [&str; 7] = [
         "durationSeconds",
         "minIntervalSeconds",
@@ -467,6 +468,15 @@ fn ads(cx: &mut Ctx, units: &Props, out: &mut std::collections::BTreeMap<String,
             }
             let Some(n) = whole_number(cx, &key, &p.value) else { continue };
             let bad = |cx: &mut Ctx, why: String| cx.error(p.value.start(), &key, why);
+            // A forced code must be one TikTok documents for that call.
+            let documented = |cx: &mut Ctx, call: &str, codes: &[ErrorCode]| {
+                let code = codes.iter().copied().find(|c| u64::from(c.code()) == n);
+                if code.is_none() {
+                    let numbers: Vec<u32> = codes.iter().map(|c| c.code()).collect();
+                    bad(cx, format!("{n} is not a documented {call} code; use one of {numbers:?}"));
+                }
+                code
+            };
             match name {
                 "durationSeconds" if (1..=u64::from(MAX_AD_SECS)).contains(&n) => ad.duration_secs = n as u32,
                 "durationSeconds" => bad(cx, format!("{n} is not between 1 and {MAX_AD_SECS} seconds")),
@@ -474,10 +484,8 @@ fn ads(cx: &mut Ctx, units: &Props, out: &mut std::collections::BTreeMap<String,
                 "dailyCap" => ad.daily_cap = Some(u32::try_from(n).unwrap_or(u32::MAX)),
                 "loadDelayMs" if n <= u64::from(MAX_LOAD_DELAY_MS) => ad.load_delay_ms = n as u32,
                 "loadDelayMs" => bad(cx, format!("{n} is over {MAX_LOAD_DELAY_MS} ms")),
-                "createError" if AD_CREATE_CODES.iter().any(|c| u64::from(*c) == n) => ad.create_error = Some(n as u32),
-                "createError" => bad(cx, format!("{n} is not a documented create code; use one of {AD_CREATE_CODES:?}")),
-                "showError" if AD_SHOW_CODES.iter().any(|c| u64::from(*c) == n) => ad.show_error = Some(n as u32),
-                "showError" => bad(cx, format!("{n} is not a documented show code; use one of {AD_SHOW_CODES:?}")),
+                "createError" => ad.create_error = documented(cx, "create", &ErrorCode::AD_CREATE).or(ad.create_error),
+                "showError" => ad.show_error = documented(cx, "show", &ErrorCode::AD_SHOW).or(ad.show_error),
                 _ => {}
             }
         }

@@ -465,14 +465,14 @@ fn ad_units_are_checked_against_the_documented_codes() {
     .config;
     let u1 = config.dev.ad_unit("u1");
     assert_eq!(
-        (u1.duration_secs, u1.daily_cap, u1.no_fill, u1.show_error),
+        (u1.duration_secs, u1.daily_cap, u1.no_fill, u1.show_error.map(|c| c.code())),
         (3, Some(2), true, Some(50101))
     );
     assert_eq!(config.dev.ad_unit("other"), super::ads::AdUnit::default());
     let e = errors(r#"{"dev": {"ads": {"u": {"createError": 12345, "durationSeconds": 0, "noFill": 1}}}}"#);
     assert_eq!(e.len(), 3, "{e:?}");
     assert!(
-        e[0].contains("dev.ads.u.createError: 12345 is not a documented create code"),
+        e[0].contains("dev.ads.u.createError: 12345 is not a documented create code; use one of [11001, 20000,"),
         "{e:?}"
     );
     assert!(e[1].contains("dev.ads.u.durationSeconds: 0 is not between 1 and 120"), "{e:?}");
