@@ -8,7 +8,7 @@ use minihost_core::app::AppError;
 use minihost_core::config::ConfigError;
 use minihost_core::host::{AppSource, Host, HostError, PlatformChoice};
 use minihost_core::platform::{default_data_dir, HostApp};
-use minihost_core::policy::rules;
+use minihost_core::rules;
 use minihost_core::shell::sheets::ConsentMode;
 use minihost_core::shell::{Theme, DEVICES};
 use std::path::PathBuf;

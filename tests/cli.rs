@@ -122,7 +122,7 @@ fn unusable_data_dir_is_named_with_its_cause_once() {
 fn explain_prints_each_rule_the_logs_name() {
     let (code, out, _) = minihost(&["explain"]);
     assert_eq!(code, 0);
-    for rule in minihost_core::policy::rules::RULES {
+    for rule in minihost_core::rules::RULES {
         assert!(out.lines().any(|l| l.starts_with(rule.name)), "{} missing:\n{out}", rule.name);
         let (code, text, _) = minihost(&["explain", rule.name]);
         assert_eq!(code, 0);

@@ -203,3 +203,63 @@ fn shells_reach_the_core_only_through_the_shell_api() {
     }
     assert!(reached >= shells.len(), "each of them uses the core ({reached} uses found)");
 }
+
+/// The core's modules (`crates/minihost-core/src/*`) as `module -> modules it names`, from
+/// `crate::module` paths in production code (test modules and files left out).
+fn core_imports() -> HashMap<String, BTreeSet<String>> {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/minihost-core/src");
+    let modules: Vec<(String, std::path::PathBuf)> = std::fs::read_dir(&src)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().is_some_and(|n| n != "lib.rs"))
+        .map(|p| (p.file_stem().unwrap().to_string_lossy().into_owned(), p))
+        .collect();
+    let names: BTreeSet<&str> = modules.iter().map(|(n, _)| n.as_str()).collect();
+    let mut imports = HashMap::new();
+    for (name, path) in &modules {
+        let mut files = vec![path.clone()];
+        let mut found = BTreeSet::new();
+        while let Some(file) = files.pop() {
+            if file.is_dir() {
+                files.extend(std::fs::read_dir(&file).unwrap().map(|e| e.unwrap().path()));
+                continue;
+            }
+            let stem = file.file_stem().unwrap().to_string_lossy();
+            if stem == "tests" || stem == "proptests" || file.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file).unwrap();
+            let production = text.split("#[cfg(test)]").next().unwrap();
+            for (at, _) in production.match_indices("crate::") {
+                let rest = &production[at + "crate::".len()..];
+                let module: String = rest.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
+                if module != *name && names.contains(module.as_str()) {
+                    found.insert(module);
+                }
+            }
+        }
+        imports.insert(name.clone(), found);
+    }
+    imports
+}
+
+/// The core's modules form layers: no module reaches back to one that reaches it (config and
+/// policy, or the bridge and the config, once named each other).
+#[test]
+fn the_cores_modules_import_no_circle() {
+    let imports = core_imports();
+    assert!(
+        imports["host"].contains("bridge") && imports["policy"].contains("config"),
+        "the scan sees imports: {imports:?}"
+    );
+    for (module, direct) in &imports {
+        let mut seen = BTreeSet::new();
+        let mut todo: Vec<&String> = direct.iter().collect();
+        while let Some(next) = todo.pop() {
+            assert_ne!(next, module, "{module} reaches itself through its imports: {imports:?}");
+            if seen.insert(next) {
+                todo.extend(imports[next].iter());
+            }
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! What the core asks a shell to do, as data. Each shell renders these for its webview and
 //! native chrome; none of them needs to parse a script to learn what happened.
 
-use super::errors::BridgeError;
+use crate::error_codes::BridgeError;
 use crate::shell::sheets::Sheet;
 use crate::shell::{NavbarState, Theme};
 use serde_json::{json, Value};

@@ -1,7 +1,7 @@
 //! The wire format of page messages: `{id, method, params}` in. Replies go out through
 //! [`page_script`](super::page_script).
 
-use super::errors::{BridgeError, ErrorCode};
+use crate::error_codes::{BridgeError, ErrorCode};
 use serde::Deserialize;
 use serde_json::Value;
 

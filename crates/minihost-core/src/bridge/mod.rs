@@ -11,7 +11,6 @@ mod context;
 pub mod cost;
 mod effects;
 mod envelope;
-mod errors;
 mod log;
 pub mod page_script;
 mod purchases;
@@ -21,7 +20,7 @@ pub use capabilities::{CAPABILITIES, HOST_VERSION};
 pub use context::HostContext;
 pub use effects::{Effect, Reply};
 pub use envelope::{Envelope, MAX_MESSAGE_BYTES};
-pub use errors::{BridgeError, ErrorCode};
+pub use crate::error_codes::{BridgeError, ErrorCode};
 pub use log::BridgeLog;
 
 use crate::config::ads::AdUnit;
@@ -893,7 +892,7 @@ struct ReportEventParams {
 /// violation is logged under its rule's name with a hint saying how to comply.
 /// Violations raised by the HTML parser carry no source file; the page is the source then.
 fn report(params: &Value, page_url: &str, policy: &Policy) {
-    use crate::policy::rules;
+    use crate::rules;
     let s = |k: &str| params.get(k).and_then(Value::as_str).unwrap_or("");
     let n = |k: &str| params.get(k).and_then(Value::as_u64).unwrap_or(0);
     let source = || {

@@ -7,7 +7,7 @@
 //! for a `getLoginStatus` reply and half the time for a 1 KB one).
 
 use super::effects::{Effect, Reply};
-use super::errors::BridgeError;
+use crate::error_codes::BridgeError;
 use serde::Serialize;
 use serde_json::Value;
 

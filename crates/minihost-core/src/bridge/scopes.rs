@@ -1,6 +1,6 @@
 //! Scope lists as the SDK takes them: the platform's parser, then the Minis-only rule.
 
-use super::errors::{BridgeError, ErrorCode};
+use crate::error_codes::{BridgeError, ErrorCode};
 use crate::platform::scopes::{parse_list, MINIS_SCOPES};
 
 pub fn parse(list: &str) -> Result<Vec<String>, BridgeError> {

@@ -10,7 +10,7 @@
 //! The forced codes are bridge error codes: they are checked against the bridge's one table,
 //! [`ErrorCode::AD_CREATE`] and [`ErrorCode::AD_SHOW`].
 
-use crate::bridge::ErrorCode;
+use crate::error_codes::ErrorCode;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdUnit {

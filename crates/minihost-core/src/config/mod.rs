@@ -24,7 +24,9 @@ pub use color::{BadColor, Color};
 pub use diagnostics::excerpt;
 pub use diagnostics::{ConfigError, Diagnostic, Severity};
 
-use crate::policy::trusted_domains::TrustedDomains;
+pub mod trusted_domains;
+
+use trusted_domains::TrustedDomains;
 use std::path::{Path, PathBuf};
 
 /// The file name the platform's CLI generates.

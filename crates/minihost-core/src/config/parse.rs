@@ -4,7 +4,7 @@
 
 use super::ads::AdUnit;
 use super::{excerpt, AppConfig, Color, Diagnostic, NavbarStyle, Severity};
-use crate::policy::trusted_domains::{TrustedDomains, TrustedOrigin, MAX_TRUSTED_DOMAINS};
+use crate::config::trusted_domains::{TrustedDomains, TrustedOrigin, MAX_TRUSTED_DOMAINS};
 use jsonc_parser::ast::{Object, ObjectProp, ObjectPropName, Value};
 use jsonc_parser::common::Ranged;
 use jsonc_parser::errors::ParseErrorKind;
@@ -415,10 +415,10 @@ fn check_allow(cx: &mut Ctx, v: &Value) -> Vec<String> {
     for (i, e) in list.elements.iter().enumerate() {
         let key = format!("dev.checkAllow[{i}]");
         let Some(name) = string(cx, &key, e) else { continue };
-        if crate::policy::rules::find(name).is_some() {
+        if crate::rules::find(name).is_some() {
             out.push(name.to_owned());
         } else {
-            let known: Vec<&str> = crate::policy::rules::RULES.iter().map(|r| r.name).collect();
+            let known: Vec<&str> = crate::rules::RULES.iter().map(|r| r.name).collect();
             cx.error(
                 e.start(),
                 &key,
@@ -432,7 +432,7 @@ fn check_allow(cx: &mut Ctx, v: &Value) -> Vec<String> {
 /// `dev.ads`: one object per ad unit id.
 fn ads(cx: &mut Ctx, units: &Props, out: &mut std::collections::BTreeMap<String, AdUnit>) {
     use super::ads::{MAX_AD_SECS, MAX_LOAD_DELAY_MS};
-    use crate::bridge::ErrorCode;
+    use crate::error_codes::ErrorCode;
     const KEYS: [&str; 7] = [
         "durationSeconds",
         "minIntervalSeconds",

@@ -47,7 +47,7 @@ pub enum HostError {
     BackendOrigin {
         origin: String,
         #[source]
-        source: crate::policy::trusted_domains::TrustedOriginError,
+        source: crate::config::trusted_domains::TrustedOriginError,
     },
     #[error("{context}: {source}")]
     Io {
@@ -418,7 +418,7 @@ impl Host {
     /// May the app's page fetch `url`? For shells that see requests (Android's
     /// `shouldInterceptRequest`); WebKitGTK's CSP enforces the same rule on the desktop.
     pub fn is_request_allowed(&self, url: &str) -> bool {
-        use crate::policy::rules::TRUSTED_DOMAINS;
+        use crate::rules::TRUSTED_DOMAINS;
         let allowed = self.policy.allows_connect(url);
         if !allowed {
             tracing::warn!(
@@ -555,7 +555,7 @@ impl Host {
 }
 
 fn log_refusal(url: &str, what: &'static str, decision: Navigation) -> bool {
-    use crate::policy::rules::IN_APP_NAVIGATION as RULE;
+    use crate::rules::IN_APP_NAVIGATION as RULE;
     match decision {
         Navigation::Allow => true,
         Navigation::Block { reason } => {
@@ -588,7 +588,7 @@ fn with_backend<'c>(
     config: &'c crate::config::AppConfig,
     backend: Option<&str>,
 ) -> Result<std::borrow::Cow<'c, crate::config::AppConfig>, HostError> {
-    use crate::policy::trusted_domains::{TrustedDomains, TrustedOrigin};
+    use crate::config::trusted_domains::{TrustedDomains, TrustedOrigin};
     let Some(origin) = backend else {
         return Ok(std::borrow::Cow::Borrowed(config));
     };

@@ -5,7 +5,7 @@
 //! platform's documented exception. Media and images may come from anywhere over https:
 //! dramas stream from CDNs and the platform only restricts scripts, styles and requests.
 
-use super::trusted_domains::TrustedDomains;
+use crate::config::trusted_domains::TrustedDomains;
 
 pub(super) fn content_security_policy(app_origin: &str, trusted: &TrustedDomains, media_origin: Option<&str>) -> String {
     let trusted: String = trusted.iter().map(|o| format!(" {o}")).collect();
@@ -32,7 +32,7 @@ pub(super) fn content_security_policy(app_origin: &str, trusted: &TrustedDomains
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::trusted_domains::TrustedOrigin;
+    use crate::config::trusted_domains::TrustedOrigin;
 
     #[test]
     fn csp_text() {

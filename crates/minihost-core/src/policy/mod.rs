@@ -2,11 +2,10 @@
 //! navigation and the bridge's ACL all read this one value, so they never disagree.
 
 mod csp;
-pub mod rules;
-pub mod trusted_domains;
 
 use crate::config::AppConfig;
-use trusted_domains::TrustedDomains;
+use crate::config::trusted_domains::TrustedDomains;
+use crate::rules;
 use url::Url;
 
 /// The scheme the app is served from (never `file://`, never a TCP port).

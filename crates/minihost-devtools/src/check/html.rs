@@ -3,7 +3,7 @@
 //! elements, which is all these rules need.
 
 use super::{Raw, Severity};
-use minihost_core::policy::rules;
+use minihost_core::rules;
 
 /// Script in a page: its text's byte range in the file, whether it is a module, and for an
 /// attribute the decoded code (entities resolved; `start` is where the raw value begins).

@@ -1,5 +1,5 @@
 //! `minihost check`: the platform's rules, checked statically over a build output. Every
-//! finding names the same rule the runtime logs (`minihost_core::policy::rules`), with file, line,
+//! finding names the same rule the runtime logs (`minihost_core::rules`), with file, line,
 //! column (UTF-16 code units, as editors and SARIF count) and a code frame; a finding in a
 //! bundle with a source map also names the original source position.
 
@@ -9,8 +9,8 @@ pub mod report;
 mod source_map;
 
 use minihost_core::config::{AppConfig, ConfigError, Diagnostic, LoadedConfig, CONFIG_FILE};
-use minihost_core::policy::rules::{self, Rule};
-use minihost_core::policy::trusted_domains::TrustedDomains;
+use minihost_core::rules::{self, Rule};
+use minihost_core::config::trusted_domains::TrustedDomains;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -1,7 +1,7 @@
 //! How a check report is printed: for people, as JSON, or as SARIF 2.1.0 for CI.
 
 use super::{Finding, Report, Severity};
-use minihost_core::policy::rules;
+use minihost_core::rules;
 use serde_json::{json, Value};
 use std::fmt::Write;
 

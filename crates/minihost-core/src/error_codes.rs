@@ -226,9 +226,9 @@ impl From<crate::platform::HostPlatformError> for BridgeError {
 mod tests {
     use super::ErrorCode;
 
-    const README: &str = include_str!("../../../../README.md");
-    const TYPINGS: &str = include_str!("../../../../bridge-js/types/ttminis.d.ts");
-    const RPC_JS: &str = include_str!("../../../../bridge-js/src/rpc.js");
+    const README: &str = include_str!("../../../README.md");
+    const TYPINGS: &str = include_str!("../../../bridge-js/types/ttminis.d.ts");
+    const RPC_JS: &str = include_str!("../../../bridge-js/src/rpc.js");
 
     /// The array of the named variants, and a match on them with no wildcard: it does not
     /// compile unless every variant is named, so a new one must be added here, and then

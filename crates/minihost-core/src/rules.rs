@@ -2,8 +2,6 @@
 //! violation seen at run time (a CSP report, a blocked API, a refused navigation) is logged
 //! under its rule's name with a hint, and `minihost explain RULE` prints the same text.
 
-use crate::policy::origin_of;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
     pub name: &'static str,
@@ -137,7 +135,11 @@ pub fn for_csp(directive: &str, blocked_url: &str) -> Option<Rule> {
 /// whether minis.config.json has a `domain` section yet.
 pub fn hint(rule: &Rule, url: &str, has_domain_section: bool) -> String {
     match rule.name {
-        "trusted-domains" => match origin_of(url).filter(|o| o.starts_with("http")) {
+        "trusted-domains" => match url::Url::parse(url)
+            .ok()
+            .map(|u| u.origin().ascii_serialization())
+            .filter(|o| o.starts_with("http"))
+        {
             Some(origin) if has_domain_section => format!("add \"{origin}\" to domain.trustedDomains in minis.config.json"),
             Some(origin) => format!(
                 "add \"{origin}\" to domain.trustedDomains in minis.config.json (it has no domain section yet: \
