@@ -273,10 +273,8 @@ fn build_app_webview(
         .with_devtools(devtools)
         .with_initialization_script(host.init_script())
         .with_asynchronous_custom_protocol(host.app_scheme().into(), move |_id, request, responder| {
-            let host = assets.clone();
-            // Blocking file reads run off the UI thread.
-            assets.runtime().spawn_blocking(move || {
-                responder.respond(host.respond_asset(&request));
+            assets.respond_asset_later(request, move |response| {
+                responder.respond(response);
                 startup::phase("first asset served");
             });
         })

@@ -338,7 +338,8 @@ impl Host {
         self.bridge.theme()
     }
 
-    /// A handle for blocking work off the shell's UI thread (asset reads).
+    /// The host's runtime, for services an embedder runs beside the host (the sample's
+    /// backend in `minihost run`); shells need none of it.
     pub fn runtime(&self) -> &tokio::runtime::Handle {
         self.runtime.handle()
     }
@@ -348,6 +349,17 @@ impl Host {
     /// Answers a request to the app's origin (assets, built-in SDK paths).
     pub fn respond_asset<B>(&self, request: &http::Request<B>) -> http::Response<Body> {
         self.origin.respond(request)
+    }
+
+    /// [`Host::respond_asset`] on the host's blocking pool, the response handed to `respond`:
+    /// for shells whose protocol handler runs on the UI thread, which must not wait on files.
+    pub fn respond_asset_later<B: Send + 'static>(
+        self: &Arc<Self>,
+        request: http::Request<B>,
+        respond: impl FnOnce(http::Response<Body>) + Send + 'static,
+    ) {
+        let host = self.clone();
+        self.runtime.spawn_blocking(move || respond(host.respond_asset(&request)));
     }
 
     /// Where the shell serves the app (`scheme://host`).
