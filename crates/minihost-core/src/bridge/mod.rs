@@ -16,11 +16,11 @@ pub mod page_script;
 mod purchases;
 mod scopes;
 
+pub use crate::error_codes::{BridgeError, ErrorCode};
 pub use capabilities::{CAPABILITIES, HOST_VERSION};
 pub use context::HostContext;
 pub use effects::{Effect, Reply};
 pub use envelope::{Envelope, MAX_MESSAGE_BYTES};
-pub use crate::error_codes::{BridgeError, ErrorCode};
 pub use log::BridgeLog;
 
 use crate::config::ads::AdUnit;
@@ -150,6 +150,19 @@ struct State {
     /// Ad instances of the current page, by id.
     ads: HashMap<u64, ads::Instance>,
     next_ad: u64,
+}
+
+/// Ends a flow's turn if a platform call panics during it, so the queue is not held for
+/// ever: the state stays usable after a panic, as its lock does.
+struct TurnOnUnwind<'a>(&'a Bridge);
+
+impl Drop for TurnOnUnwind<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.state().busy = false;
+            self.0.turn_free.notify_all();
+        }
+    }
 }
 
 impl State {
@@ -496,6 +509,7 @@ impl Bridge {
     /// from another thread waits for that turn (never a UI thread's calls, which take only the
     /// state lock). `held` is a turn the caller took already (a sheet answer).
     fn run_flows(&self, held: Option<Turn>, next: Option<FlowCall>, effects: &mut Vec<Effect>) {
+        let _unwinding = TurnOnUnwind(self);
         let (mut turn, mut next) = match held {
             Some(turn) => (turn, next),
             None => {
@@ -716,6 +730,7 @@ impl Bridge {
             st.busy = true;
             (open, st.session())
         };
+        let _unwinding = TurnOnUnwind(self);
         let mut effects = vec![Effect::CloseSheet { id: sheet }];
         let OpenSheet {
             flow: p,

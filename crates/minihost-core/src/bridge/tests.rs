@@ -11,7 +11,10 @@ fn bridge_with(user: Option<&str>, consent: ConsentMode) -> Bridge {
 }
 
 fn bridge_with_config(config: &str, user: Option<&str>, consent: ConsentMode) -> Bridge {
-    let config = AppConfig::parse(Path::new("c"), config).unwrap().config;
+    bridge_on(Arc::new(test_platform()), config, user, consent)
+}
+
+fn test_platform() -> Platform {
     let platform = Platform::in_memory(PlatformOptions::default()).unwrap();
     platform
         .ensure_app(NewApp {
@@ -23,6 +26,11 @@ fn bridge_with_config(config: &str, user: Option<&str>, consent: ConsentMode) ->
             allowed_scopes: None,
         })
         .unwrap();
+    platform
+}
+
+fn bridge_on(platform: Arc<dyn HostPlatform>, config: &str, user: Option<&str>, consent: ConsentMode) -> Bridge {
+    let config = AppConfig::parse(Path::new("c"), config).unwrap().config;
     let opts = BridgeOptions {
         client_key: "ck".into(),
         adopt_page_key: false,
@@ -32,7 +40,7 @@ fn bridge_with_config(config: &str, user: Option<&str>, consent: ConsentMode) ->
         user: user.map(str::to_owned),
         theme: Theme::Light,
     };
-    Bridge::new(Arc::new(Policy::new(&config)), Arc::new(platform), &config, opts, None).unwrap()
+    Bridge::new(Arc::new(Policy::new(&config)), platform, &config, opts, None).unwrap()
 }
 
 /// The single reply among `effects`, decoded from the script the page would run.
@@ -445,4 +453,83 @@ fn ads_of_a_replaced_page_are_gone() {
     let ad = create_ad(&b, 3, "rewarded", "short")["result"]["ad"].clone();
     let shown = call(&b, 4, "ad.show", json!({"ad": ad}));
     assert_eq!(close_event(&shown).unwrap()["isEnded"], false, "--consent deny closes early");
+}
+
+/// A platform whose first `mint_code` panics (a bug in a platform, or in a shell's own).
+struct PanicsOnce(Platform, std::sync::atomic::AtomicBool);
+
+impl HostPlatform for PanicsOnce {
+    fn describe(&self) -> String {
+        self.0.describe()
+    }
+    fn ensure_app(&self, app: &minihost_platform::NewApp) -> Result<crate::platform::EnsuredApp, crate::platform::HostPlatformError> {
+        HostPlatform::ensure_app(&self.0, app)
+    }
+    fn users(&self) -> Result<Vec<User>, crate::platform::HostPlatformError> {
+        HostPlatform::users(&self.0)
+    }
+    fn user_by_username(&self, username: &str) -> Result<Option<User>, crate::platform::HostPlatformError> {
+        HostPlatform::user_by_username(&self.0, username)
+    }
+    fn granted_scopes(&self, user_id: i64, client_key: &str) -> Result<Vec<String>, crate::platform::HostPlatformError> {
+        HostPlatform::granted_scopes(&self.0, user_id, client_key)
+    }
+    fn grant(&self, user_id: i64, client_key: &str, scopes: &[String]) -> Result<Vec<String>, crate::platform::HostPlatformError> {
+        HostPlatform::grant(&self.0, user_id, client_key, scopes)
+    }
+    fn mint_code(&self, req: &CodeRequest) -> Result<String, crate::platform::HostPlatformError> {
+        if !self.1.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            panic!("the platform failed mid-flow");
+        }
+        HostPlatform::mint_code(&self.0, req)
+    }
+    fn trade_order(&self, id: &str) -> Result<Option<crate::platform::monetization::TradeOrder>, crate::platform::HostPlatformError> {
+        HostPlatform::trade_order(&self.0, id)
+    }
+    fn pay_order(
+        &self,
+        req: &crate::platform::monetization::PayRequest,
+    ) -> Result<crate::platform::monetization::PaidOrder, crate::platform::HostPlatformError> {
+        HostPlatform::pay_order(&self.0, req)
+    }
+    fn subscribe(
+        &self,
+        req: &crate::platform::monetization::PayRequest,
+    ) -> Result<crate::platform::monetization::Subscribed, crate::platform::HostPlatformError> {
+        HostPlatform::subscribe(&self.0, req)
+    }
+    fn top_up(
+        &self,
+        req: &crate::platform::monetization::TopUp,
+    ) -> Result<crate::platform::monetization::Balance, crate::platform::HostPlatformError> {
+        HostPlatform::top_up(&self.0, req)
+    }
+    fn admit_ad(
+        &self,
+        view: &crate::platform::monetization::AdView,
+    ) -> Result<crate::platform::monetization::AdAdmission, crate::platform::HostPlatformError> {
+        HostPlatform::admit_ad(&self.0, view)
+    }
+}
+
+/// A platform call that panics mid-flow does not hold the sheet queue for ever: the next
+/// flow on the same bridge, from another thread, runs and is answered.
+#[test]
+fn a_flow_whose_platform_call_panics_leaves_the_queue_free() {
+    let platform = PanicsOnce(test_platform(), Default::default());
+    let b = Arc::new(bridge_on(
+        Arc::new(platform),
+        r#"{"dev":{"clientKey":"ck"}}"#,
+        Some("alice"),
+        ConsentMode::Allow,
+    ));
+    let first = b.clone();
+    let panicked = std::thread::spawn(move || call(&first, 1, "login", json!({}))).join();
+    assert!(panicked.is_err(), "the platform's panic reached the caller");
+    let (again, (done, answered)) = (b.clone(), std::sync::mpsc::channel());
+    std::thread::spawn(move || done.send(call(&again, 2, "login", json!({}))));
+    let effects = answered
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the next flow waited for a turn that never ended");
+    assert!(reply(&effects)["result"]["code"].is_string(), "{effects:?}");
 }
