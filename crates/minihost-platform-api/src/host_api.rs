@@ -34,6 +34,10 @@ pub const ORDERS_SUBSCRIBE: &str = "/__host/v1/orders/subscribe";
 pub const TOP_UP: &str = "/__host/v1/wallet/top_up";
 /// `POST` [`AdView`](crate::monetization::AdView) → [`AdAdmission`](crate::monetization::AdAdmission).
 pub const ADS_ADMIT: &str = "/__host/v1/ads/admit";
+/// `GET`: may an app play an episode now? Query `client_key`, `album_id`, `episode_id`, and
+/// optionally `play_token` and `client_version` (`X.Y.Z`); answers `{"playback": …}` or
+/// `{"refusal": {"reason", "message"}}`.
+pub const DRAMA_PLAYBACK: &str = "/__host/v1/drama/playback";
 
 /// Prefix of device tokens, like TikTok's `act.`/`rft.`.
 pub const DEVICE_TOKEN_PREFIX: &str = "dvt.";

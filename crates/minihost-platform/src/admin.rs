@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use super::http::{finish, post_commit, FlatError, FlatResult, JsonBody, LogId, Params};
 use super::loopback_only::{loopback_only, Guard, Surface};
 use super::webhooks::DeliveryStatus;
-use super::{scopes, CodeRequest, HostApp, NewApp, NewUser, Platform, PlatformError};
+use super::{scopes, CodeRequest, HostApp, NewApp, NewUser, Platform, PlatformError, ReviewDecision};
 
 pub(crate) fn routes(platform: &Platform) -> Router<Platform> {
     Router::new()
@@ -69,6 +69,20 @@ pub(crate) fn routes(platform: &Platform) -> Router<Platform> {
             "/__admin/webhooks/resend",
             post_commit(|p: &Platform, req: DeliveryRef| p.resend_webhook(req.id).map(|d| json!({ "webhook": d }))),
         )
+        .route(
+            "/__admin/shortdrama/review",
+            post_commit(|p: &Platform, req: Review| {
+                p.decide_review(req.album_id.0, req.version, req.decision.into(), req.reasons)
+                    .map(move |status| json!({ "album_id": req.album_id.0, "version": req.version, "review_status": status }))
+            }),
+        )
+        .route(
+            "/__admin/apps/byteplus",
+            post_commit(|p: &Platform, req: ByteplusBinding| {
+                p.set_byteplus_binding(&req.client_key, req.bound)
+                    .map(move |bound| json!({ "client_key": req.client_key, "bound": bound }))
+            }),
+        )
         .route_layer(middleware::from_fn_with_state(
             Guard {
                 platform: platform.clone(),
@@ -114,6 +128,7 @@ async fn index(State(platform): State<Platform>) -> Json<Value> {
             "GET /__admin/orders?client_key=", "POST /__admin/orders/refund",
             "GET /__admin/subscriptions?client_key=", "POST /__admin/subscriptions/cancel",
             "GET /__admin/webhooks?client_key=&status=", "POST /__admin/webhooks/resend",
+            "POST /__admin/shortdrama/review", "POST /__admin/apps/byteplus",
         ],
     }))
 }
@@ -398,4 +413,56 @@ async fn list_webhooks(
 #[serde(deny_unknown_fields)]
 struct DeliveryRef {
     id: i64,
+}
+
+/// An int64 id as a JSON number or a numeric string (JavaScript clients lose digits of numbers).
+#[derive(Clone, Copy, Debug)]
+struct Int64(i64);
+
+impl<'de> Deserialize<'de> for Int64 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Int64, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Number(i64),
+            Text(String),
+        }
+        match Either::deserialize(d)? {
+            Either::Number(n) => Ok(Int64(n)),
+            Either::Text(s) => s.parse().map(Int64).map_err(|_| serde::de::Error::custom("not an integer")),
+        }
+    }
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum Decision {
+    Approve,
+    Reject,
+}
+
+impl From<Decision> for ReviewDecision {
+    fn from(d: Decision) -> ReviewDecision {
+        match d {
+            Decision::Approve => ReviewDecision::Approve,
+            Decision::Reject => ReviewDecision::Reject,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Review {
+    album_id: Int64,
+    version: i64,
+    decision: Decision,
+    #[serde(default)]
+    reasons: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ByteplusBinding {
+    client_key: String,
+    bound: bool,
 }

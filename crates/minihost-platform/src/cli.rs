@@ -3,11 +3,11 @@
 //! of truth, so what these commands add is seen by any server on the same data dir.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::{
-    default_data_dir, serve_with_shutdown, Durability, NewApp, NewUser, Platform, PlatformError, PlatformOptions, DEFAULT_ACCESS_TOKEN_TTL,
-    DEFAULT_CODE_TTL, DEFAULT_REFRESH_TOKEN_TTL,
+    default_data_dir, serve_with_shutdown, Durability, ImportedDrama, NewApp, NewUser, Platform, PlatformError, PlatformOptions,
+    ReviewDecision, DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_CODE_TTL, DEFAULT_REFRESH_TOKEN_TTL,
 };
 
 #[derive(Debug, clap::Subcommand)]
@@ -27,6 +27,9 @@ pub enum PlatformCommand {
         /// the pairing token such a host needs. Loopback hosts pair without one.
         #[arg(long)]
         allow_remote: bool,
+        /// With --allow-remote, the only dir a Media Asset upload may name as `file://`.
+        #[arg(long, value_name = "DIR")]
+        media_dir: Option<PathBuf>,
         #[command(flatten)]
         tokens: TokenArgs,
     },
@@ -36,6 +39,36 @@ pub enum PlatformCommand {
     /// Create and list test users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Mini dramas of the Media Asset library: review decisions and a quick import.
+    #[command(subcommand)]
+    Drama(DramaCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum DramaCommand {
+    /// Approve or reject a version in review (or appealing), as TikTok's reviewers would.
+    Review {
+        #[arg(long, env = "MINIHOST_DATA_DIR")]
+        data_dir: Option<PathBuf>,
+        album_id: i64,
+        version: i64,
+        #[arg(long, conflicts_with = "reject", required_unless_present = "reject")]
+        approve: bool,
+        #[arg(long)]
+        reject: bool,
+        /// A rejection reason (repeatable).
+        #[arg(long = "reason", value_name = "TEXT")]
+        reasons: Vec<String>,
+    },
+    /// Upload every file in DIR (sorted by name) as the episodes of one new drama, approved,
+    /// online and listed; prints the album_id and episode ids as JSON.
+    Import {
+        dir: PathBuf,
+        #[arg(long)]
+        client_key: String,
+        #[arg(long, env = "MINIHOST_DATA_DIR")]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 /// Token lifetimes and storage flags, shared by every command that runs the platform.
@@ -100,6 +133,16 @@ pub enum AppCommand {
         #[arg(long, env = "MINIHOST_DATA_DIR")]
         data_dir: Option<PathBuf>,
     },
+    /// Bind (the default for every app) or unbind an app's BytePlus account; an unbound app's
+    /// dramas do not play.
+    Byteplus {
+        #[arg(long, env = "MINIHOST_DATA_DIR")]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        client_key: String,
+        #[arg(long)]
+        unbind: bool,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -160,6 +203,7 @@ pub async fn run(cmd: PlatformCommand) -> Result<(), PlatformError> {
             data_dir,
             in_memory,
             allow_remote,
+            media_dir,
             tokens,
         } => {
             if !allow_remote && !minihost_platform_api::loopback::is_loopback_ip(addr.ip()) {
@@ -168,7 +212,10 @@ pub async fn run(cmd: PlatformCommand) -> Result<(), PlatformError> {
                     format!("{addr} is not a loopback address; pass --allow-remote to accept hosts from other machines"),
                 ));
             }
-            let opts = tokens.options();
+            let opts = PlatformOptions {
+                media_dir,
+                ..tokens.options()
+            };
             let platform = if in_memory {
                 Platform::in_memory(opts)?
             } else {
@@ -246,6 +293,33 @@ pub async fn run(cmd: PlatformCommand) -> Result<(), PlatformError> {
             }
             Ok(())
         }
+        PlatformCommand::App(AppCommand::Byteplus {
+            data_dir,
+            client_key,
+            unbind,
+        }) => {
+            let bound = open(data_dir)?.set_byteplus_binding(&client_key, !unbind).wait()?;
+            println!("app {client_key}: BytePlus {}", if bound { "bound" } else { "unbound" });
+            Ok(())
+        }
+        PlatformCommand::Drama(DramaCommand::Review {
+            data_dir,
+            album_id,
+            version,
+            approve,
+            reasons,
+            ..
+        }) => {
+            let decision = if approve { ReviewDecision::Approve } else { ReviewDecision::Reject };
+            let status = open(data_dir)?.decide_review(album_id, version, decision, reasons).wait()?;
+            println!("album {album_id} version {version}: review_status {status}");
+            Ok(())
+        }
+        PlatformCommand::Drama(DramaCommand::Import { dir, client_key, data_dir }) => {
+            let imported = import_dir(&open(data_dir)?, &dir, &client_key).await?;
+            println!("{}", serde_json::to_string_pretty(&imported).unwrap_or_default());
+            Ok(())
+        }
         PlatformCommand::User(UserCommand::Add {
             data_dir,
             username,
@@ -299,6 +373,23 @@ pub async fn run(cmd: PlatformCommand) -> Result<(), PlatformError> {
             Ok(())
         }
     }
+}
+
+/// `drama import`: the regular files of `dir`, sorted by name, as one drama.
+pub async fn import_dir(platform: &Platform, dir: &Path, client_key: &str) -> Result<ImportedDrama, PlatformError> {
+    let io = |source| PlatformError::Io {
+        context: format!("cannot read {}", dir.display()),
+        source,
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.is_file() {
+            files.push(path.canonicalize().map_err(io)?);
+        }
+    }
+    files.sort();
+    platform.import_drama(client_key, files).await
 }
 
 #[cfg(test)]

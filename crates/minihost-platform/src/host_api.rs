@@ -7,7 +7,7 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Path, Query, Request, State};
+use axum::extract::{ConnectInfo, Path, Query, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -17,9 +17,9 @@ use minihost_platform_api::host_api::{self as wire, Code, GrantQuery, GrantReque
 use minihost_platform_api::loopback::is_loopback_ip;
 use serde_json::json;
 
-use super::http::{bearer_token, finish, flat_error, post_commit, FlatError, FlatResult, JsonBody, LogId};
+use super::http::{bearer_token, finish, flat_error, post_commit, FlatError, FlatResult, JsonBody, LogId, Params};
 use super::loopback_only::{host_is_loopback, loopback_only, Guard, Surface};
-use super::{CodeRequest, Platform, PlatformError};
+use super::{ClientVersion, CodeRequest, Platform, PlatformError};
 
 pub(crate) fn routes(platform: &Platform) -> Router<Platform> {
     let paired = Router::new()
@@ -41,6 +41,7 @@ pub(crate) fn routes(platform: &Platform) -> Router<Platform> {
         .route(wire::ORDERS_SUBSCRIBE, post_commit(Platform::subscribe))
         .route(wire::TOP_UP, post_commit(Platform::top_up))
         .route(wire::ADS_ADMIT, post_commit(Platform::admit_ad))
+        .route(wire::DRAMA_PLAYBACK, get(playback))
         .route_layer(middleware::from_fn_with_state(platform.clone(), paired_only));
     Router::new()
         .route(wire::PAIR, post(pair))
@@ -140,5 +141,32 @@ async fn order(
         Ok(None) => Err(PlatformError::not_found("trade order", &trade_order_id).into()),
         Err(e) => Err(e.into()),
     };
+    finish(result, &log_id)
+}
+
+/// The playback decision ([`Platform::playback_decision`]): a refusal is an answer, not an error.
+async fn playback(State(platform): State<Platform>, Extension(LogId(log_id)): Extension<LogId>, RawQuery(query): RawQuery) -> Response {
+    let result = (|| -> FlatResult {
+        let params = Params::from_query(query.as_deref());
+        let param = |name: &'static str| params.get(name).map_err(|e| FlatError::bad_field(name, e.to_string()));
+        let required = |name: &'static str| param(name)?.ok_or_else(|| FlatError::bad_field(name, format!("{name} is required")));
+        let int = |name: &'static str| {
+            required(name)?
+                .parse::<i64>()
+                .map_err(|_| FlatError::bad_field(name, format!("{name} must be an integer")))
+        };
+        let client_version = param("client_version")?.map(str::parse::<ClientVersion>).transpose()?;
+        let decision = platform.playback_decision(
+            required("client_key")?,
+            int("album_id")?,
+            int("episode_id")?,
+            param("play_token")?,
+            client_version,
+        );
+        Ok(match decision {
+            Ok(playback) => json!({ "playback": playback }),
+            Err(refusal) => json!({ "refusal": refusal }),
+        })
+    })();
     finish(result, &log_id)
 }

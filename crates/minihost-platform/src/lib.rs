@@ -18,6 +18,7 @@ mod clock;
 mod codes;
 mod commit;
 mod devices;
+mod dramas;
 mod error;
 mod grants;
 mod host_api;
@@ -26,6 +27,8 @@ mod http;
 mod ids;
 mod legacy_v1;
 mod loopback_only;
+mod media_api;
+mod media_assets;
 mod minis_api;
 mod oauth;
 mod purge;
@@ -46,6 +49,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::Notify;
 
@@ -54,6 +58,10 @@ pub use beans::LedgerEntry;
 pub use clock::Clock;
 pub use commit::Commit;
 pub use devices::Device;
+pub use dramas::{
+    ClientVersion, ImportedDrama, ImportedEpisode, Playback, Refusal, RefusalReason, ReviewDecision, PLAY_TOKEN_MIN_CLIENT,
+    PLAY_TOKEN_TTL_SECS,
+};
 pub use error::PlatformError;
 pub use grants::RevokedGrant;
 pub use minihost_platform_api::scopes::{
@@ -111,6 +119,13 @@ pub struct PlatformOptions {
     pub max_body_bytes: usize,
     /// How many recent requests `/__admin/requests` remembers.
     pub request_log_capacity: usize,
+    /// The only dir a `file://` upload may read from once remote hosts are allowed
+    /// (`platform serve --allow-remote --media-dir D`); without it such uploads are refused.
+    pub media_dir: Option<PathBuf>,
+    /// How long the emulator waits for an upload's `http(s)://` source, connecting included.
+    pub media_fetch_timeout: Duration,
+    /// Largest accepted video or image upload, in bytes.
+    pub max_media_bytes: u64,
 }
 
 impl Default for PlatformOptions {
@@ -125,6 +140,9 @@ impl Default for PlatformOptions {
             seed_users: true,
             max_body_bytes: 64 * 1024,
             request_log_capacity: 256,
+            media_dir: None,
+            media_fetch_timeout: Duration::from_secs(30),
+            max_media_bytes: 1 << 30,
         }
     }
 }
@@ -152,6 +170,8 @@ struct Inner {
     /// Set once remote pairing is allowed (`platform serve --allow-remote`).
     pairing_token: Mutex<Option<String>>,
     grant_cache: Mutex<grants::GrantCache>,
+    /// Where uploaded videos and images are kept (see `media_assets`).
+    media: media_assets::MediaRoot,
 }
 
 impl fmt::Debug for Platform {
@@ -194,8 +214,9 @@ impl Platform {
                 webhooks_due: Notify::new(),
                 subscriptions_due: tokio::sync::Mutex::new(()),
                 clock_read_at: Mutex::default(),
-                data_dir,
                 grant_cache: Mutex::default(),
+                media: media_assets::MediaRoot::new(data_dir.as_deref()),
+                data_dir,
             }),
         })
     }
@@ -265,7 +286,8 @@ impl Platform {
         self.inner.ids.union_id(developer, user_id)
     }
 
-    /// The whole HTTP surface: Open API v2, Login Kit for Web, legacy v1 and `/__admin/`.
+    /// The whole HTTP surface: Open API v2, Login Kit for Web, legacy v1, the Media Asset API
+    /// (`/v2/sg/shortdrama/`), its videos (`/__media/v/{vid}`) and `/__admin/`.
     ///
     /// `/__admin/` answers only peers known to be on loopback, which needs the connect info
     /// that [`serve`] provides; without it admin requests get 403.

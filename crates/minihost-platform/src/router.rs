@@ -10,7 +10,7 @@ use axum::{Extension, Router};
 use serde::Serialize;
 
 use super::http::{flat_error, LogId, LOG_ID_HEADER};
-use super::{admin, authorize_page, host_api, ids, legacy_v1, minis_api, oauth, user_info_api, Platform};
+use super::{admin, authorize_page, host_api, ids, legacy_v1, media_api, minis_api, oauth, user_info_api, Platform};
 
 /// One entry of `/__admin/requests`. Secrets in the query string are masked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -28,6 +28,7 @@ pub(crate) fn router(platform: Platform) -> Router {
         .merge(oauth::routes())
         .merge(user_info_api::routes())
         .merge(minis_api::routes())
+        .merge(media_api::routes(&platform))
         .merge(authorize_page::routes())
         .merge(legacy_v1::routes())
         .merge(admin::routes(&platform))

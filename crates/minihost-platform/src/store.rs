@@ -201,6 +201,83 @@ CREATE TABLE ad_views (
 ) STRICT;
 CREATE INDEX ad_views_by_unit ON ad_views (client_key, ad_unit_id, user_id, at);
 "#,
+    // The Media Asset library (media_assets.rs, dramas.rs). Enums are the numbers of the table in
+    // media_assets.rs; ids are int64 as TikTok's.
+    r#"
+ALTER TABLE apps ADD COLUMN byteplus_bound INTEGER NOT NULL DEFAULT 1 CHECK (byteplus_bound IN (0, 1));
+
+-- An upload job and, once it succeeded, its video; bytes in <media>/v/<vid>.
+CREATE TABLE media_videos (
+    id            INTEGER PRIMARY KEY,
+    job_id        TEXT NOT NULL UNIQUE,
+    vid           TEXT UNIQUE,
+    client_key    TEXT NOT NULL REFERENCES apps (client_key),
+    title         TEXT NOT NULL,
+    source_url    TEXT NOT NULL,
+    upload_status INTEGER NOT NULL CHECK (upload_status IN (1, 2, 3)),
+    size          INTEGER NOT NULL DEFAULT 0,
+    duration      REAL NOT NULL DEFAULT 0,
+    error         TEXT,
+    created_at    INTEGER NOT NULL,
+    deleted_at    INTEGER
+) STRICT;
+
+CREATE TABLE media_images (
+    open_pic_id TEXT PRIMARY KEY,
+    client_key  TEXT NOT NULL REFERENCES apps (client_key),
+    source_url  TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE albums (
+    album_id       INTEGER PRIMARY KEY,
+    client_key     TEXT NOT NULL REFERENCES apps (client_key),
+    online_version INTEGER,
+    publish_status INTEGER NOT NULL CHECK (publish_status IN (0, 1, 2)),
+    created_at     INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE album_versions (
+    album_id       INTEGER NOT NULL REFERENCES albums (album_id),
+    version        INTEGER NOT NULL,
+    album_info     TEXT NOT NULL, -- JSON object, as the app sent it
+    review_status  INTEGER NOT NULL CHECK (review_status BETWEEN 0 AND 7),
+    review_id      INTEGER UNIQUE,
+    review_reasons TEXT NOT NULL, -- JSON array of strings
+    appeal_reason  TEXT,
+    created_at     INTEGER NOT NULL,
+    PRIMARY KEY (album_id, version)
+) STRICT;
+
+CREATE TABLE album_episodes (
+    album_id   INTEGER NOT NULL,
+    version    INTEGER NOT NULL,
+    episode_id INTEGER NOT NULL,
+    seq        INTEGER NOT NULL,
+    title      TEXT NOT NULL,
+    vid        TEXT NOT NULL,
+    cover_list TEXT NOT NULL, -- JSON array of open_pic_ids
+    PRIMARY KEY (album_id, version, seq),
+    UNIQUE (album_id, version, episode_id),
+    FOREIGN KEY (album_id, version) REFERENCES album_versions (album_id, version)
+) STRICT;
+CREATE INDEX album_episodes_by_episode ON album_episodes (episode_id);
+CREATE INDEX album_episodes_by_vid ON album_episodes (vid);
+
+CREATE TABLE album_grants (
+    album_id   INTEGER NOT NULL REFERENCES albums (album_id),
+    client_key TEXT NOT NULL,
+    PRIMARY KEY (album_id, client_key)
+) STRICT;
+
+CREATE TABLE play_tokens (
+    token      TEXT PRIMARY KEY,
+    client_key TEXT NOT NULL,
+    episode_id INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT;
+"#,
 ];
 
 const READERS: usize = 2;

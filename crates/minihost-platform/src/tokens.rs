@@ -579,6 +579,16 @@ impl Platform {
         self.inner.store.read(|conn| live_access_grant(conn, token, now))
     }
 
+    /// The app a live client token (`clt.`, from client_credentials) stands for; `None` when
+    /// the token is unknown, expired, revoked or of another kind.
+    pub(crate) fn client_token_app(&self, token: &str) -> Result<Option<String>, PlatformError> {
+        let now = self.now();
+        let row = self.inner.store.read(|conn| token_row(conn, token))?;
+        Ok(row
+            .filter(|r| r.kind == Kind::Client.as_str() && r.revoked_at.is_none() && now < r.issue.expires_at)
+            .map(|r| r.issue.client_key))
+    }
+
     /// Makes `token` (any kind) expire now. Answers whether the token exists.
     pub fn expire_token(&self, token: &str) -> Commit<bool> {
         let now = self.now();

@@ -14,6 +14,7 @@ mod layers;
 mod legacy_v1;
 mod login_kit;
 mod loopback_only;
+mod media_assets;
 mod minis_flow;
 mod oauth;
 mod persistence;

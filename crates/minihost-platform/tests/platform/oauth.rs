@@ -300,13 +300,7 @@ async fn expiry_via_the_clock_gives_401_then_refresh_or_relogin_recovers() {
 async fn client_credentials_issue_clt_tokens_that_are_not_user_tokens() {
     let server = Server::temp(PlatformOptions::default()).await;
     let app = server.app("awminidrama", &[]);
-    let reply = server
-        .token(&[
-            ("client_key", &app.client_key),
-            ("client_secret", &app.client_secret),
-            ("grant_type", "client_credentials"),
-        ])
-        .await;
+    let reply = server.client_credentials(&app).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let body = reply.json();
     assert!(body["access_token"].as_str().unwrap().starts_with("clt."));

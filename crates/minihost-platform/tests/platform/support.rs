@@ -85,6 +85,16 @@ impl Server {
         Reply::read(response).await
     }
 
+    /// `grant_type=client_credentials` for `app`: a client token (`clt.`).
+    pub async fn client_credentials(&self, app: &App) -> Reply {
+        self.token(&[
+            ("client_key", &app.client_key),
+            ("client_secret", &app.client_secret),
+            ("grant_type", "client_credentials"),
+        ])
+        .await
+    }
+
     pub async fn exchange(&self, app: &App, code: &str) -> Reply {
         self.token(&[
             ("client_key", &app.client_key),
