@@ -1,4 +1,6 @@
-"""handle_message round trips through the Python bindings, the cases of ffi_bench.rs (see bench/ffi/run)."""
+"""handle_message round trips through the Python bindings, the cases of ffi_bench.rs (see bench/ffi/run).
+
+The page's URL and message are encoded on every call, as a shell holding them as str would."""
 import pathlib
 import sys
 import tempfile
@@ -9,8 +11,8 @@ import minihost_ffi as ffi  # noqa: E402
 
 ROUNDS = 3  # each case, interleaved with the others; the median is reported
 CASES = [
-    ("empty", '{"method":"__report","params":{"kind":"bench","n":%d}}', 0),
-    ("reply", '{"id":%d,"method":"share","params":{"title":"Episode 4"}}', 1),
+    ("empty", '{"method":"__report","params":{"kind":"bench","n":%d}}', False),
+    ("reply", '{"id":%d,"method":"share","params":{"title":"Episode 4"}}', True),
 ]
 
 platform_url, app_dir, calls = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -21,12 +23,12 @@ with tempfile.TemporaryDirectory() as data:
     page = core.start_url() + "index.html"
     rounds = {name: [] for name, _, _ in CASES}
     for _ in range(ROUNDS):
-        for name, template, effects in CASES:
+        for name, template, has_script in CASES:
             for i in range(1000):
-                core.handle_message(page, template % i)
+                core.handle_message(page.encode(), (template % i).encode())
             start = time.perf_counter()
             for i in range(calls):
-                assert len(core.handle_message(page, template % i)) == effects
+                assert (core.handle_message(page.encode(), (template % i).encode()).page_script is not None) == has_script
             rounds[name].append((time.perf_counter() - start) * 1e6 / calls)
     for name, times in rounds.items():
         times.sort()

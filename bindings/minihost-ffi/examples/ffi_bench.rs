@@ -9,19 +9,19 @@ use minihost_ffi::{Consent, HostConfig, HostCore, Transport};
 /// Each case is timed this many times, interleaved with the others; the median is reported.
 const ROUNDS: usize = 3;
 
-/// (name, the message of call `i`, the effects it returns); the same in bench.py and
+/// (name, the message of call `i`, whether it returns a page script); the same in bench.py and
 /// FfiBenchTest.kt.
-type Case = (&'static str, fn(u64) -> String, usize);
+type Case = (&'static str, fn(u64) -> String, bool);
 const CASES: [Case; 2] = [
     (
         "empty",
         |i| format!(r#"{{"method":"__report","params":{{"kind":"bench","n":{i}}}}}"#),
-        0,
+        false,
     ),
     (
         "reply",
         |i| format!(r#"{{"id":{i},"method":"share","params":{{"title":"Episode 4"}}}}"#),
-        1,
+        true,
     ),
 ];
 
@@ -51,13 +51,14 @@ fn main() {
     let page = format!("{}index.html", core.start_url());
     let mut rounds = vec![Vec::new(); CASES.len()];
     for _ in 0..ROUNDS {
-        for ((_, message, effects), times) in CASES.iter().zip(&mut rounds) {
+        for ((_, message, has_script), times) in CASES.iter().zip(&mut rounds) {
             for i in 0..1_000 {
-                core.handle_message(page.clone(), message(i));
+                core.handle_message(page.as_bytes(), message(i).as_bytes());
             }
             let start = std::time::Instant::now();
             for i in 0..calls {
-                assert_eq!(core.handle_message(page.clone(), message(i)).len(), *effects);
+                let batch = core.handle_message(page.as_bytes(), message(i).as_bytes());
+                assert_eq!(batch.page_script.is_some(), *has_script);
             }
             times.push(start.elapsed().as_secs_f64() * 1e6 / calls as f64);
         }
