@@ -1,5 +1,6 @@
 // The minihost-android library: MinihostView (WebView shell, native navbar and capsule, sheet
-// dialogs) over the generated Kotlin bindings and libminihost_ffi for each ABI.
+// dialogs) over the generated Kotlin bindings (with the hand-written Kotlin beside them in
+// bindings/kotlin) and libminihost_ffi for each ABI.
 plugins {
     id("com.android.library")
     id("org.jetbrains.kotlin.android")
@@ -15,7 +16,7 @@ android {
     defaultConfig {
         minSdk = 24
     }
-    sourceSets["main"].java.srcDirs("src/main/kotlin", "$repo/target/bindings/kotlin")
+    sourceSets["main"].java.srcDirs("src/main/kotlin", "$repo/target/bindings/kotlin", "$repo/bindings/kotlin")
     sourceSets["main"].jniLibs.srcDir(jniOut)
     sourceSets["test"].java.srcDir("src/test/kotlin")
     compileOptions {

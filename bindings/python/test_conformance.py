@@ -80,8 +80,8 @@ def write_app(vector, folder):
         path.write_text(text)
 
 
-def effects(items):
-    return [json.loads(e.json) for e in items]
+def effects(batch):
+    return json.loads(batch.effects_json)
 
 
 def asset(r):
@@ -127,7 +127,7 @@ def test_vector(path, app_origin, platform):
             kind = step["do"]
             if kind == "message":
                 text = step["raw"] if "raw" in step else json.dumps(step["message"])
-                actual = effects(core.handle_message(page, text))
+                actual = effects(core.handle_message(page.encode(), text.encode()))
             elif kind == "answer":
                 actual = effects(core.answer_sheet(step["sheet"], answer(step["answer"])))
             elif kind == "ready":
@@ -198,10 +198,10 @@ def test_host_ui_is_called_for_chrome_effects(tmp_path, platform):
     )
     page = core.start_url() + "index.html"
     assert page == "https://app.minihost.invalid/index.html"
-    core.handle_message(page, json.dumps({"id": 1, "method": "login", "params": {}}))
+    core.handle_message(page.encode(), json.dumps({"id": 1, "method": "login", "params": {}}).encode())
     core.answer_sheet(1, ffi.SheetAnswer.DISMISS())
-    core.handle_message(page, json.dumps(
-        {"id": 2, "method": "setNavigationBarColor", "params": {"frontColor": "#ffffff", "backgroundColor": "#112233"}}))
+    core.handle_message(page.encode(), json.dumps(
+        {"id": 2, "method": "setNavigationBarColor", "params": {"frontColor": "#ffffff", "backgroundColor": "#112233"}}).encode())
     assert ui.calls == [("show", 1, "login"), ("close", 1), ("navbar", "#112233")], ui.calls
     assert "MinihostAndroid" in core.document_start_script()
     layout = core.navbar_layout(ffi.ScreenMetrics(android=True, width=412, height=915, status_bar_height=24,

@@ -2,9 +2,14 @@
 //! that depends on uniffi. Everything here converts; nothing decides. Bridge behaviour,
 //! policy, sheets and the platform stay in `minihost`, so a change there reaches every shell.
 //!
-//! A shell builds a [`HostCore`], gives it the page's messages, renders the [`Effect`]s it
-//! returns (each page effect carries the script to evaluate), answers sheets, and asks it
-//! about every request, navigation and asset.
+//! A shell builds a [`HostCore`], gives it the page's messages, renders the [`EffectBatch`]
+//! each call returns (one script for the app's page; chrome effects also reach its
+//! [`HostUi`]), answers sheets, and asks it about every request, navigation and asset.
+//!
+//! A call's cost is mostly the crossing itself (`bench/ffi/run`, BENCHMARKS.md): uniffi copies
+//! a `String` argument into a Rust buffer with two more foreign calls, and lifts a returned
+//! list record by record, field by field. So page messages come in as borrowed bytes, and each
+//! call's effects go back serialized once, as one record of two strings.
 
 mod conformance;
 mod errors;
@@ -70,44 +75,25 @@ pub struct HostConfig {
     pub start_script_in_html: Option<bool>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum EffectKind {
-    Reply,
-    /// A reply to a sheet page's own call (sheets drawn by [`HostCore::sheet_page`]); it has no
-    /// `page_script`: it is not for the app's page.
-    SheetReply,
-    Event,
-    ShowSheet,
-    CloseSheet,
-    Navbar,
-    Theme,
-}
-
-/// One thing the core asks the shell to do. `json` is the effect as data (the same on every
-/// shell, what conformance vectors compare); `page_script` is set for replies and events and is
-/// what to evaluate in the app's webview.
+/// What one call asks the shell to do.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Effect {
-    pub kind: EffectKind,
-    pub json: String,
+pub struct EffectBatch {
+    /// One script delivering the call's replies and events to the app's page, in order; `None`
+    /// when there are none. Evaluate it in the app's webview.
     pub page_script: Option<String>,
+    /// Every effect of the call in order, as a JSON array of the core's effect objects
+    /// (`{"effect":"reply",...}`, `show_sheet`, `close_sheet`, `navbar`, `theme`, `event`): the
+    /// same on every shell, what the conformance vectors compare. The chrome effects among them
+    /// also reach the shell's [`HostUi`].
+    pub effects_json: String,
 }
 
-impl From<&CoreEffect> for Effect {
-    fn from(e: &CoreEffect) -> Effect {
-        let kind = match e {
-            CoreEffect::Reply(_) => EffectKind::Reply,
-            CoreEffect::SheetReply(_) => EffectKind::SheetReply,
-            CoreEffect::Event { .. } => EffectKind::Event,
-            CoreEffect::ShowSheet { .. } => EffectKind::ShowSheet,
-            CoreEffect::CloseSheet { .. } => EffectKind::CloseSheet,
-            CoreEffect::Navbar(_) => EffectKind::Navbar,
-            CoreEffect::Theme(_) => EffectKind::Theme,
-        };
-        Effect {
-            kind,
-            json: e.to_json().to_string(),
-            page_script: page_script::script(e),
+impl EffectBatch {
+    fn of(effects: &[CoreEffect]) -> EffectBatch {
+        let messages: Vec<String> = effects.iter().filter_map(page_script::message).collect();
+        EffectBatch {
+            page_script: (!messages.is_empty()).then(|| page_script::batch(&messages)),
+            effects_json: serde_json::Value::Array(effects.iter().map(CoreEffect::to_json).collect()).to_string(),
         }
     }
 }
@@ -233,7 +219,7 @@ pub struct NavbarLayout {
 }
 
 /// The shell's UI, implemented in Kotlin or Swift. The core calls it for the effects meant for
-/// native chrome; replies and events come back from each call as [`Effect`]s.
+/// native chrome; replies and events come back from each call in its [`EffectBatch`].
 #[uniffi::export(foreign)]
 pub trait HostUi: Send + Sync {
     /// Show sheet `id`; `sheet_json` is its content (`kind`: login, consent, pay, subscribe,
@@ -301,22 +287,32 @@ impl HostCore {
         Ok(Arc::new(HostCore { host, ui }))
     }
 
-    /// One message from the app's webview (`page_url` is its current URL).
-    pub fn handle_message(&self, page_url: String, message: String) -> Vec<Effect> {
-        self.render(self.host.handle_message(&page_url, &message))
+    /// One message from the app's webview, and its current URL, as UTF-8. Bytes rather than
+    /// strings because uniffi lends them to Rust for the call instead of copying them into Rust
+    /// buffers, the larger part of a call's cost in Python and on the JVM. Invalid UTF-8 is read
+    /// with U+FFFD in its place.
+    pub fn handle_message(&self, page_url: &[u8], message: &[u8]) -> EffectBatch {
+        self.render(
+            self.host
+                .handle_message(&String::from_utf8_lossy(page_url), &String::from_utf8_lossy(message)),
+        )
     }
 
-    /// One message from a sheet's webview (sheets drawn by [`HostCore::sheet_page`]).
-    pub fn handle_sheet_message(&self, page_url: String, message: String) -> Vec<Effect> {
-        self.render(self.host.handle_sheet_message(&page_url, &message))
+    /// One message from a sheet's webview (sheets drawn by [`HostCore::sheet_page`]), as
+    /// [`HostCore::handle_message`] takes them.
+    pub fn handle_sheet_message(&self, page_url: &[u8], message: &[u8]) -> EffectBatch {
+        self.render(
+            self.host
+                .handle_sheet_message(&String::from_utf8_lossy(page_url), &String::from_utf8_lossy(message)),
+        )
     }
 
-    pub fn answer_sheet(&self, id: u64, answer: SheetAnswer) -> Vec<Effect> {
+    pub fn answer_sheet(&self, id: u64, answer: SheetAnswer) -> EffectBatch {
         self.render(self.host.answer_sheet(id, answer.into()))
     }
 
     /// A native sheet is on screen and takes input (an ad: it plays).
-    pub fn sheet_ready(&self, id: u64) -> Vec<Effect> {
+    pub fn sheet_ready(&self, id: u64) -> EffectBatch {
         self.render(self.host.sheet_ready(id))
     }
 
@@ -403,7 +399,7 @@ impl HostCore {
     }
 
     /// The page's `<title>` changed (the default navbar shows it).
-    pub fn title_changed(&self, title: String) -> Vec<Effect> {
+    pub fn title_changed(&self, title: String) -> EffectBatch {
         self.render(self.host.title_changed(&title))
     }
 
@@ -419,25 +415,25 @@ impl HostCore {
     }
 
     /// The user chose a [`HostCore::capsule_menu`] item.
-    pub fn menu_chosen(&self, id: String) -> Vec<Effect> {
+    pub fn menu_chosen(&self, id: String) -> EffectBatch {
         self.render(self.host.menu_chosen(&id))
     }
 
-    pub fn page_started(&self) -> Vec<Effect> {
+    pub fn page_started(&self) -> EffectBatch {
         self.render(self.host.page_started())
     }
 
-    pub fn page_loaded(&self, url: String) -> Vec<Effect> {
+    pub fn page_loaded(&self, url: String) -> EffectBatch {
         self.render(self.host.page_loaded(&url))
     }
 
-    pub fn visibility_changed(&self, visible: bool) -> Vec<Effect> {
+    pub fn visibility_changed(&self, visible: bool) -> EffectBatch {
         self.render(self.host.visibility_changed(visible))
     }
 
     /// The user is closing the app (`minis.destroy`). Not `close`: Kotlin's `AutoCloseable`
     /// frees the core under that name.
-    pub fn app_closing(&self) -> Vec<Effect> {
+    pub fn app_closing(&self) -> EffectBatch {
         self.render(self.host.close())
     }
 
@@ -448,7 +444,7 @@ impl HostCore {
 
 impl HostCore {
     /// Calls the shell's UI for chrome effects and returns every effect.
-    fn render(&self, effects: Vec<CoreEffect>) -> Vec<Effect> {
+    fn render(&self, effects: Vec<CoreEffect>) -> EffectBatch {
         if let Some(ui) = &self.ui {
             for e in &effects {
                 match e {
@@ -460,6 +456,34 @@ impl HostCore {
                 }
             }
         }
-        effects.iter().map(Effect::from).collect()
+        EffectBatch::of(&effects)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    #[test]
+    fn a_batch_is_every_effect_as_json_and_one_script_for_those_of_the_page() {
+        let effects = [
+            CoreEffect::reply(Some(json!(1)), Ok(json!({}))),
+            CoreEffect::CloseSheet { id: 2 },
+            CoreEffect::event("minis.show", json!({})),
+        ];
+        let batch = EffectBatch::of(&effects);
+        let json: Value = serde_json::from_str(&batch.effects_json).unwrap();
+        assert_eq!(json, Value::Array(effects.iter().map(CoreEffect::to_json).collect()));
+        assert_eq!(
+            page_script::decode(batch.page_script.as_deref().unwrap()).unwrap(),
+            r#"[{"id":1,"ok":true,"result":{}},{"event":"minis.show","data":{}}]"#,
+            "the page's effects, in order, in one script"
+        );
+        let chrome_only = EffectBatch::of(&effects[1..2]);
+        assert_eq!(
+            (chrome_only.page_script, chrome_only.effects_json.as_str()),
+            (None, r#"[{"effect":"close_sheet","id":2}]"#)
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! Rust API: the path with no foreign boundary. The Python and Kotlin runners drive the same
 //! vectors through their bindings and judge them with the same matcher.
 
-use minihost_ffi::{conformance_match, conformance_substitute, Consent, HostConfig, HostCore, SheetAnswer, Transport};
+use minihost_ffi::{conformance_match, conformance_substitute, Consent, EffectBatch, HostConfig, HostCore, SheetAnswer, Transport};
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -75,8 +75,8 @@ fn answer(v: &Value) -> SheetAnswer {
     }
 }
 
-fn effects(list: Vec<minihost_ffi::Effect>) -> Value {
-    Value::Array(list.iter().map(|e| serde_json::from_str(&e.json).unwrap()).collect())
+fn effects(batch: EffectBatch) -> Value {
+    serde_json::from_str(&batch.effects_json).unwrap()
 }
 
 fn run(path: &Path, app_origin: Option<&str>) {
@@ -127,7 +127,7 @@ fn run(path: &Path, app_origin: Option<&str>) {
                     .as_str()
                     .map(str::to_string)
                     .unwrap_or_else(|| step["message"].to_string());
-                effects(core.handle_message(page, text))
+                effects(core.handle_message(page.as_bytes(), text.as_bytes()))
             }
             "answer" => effects(core.answer_sheet(step["sheet"].as_u64().unwrap(), answer(&step["answer"]))),
             "ready" => effects(core.sheet_ready(step["sheet"].as_u64().unwrap())),

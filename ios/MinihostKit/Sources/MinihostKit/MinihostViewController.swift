@@ -92,11 +92,11 @@ public final class MinihostViewController: UIViewController, WKNavigationDelegat
     }
 
     /// Runs a core call off the main thread and renders its effects.
-    func onCore(_ call: @escaping (HostCore) -> [Effect]) {
+    func onCore(_ call: @escaping (HostCore) -> EffectBatch) {
         guard let core else { return }
         coreQueue.async {
-            let effects = call(core)
-            DispatchQueue.main.async { self.render(effects) }
+            let batch = call(core)
+            DispatchQueue.main.async { self.render(batch) }
         }
     }
 
@@ -121,11 +121,10 @@ public final class MinihostViewController: UIViewController, WKNavigationDelegat
 
     // MARK: effects
 
-    func render(_ effects: [Effect]) {
-        for effect in effects {
-            if let script = effect.pageScript {
-                webView.evaluateJavaScript(script, completionHandler: nil)
-            }
+    /// The call's replies and events, in one script; chrome effects came through `NativeSheets`.
+    func render(_ batch: EffectBatch) {
+        if let script = batch.pageScript {
+            webView.evaluateJavaScript(script, completionHandler: nil)
         }
     }
 
@@ -148,7 +147,8 @@ public final class MinihostViewController: UIViewController, WKNavigationDelegat
         guard let body = message.body as? String, message.frameInfo.isMainFrame else { return }
         // The core checks the origin again (its bridge ACL); a frame or another origin is refused.
         let page = message.frameInfo.request.url?.absoluteString ?? ""
-        onCore { $0.handleMessage(pageUrl: page, message: body) }
+        // UTF-8 bytes: uniffi lends them to Rust for the call rather than copying a String.
+        onCore { $0.handleMessage(pageUrl: Data(page.utf8), message: Data(body.utf8)) }
     }
 
     // MARK: WKURLSchemeHandler (minihost://app)

@@ -79,6 +79,6 @@ extension MinihostViewController {
     func sheetPage(_ id: UInt64) -> SheetPage? { coreForSheets?.sheetPage(id: id) }
 
     func renderSheetMessage(pageUrl: String, message: String) {
-        onCore { $0.handleSheetMessage(pageUrl: pageUrl, message: message) }
+        onCore { $0.handleSheetMessage(pageUrl: Data(pageUrl.utf8), message: Data(message.utf8)) }
     }
 }

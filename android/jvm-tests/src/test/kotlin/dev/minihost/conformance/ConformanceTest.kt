@@ -4,6 +4,7 @@
 package dev.minihost.conformance
 
 import dev.minihost.ffi.Consent
+import dev.minihost.ffi.EffectBatch
 import dev.minihost.ffi.HostConfig
 import dev.minihost.ffi.HostCore
 import dev.minihost.ffi.HostUi
@@ -13,6 +14,7 @@ import dev.minihost.ffi.SheetAnswer
 import dev.minihost.ffi.Transport
 import dev.minihost.ffi.conformanceMatch
 import dev.minihost.ffi.conformanceSubstitute
+import dev.minihost.ffi.handleMessage
 import org.json.JSONArray
 import org.json.JSONObject
 import org.junit.jupiter.api.DynamicTest
@@ -120,7 +122,7 @@ private fun asset(r: dev.minihost.ffi.AssetResponse): JSONObject {
         .put("body_prefix", String(r.body.copyOf(minOf(32, r.body.size)), Charsets.UTF_8))
 }
 
-private fun effects(list: List<dev.minihost.ffi.Effect>) = JSONArray(list.map { JSONObject(it.json) })
+private fun effects(batch: EffectBatch) = JSONArray(batch.effectsJson)
 
 private fun run(file: File) {
     val vector = JSONObject(file.readText())

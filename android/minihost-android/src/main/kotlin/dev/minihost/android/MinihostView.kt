@@ -25,11 +25,12 @@ import android.webkit.WebViewClient
 import android.widget.FrameLayout
 import android.widget.PopupMenu
 import android.widget.TextView
-import dev.minihost.ffi.Effect
+import dev.minihost.ffi.EffectBatch
 import dev.minihost.ffi.FfiRect
 import dev.minihost.ffi.HostConfig
 import dev.minihost.ffi.HostCore
 import dev.minihost.ffi.ScreenMetrics
+import dev.minihost.ffi.handleMessage
 
 /**
  * One mini app. Call [start] once it is in a window, [setVisible] from the activity's
@@ -89,11 +90,10 @@ class MinihostView(context: Context, private val config: HostConfig, private val
         web.loadUrl(core.startUrl())
     }
 
-    /** Page scripts (replies, events) go into the WebView; chrome effects came through [Sheets]. */
-    internal fun render(effects: List<Effect>) {
-        val scripts = effects.mapNotNull { it.pageScript }
-        if (scripts.isEmpty()) return
-        thread.onMain { scripts.forEach { web.evaluateJavascript(it, null) } }
+    /** A call's page script (its replies and events) goes into the WebView; chrome effects came through [Sheets]. */
+    internal fun render(batch: EffectBatch) {
+        val script = batch.pageScript ?: return
+        thread.onMain { web.evaluateJavascript(script, null) }
     }
 
     internal fun applyTheme(dark: Boolean) {

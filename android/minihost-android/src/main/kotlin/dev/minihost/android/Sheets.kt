@@ -15,6 +15,7 @@ import android.webkit.WebViewClient
 import dev.minihost.ffi.HostUi
 import dev.minihost.ffi.SheetAnswer
 import dev.minihost.ffi.SheetPage
+import dev.minihost.ffi.handleSheetMessage
 
 internal class Sheets(private val host: MinihostView) : HostUi {
     private var shown: Pair<ULong, Dialog>? = null
