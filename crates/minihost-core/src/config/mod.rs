@@ -26,8 +26,8 @@ pub use diagnostics::{ConfigError, Diagnostic, Severity};
 
 pub mod trusted_domains;
 
-use trusted_domains::TrustedDomains;
 use std::path::{Path, PathBuf};
+use trusted_domains::TrustedDomains;
 
 /// The file name the platform's CLI generates.
 pub const CONFIG_FILE: &str = "minis.config.json";

@@ -3,8 +3,8 @@
 
 mod csp;
 
-use crate::config::AppConfig;
 use crate::config::trusted_domains::TrustedDomains;
+use crate::config::AppConfig;
 use crate::rules;
 use url::Url;
 

@@ -2,8 +2,8 @@
 //! `eval`, `Function`, `setTimeout`, ... only when no binding in scope shadows it.
 
 use super::{Raw, Severity};
-use minihost_core::rules::{self, Rule};
 use minihost_core::config::trusted_domains::TrustedDomains;
+use minihost_core::rules::{self, Rule};
 use oxc_allocator::Allocator;
 use oxc_ast::ast::*;
 use oxc_ast_visit::{walk, Visit};

@@ -8,9 +8,9 @@ mod js;
 pub mod report;
 mod source_map;
 
+use minihost_core::config::trusted_domains::TrustedDomains;
 use minihost_core::config::{AppConfig, ConfigError, Diagnostic, LoadedConfig, CONFIG_FILE};
 use minihost_core::rules::{self, Rule};
-use minihost_core::config::trusted_domains::TrustedDomains;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
